@@ -1,0 +1,94 @@
+"""Engine-neutral records: what every engine produces and every reporter consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Level = Literal["error", "warning", "note"]
+Verdict = Literal["compliant", "violation", "unverified"]
+LEVEL_ORDER: dict[str, int] = {"note": 1, "warning": 2, "error": 3}
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A region in a scanned file; ``path`` is POSIX and relative to the scan root, lines 1-based."""
+
+    path: str
+    line: int
+    column: int = 1
+    end_line: int | None = None
+    end_column: int | None = None
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another place that matters to a finding: the constant that held a size, the sink of a value."""
+
+    location: Location
+    message: str
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why a finding does not count: an inline comment or an approved policy exception."""
+
+    kind: Literal["inSource", "external"]
+    justification: str
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Finding:
+    """One rule violation at one location, as reported by any engine."""
+
+    rule_id: str
+    location: Location
+    message: str
+    engine: str
+    related: list[Related] = field(default_factory=list)
+    facts: dict[str, str | int] = field(default_factory=dict)
+    snippet: str = ""
+    level: Level | None = None
+    is_test: bool = False
+    fingerprint: str = ""
+    suppression: Suppression | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.location.path, self.location.line, self.location.column, self.rule_id)
+
+
+@dataclass
+class KeySite:
+    """An inventory entry: one place where key material or a key is generated or derived."""
+
+    location: Location
+    api: str
+    library: str
+    algorithm: str
+    primitive: str
+    size: int | None = None
+    curve: str | None = None
+    verdict: Verdict = "unverified"
+    rule_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A problem with the scan itself (unparseable file, engine missing), never silent."""
+
+    message: str
+    kind: str
+    level: Level = "warning"
+    path: str | None = None
+    line: int | None = None
+
+
+@dataclass
+class FileResult:
+    """What one engine found in one file."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    sites: list[KeySite] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
