@@ -1,0 +1,166 @@
+"""``keyguard scan``: the command every other use (hook, action, batch) builds on."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from analyzer import exitcodes
+from analyzer.discover import scan_root
+from analyzer.output import OutputError, write_atomic
+from analyzer.policy.load import PolicyError, load_policy
+from analyzer.reporters.jsonout import render_json
+from analyzer.reporters.run import RunInfo
+from analyzer.reporters.sarif import render_sarif
+from analyzer.reporters.text import render_text
+from analyzer.scan import DEFAULT_MAX_FILE_BYTES, ScanOptions, ScanReport, scan
+
+RENDERERS: dict[str, Callable[[ScanReport, RunInfo], str]] = {
+    "text": render_text,
+    "json": render_json,
+    "sarif": render_sarif,
+}
+
+EPILOG = """\b
+Examples:
+  keyguard scan                         scan the current folder, text report
+  keyguard scan src/ --format sarif -o keyguard.sarif
+  keyguard scan app.py --fail-on warning
+  keyguard scan . --config security/keyguard.toml --jobs 4
+
+\b
+Exit codes:
+  0  no active finding at or above --fail-on
+  1  at least one active finding at or above --fail-on
+  2  usage, configuration or output error
+  3  internal error (please report it)
+"""
+
+
+def exit_code_for(report: ScanReport, fail_on: str) -> int:
+    if fail_on == "never":
+        return exitcodes.OK
+    return exitcodes.FINDINGS if report.count_at_or_above(fail_on) else exitcodes.OK
+
+
+def _size(value: str) -> int:
+    """Parse ``2MB``, ``500k`` or a plain byte count."""
+    text = value.strip().lower().removesuffix("b")
+    factor = {"k": 1_000, "m": 1_000_000, "g": 1_000_000_000}.get(text[-1:], 1)
+    number = text[:-1] if factor != 1 else text
+    try:
+        result = int(float(number) * factor)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a size such as 2MB or 500k") from None
+    if result <= 0:
+        raise click.BadParameter("must be positive")
+    return result
+
+
+@click.command(epilog=EPILOG)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(RENDERERS)),
+    default="text",
+    show_default=True,
+    help="Report format: text for people, json for scripts, sarif for code scanning.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE (atomically; missing folders are created) instead of stdout.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "note", "never"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when an unsuppressed finding is at or above this level.",
+)
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Policy file (TOML). Default: keyguard.toml or [tool.keyguard] in pyproject.toml, "
+    "searched upward from the scan root; else the built-in default standard.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default="0 = all cores",
+    help="Worker processes for Python analysis and Semgrep.",
+)
+@click.option(
+    "--max-file-size",
+    "max_file_size",
+    default=str(DEFAULT_MAX_FILE_BYTES),
+    show_default=True,
+    callback=lambda _ctx, _param, value: _size(value),
+    help="Skip (with a notification) files larger than this, e.g. 2MB.",
+)
+@click.option(
+    "--show-suppressed",
+    is_flag=True,
+    help="List suppressed findings (inline or by a policy exception) in text output.",
+)
+@click.option(
+    "--no-semgrep",
+    is_flag=True,
+    help="Do not run Semgrep (non-Python languages are then reported as not analysed).",
+)
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour text output (default: when writing to a terminal and NO_COLOR is unset).",
+)
+def scan_command(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    config: Path | None,
+    jobs: int,
+    max_file_size: int,
+    show_suppressed: bool,
+    no_semgrep: bool,
+    color: bool | None,
+) -> None:
+    """Scan PATHS (files or folders, default: the current folder) for key-generation misuse."""
+    targets = list(paths) or [Path(".")]
+    root = scan_root(targets)
+    try:
+        policy = load_policy(config, root)
+    except PolicyError as exc:
+        click.echo(f"keyguard: {exc}", err=True)
+        sys.exit(exitcodes.USAGE)
+    options = ScanOptions(jobs=jobs, max_file_bytes=max_file_size, semgrep=not no_semgrep)
+    report = scan(targets, root, policy, options)
+    code = exit_code_for(report, fail_on)
+    if color is None:
+        color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    info = RunInfo(
+        command_line=shlex.join(["keyguard", *sys.argv[1:]]),
+        exit_code=code,
+        show_suppressed=show_suppressed,
+        color=bool(color) and fmt == "text",
+    )
+    text = RENDERERS[fmt](report, info)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            write_atomic(output, text)
+        except OutputError as exc:
+            click.echo(f"keyguard: {exc}", err=True)
+            sys.exit(exitcodes.USAGE)
+        click.echo(render_text(report, info).splitlines()[-1], err=True)
+    sys.exit(code)

@@ -1,0 +1,32 @@
+"""Which engine looks at a file, decided by its name."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+PYTHON_SUFFIXES: frozenset[str] = frozenset({".py", ".pyi", ".pyw"})
+
+SEMGREP_LANGUAGES: dict[str, str] = {
+    ".java": "java",
+    ".kt": "kotlin",
+    ".kts": "kotlin",
+    ".go": "go",
+    ".js": "javascript",
+    ".jsx": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".ts": "typescript",
+    ".tsx": "typescript",
+    ".mts": "typescript",
+    ".cts": "typescript",
+    ".cs": "csharp",
+}
+
+
+def is_python(rel: str) -> bool:
+    return PurePosixPath(rel).suffix.lower() in PYTHON_SUFFIXES
+
+
+def semgrep_language(rel: str) -> str | None:
+    """The Semgrep language of a file, or None when Semgrep has no rules for it."""
+    return SEMGREP_LANGUAGES.get(PurePosixPath(rel).suffix.lower())

@@ -1,0 +1,55 @@
+"""Version-control provenance of a scan root, read from git."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import sarif_om as so
+
+_USERINFO = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@]+@", re.IGNORECASE)
+_SCP = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>[^/].*)$")
+
+
+def _remote_uri(remote: str) -> str:
+    """A remote as a URI without credentials; scp-style ``git@host:org/repo`` becomes ssh://."""
+    if "://" not in remote and (m := _SCP.match(remote)):
+        return f"ssh://{m['host']}/{m['path']}"
+    return _USERINFO.sub(r"\g<scheme>", remote)
+
+
+def _git(root: Path, *args: str) -> str | None:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GIT_TERMINAL_PROMPT": "0"}
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+            env=env,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    out = done.stdout.strip()
+    return out if done.returncode == 0 and out else None
+
+
+def provenance(root: Path) -> list[so.VersionControlDetails] | None:
+    """Repository URI (credentials stripped), revision and branch when ``root`` is in git."""
+    revision = _git(root, "rev-parse", "HEAD")
+    if revision is None:
+        return None
+    remote = _git(root, "config", "--get", "remote.origin.url")
+    toplevel = _git(root, "rev-parse", "--show-toplevel")
+    branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD")
+    uri = _remote_uri(remote) if remote else Path(toplevel or root).absolute().as_uri()
+    return [
+        so.VersionControlDetails(
+            repository_uri=uri,
+            revision_id=revision,
+            branch=branch if branch and branch != "HEAD" else None,
+        )
+    ]
