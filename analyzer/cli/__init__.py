@@ -9,3 +9,8 @@ from analyzer import __version__
 @click.version_option(__version__, prog_name="keyguard")
 def main() -> None:
     """keyguard finds cryptographic key-generation misuse and maps it to your standard."""
+
+
+from analyzer.cli.policy_commands import register as _register_policy  # noqa: E402
+
+_register_policy(main)
