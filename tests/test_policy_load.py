@@ -106,11 +106,17 @@ def test_upward_search_finds_keyguard_toml(tmp_path: Path) -> None:
 
 
 def test_pyproject_tool_keyguard_is_used_and_errors_name_its_keys(tmp_path: Path) -> None:
-    write(tmp_path, '[project]\nname = "x"\n[tool.keyguard]\nextends = "pci-min"\n', "pyproject.toml")
+    write(
+        tmp_path, '[project]\nname = "x"\n[tool.keyguard]\nextends = "pci-min"\n', "pyproject.toml"
+    )
     sub = tmp_path / "src"
     sub.mkdir()
     assert load_policy(None, sub).profile == "pci-min"
-    write(tmp_path, '[project]\nname = "x"\n\n[tool.keyguard.thresholds]\nrsa_bits = 1\n', "pyproject.toml")
+    write(
+        tmp_path,
+        '[project]\nname = "x"\n\n[tool.keyguard.thresholds]\nrsa_bits = 1\n',
+        "pyproject.toml",
+    )
     with pytest.raises(PolicyError) as info:
         load_policy(None, sub)
     assert "pyproject.toml:5: tool.keyguard.thresholds.rsa_bits" in str(info.value)
@@ -159,20 +165,60 @@ def test_rules_disable_and_enable(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "line", "key", "words"),
     [
-        ("[thresholds]\nrsa_min_bit = 4096\n", 2, "thresholds.rsa_min_bit", "did you mean 'rsa_min_bits'"),
+        (
+            "[thresholds]\nrsa_min_bit = 4096\n",
+            2,
+            "thresholds.rsa_min_bit",
+            "did you mean 'rsa_min_bits'",
+        ),
         ("extend = 'default'\n", 1, "extend", "did you mean 'extends'"),
-        ("[thresholds]\nrsa_min_bits = '4096'\n", 2, "thresholds.rsa_min_bits", "expected an integer"),
-        ("[generation]\nrequire_kms = 'yes'\n", 2, "generation.require_kms", "expected true or false"),
+        (
+            "[thresholds]\nrsa_min_bits = '4096'\n",
+            2,
+            "thresholds.rsa_min_bits",
+            "expected an integer",
+        ),
+        (
+            "[generation]\nrequire_kms = 'yes'\n",
+            2,
+            "generation.require_kms",
+            "expected true or false",
+        ),
         ("[thresholds]\nec_curves = 'secp256r1'\n", 2, "thresholds.ec_curves", "expected a list"),
         ("[thresholds]\nrsa_min_bits = -1\n", 2, "thresholds.rsa_min_bits", "positive"),
         ('extends = "nist2031"\n', 1, "extends", "did you mean 'nist-2031'"),
         ('[rules]\ndisable = ["KG999"]\n', 2, "rules.disable", "unknown rule id 'KG999'"),
-        (EXCEPTION.replace('rule = "KG201"', 'rule = "KG2O1"'), 3, "exceptions[0].rule", "unknown rule id"),
-        (EXCEPTION.replace("expires = 2030-01-31", 'expires = "31/01/2030"'), 8, "exceptions[0].expires", "cannot parse the date"),
-        (EXCEPTION.replace('justification = "HSM bridge only accepts 1024-bit RSA"\n', ""), 2, "exceptions[0].justification", "missing"),
-        (EXCEPTION.replace('approved_by = "Jane Doe"\n', ""), 2, "exceptions[0].approved_by", "missing"),
+        (
+            EXCEPTION.replace('rule = "KG201"', 'rule = "KG2O1"'),
+            3,
+            "exceptions[0].rule",
+            "unknown rule id",
+        ),
+        (
+            EXCEPTION.replace("expires = 2030-01-31", 'expires = "31/01/2030"'),
+            8,
+            "exceptions[0].expires",
+            "cannot parse the date",
+        ),
+        (
+            EXCEPTION.replace('justification = "HSM bridge only accepts 1024-bit RSA"\n', ""),
+            2,
+            "exceptions[0].justification",
+            "missing",
+        ),
+        (
+            EXCEPTION.replace('approved_by = "Jane Doe"\n', ""),
+            2,
+            "exceptions[0].approved_by",
+            "missing",
+        ),
         (EXCEPTION.replace("expires = 2030-01-31\n", ""), 2, "exceptions[0].expires", "missing"),
-        (EXCEPTION.replace('approved_by = "Jane Doe"', 'approved_by = " "'), 6, "exceptions[0].approved_by", "empty"),
+        (
+            EXCEPTION.replace('approved_by = "Jane Doe"', 'approved_by = " "'),
+            6,
+            "exceptions[0].approved_by",
+            "empty",
+        ),
         ("[thresholds]\nrsa_min_bits = \n", 2, "rsa_min_bits", "invalid TOML"),
     ],
 )
