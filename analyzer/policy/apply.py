@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from analyzer.model import Finding, Notification, Suppression
+from analyzer.policy.kms import kms_findings
 from analyzer.policy.model import Policy, PolicyException
 from analyzer.policy.paths import matches
 
@@ -23,6 +24,8 @@ INLINE = re.compile(
     r"(?:\s*reason:\s*(?P<reason>.*?))?\s*(?=\s(?:#|//)\s|$)"
 )
 _COMMENT_ONLY = re.compile(r"^\s*(?:#|//)")
+
+__all__ = ["apply_policy", "inline_suppressions", "kms_findings"]
 
 
 @dataclass(frozen=True)
