@@ -47,3 +47,7 @@ def main() -> None:
 
 
 main.add_command(scan_command, name="scan")
+
+from analyzer.cli.policy_commands import register as _register_policy  # noqa: E402
+
+_register_policy(main)

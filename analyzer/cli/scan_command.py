@@ -13,7 +13,7 @@ import click
 from analyzer import exitcodes
 from analyzer.discover import scan_root
 from analyzer.output import OutputError, write_atomic
-from analyzer.policy.load import PolicyError, load_policy
+from analyzer.policy import PolicyError, load_policy
 from analyzer.reporters.jsonout import render_json
 from analyzer.reporters.run import RunInfo
 from analyzer.reporters.sarif import render_sarif
