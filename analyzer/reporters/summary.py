@@ -51,10 +51,7 @@ def collect(history: History, repos: list[str] | None = None) -> list[RepoSummar
             continue
         entry = entries[repo]
         item = RepoSummary(repo, entry["status"], entry.get("reason") or "")
-        scan = None
-        if entry["status"] != "failed":
-            scan_id = entry.get("scan_id")
-            scan = next((s for s in [latest.get(repo)] if s and s.id == scan_id), latest.get(repo))
+        scan = None if entry["status"] == "failed" else latest.get(repo)
         if scan is not None:
             all_findings = history.findings(scan.id)
             item.commit, item.scan_id, item.scanned_at = scan.commit, scan.id, scan.scanned_at
@@ -64,6 +61,11 @@ def collect(history: History, repos: list[str] | None = None) -> list[RepoSummar
             item.notifications = len(scan.notifications)
         out.append(item)
     return out
+
+
+def categories() -> list[str]:
+    """The fixed category vocabulary, in catalogue order."""
+    return list(dict.fromkeys(r.category for r in rules().values()))
 
 
 def summary_dict(items: list[RepoSummary], policy: dict[str, Any] | None) -> dict[str, Any]:
@@ -82,10 +84,10 @@ def summary_dict(items: list[RepoSummary], policy: dict[str, Any] | None) -> dic
             "findings": len(active),
             "suppressed": sum(len(i.suppressed) for i in items),
             "by_level": {level: sum(1 for f in active if f["level"] == level) for level in LEVELS},
-            "by_category": dict(sorted(Counter(f["category"] for f in active).items())),
+            "by_category": {c: sum(1 for f in active if f["category"] == c) for c in categories()},
             "by_clause": {c: by_clause.get(c, 0) for c in clause_ids}
             | {c: n for c, n in sorted(by_clause.items()) if c not in clause_ids},
-            "by_rule": dict(sorted(Counter(f["rule_id"] for f in active).items())),
+            "by_rule": {r: sum(1 for f in active if f["rule_id"] == r) for r in rules()},
             "sites": len(sites),
             "sites_by_verdict": {
                 v: sum(1 for s in sites if s["verdict"] == v)
