@@ -43,3 +43,14 @@ def write_outputs(history: History, specs: list[RepoSpec], out_dir: Path) -> dic
     write_atomic(out_dir / "summary.csv", summary_reporter.render_csv(summary))
     write_atomic(out_dir / "summary.txt", summary_reporter.render_text(summary))
     return summary
+
+
+def write_inventory(history: History, specs: list[RepoSpec], out_dir: Path) -> None:
+    """The org-wide key inventory as a CycloneDX 1.6 CBOM and as JSON."""
+    from analyzer.inventory import from_rows, render_json
+    from analyzer.reporters.cbom import render_cbom
+
+    items = summary_reporter.collect(history, repos=[s.identity for s in specs])
+    inventory = [i for item in items for i in from_rows(item.repo, item.sites)]
+    write_atomic(out_dir / "cbom.cdx.json", render_cbom(inventory))
+    write_atomic(out_dir / "inventory.json", render_json(inventory))

@@ -86,7 +86,7 @@ def expand(arguments: list[str]) -> list[RepoSpec]:
         else:
             specs.append(RepoSpec(str(path), False))
     unique: dict[str, RepoSpec] = {}
-    for spec in specs:
+    for spec in (s if s.is_url else RepoSpec(s.identity, False) for s in specs):
         unique.setdefault(spec.identity, spec)
     return list(unique.values())
 

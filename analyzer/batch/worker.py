@@ -111,9 +111,9 @@ def _resolve(spec: RepoSpec, timeout: float | None) -> str | None:
         return remote_head(spec.source, timeout)
     path = Path(spec.source)
     if not path.exists():
-        raise FileNotFoundError(f"{spec.source}: no such folder")
+        raise FileNotFoundError("no such folder")
     if not path.is_dir():
-        raise NotADirectoryError(f"{spec.source}: not a folder")
+        raise NotADirectoryError("not a folder")
     return local_head(path, timeout)
 
 

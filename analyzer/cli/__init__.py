@@ -51,3 +51,7 @@ main.add_command(scan_command, name="scan")
 from analyzer.cli.policy_commands import register as _register_policy  # noqa: E402
 
 _register_policy(main)
+
+from analyzer.cli.org_commands import register as _register_org  # noqa: E402
+
+_register_org(main)
