@@ -222,6 +222,12 @@ class History:
     def close(self) -> None:
         self.conn.close()
 
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic write: committed whole or rolled back whole."""
