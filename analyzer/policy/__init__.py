@@ -1,5 +1,5 @@
 """The organisation's key-generation standard as data: clauses, thresholds, exceptions."""
 
-from analyzer.policy.model import Clause, PolicyException, Policy, Standard, default_policy
+from analyzer.policy.model import Clause, Policy, PolicyException, Standard, default_policy
 
 __all__ = ["Clause", "Policy", "PolicyException", "Standard", "default_policy"]
