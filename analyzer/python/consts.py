@@ -96,9 +96,12 @@ class Evaluator:
         if binding.kind == "class":
             return None
         value = binding.value
-        if binding.kind == "assign" and value is not None and binding.scope is not None:
-            if isinstance(value, (cst.Call, cst.Name, cst.Attribute)):
-                return self.qualname(value, binding.scope, depth + 1)
+        if (
+            binding.kind == "assign"
+            and binding.scope is not None
+            and isinstance(value, (cst.Call, cst.Name, cst.Attribute))
+        ):
+            return self.qualname(value, binding.scope, depth + 1)
         return None
 
     def _self_attr(self, expr: cst.Attribute, scope: Scope) -> list[Binding] | None:
@@ -234,10 +237,14 @@ class Evaluator:
         if found is not None:
             ok = isinstance(found.value, (str, bytes)) and len(found.value) > 0
             return found if ok else None
-        if isinstance(expr, cst.Call) and expr.args and not expr.args[0].star:
+        if isinstance(expr, cst.Call):
             func = expr.func
             if isinstance(func, cst.Attribute) and func.attr.value == "encode":
                 return self.literal(func.value, scope, depth + 1)
-            if self.qualname(func, scope, depth + 1) in self.table.decoders:
+            if (
+                expr.args
+                and not expr.args[0].star
+                and self.qualname(func, scope, depth + 1) in self.table.decoders
+            ):
                 return self.literal(expr.args[0].value, scope, depth + 1)
         return None

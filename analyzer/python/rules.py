@@ -238,7 +238,7 @@ class Rules:
         if algorithm is None:
             return site
         th = self.th
-        size_status, size, _ = self.value(call, spec, "size", scope)
+        _size_status, size, _ = self.value(call, spec, "size", scope)
         if "size" in spec.fixed:
             size = Const(int(spec.fixed["size"]))  # type: ignore[call-overload]
         bits = size.value if size is not None and isinstance(size.value, int) else None
@@ -395,7 +395,7 @@ class Rules:
         spec = source.spec
         if spec is None:
             return None
-        status, const, _ = self.value(source.call, spec, "size", source.scope)
+        _status, const, _ = self.value(source.call, spec, "size", source.scope)
         if const is None or not isinstance(const.value, int):
             return None
         return const.value * 8 if spec.size_unit == "bytes" else const.value
@@ -475,14 +475,14 @@ class Rules:
                 qual = self.ev.qualname(ctor.func, scope)
                 spec = self.table.seeded_constructors.get(qual or "")
                 if spec is not None:
-                    status, expr = get_arg(ctor, spec)
+                    _status, expr = get_arg(ctor, spec)
                     if expr is not None and self.predictable(expr, scope):
                         out.append((ctor, qual or ""))
                     return out
         generator = source.qualname.rsplit(".", 1)[0] + "."
         for seed_call, scope in self.seeds.get(generator, []):
             spec = self.table.seed_functions[generator + "seed"]
-            status, expr = get_arg(seed_call, spec)
+            _status, expr = get_arg(seed_call, spec)
             if expr is not None and self.predictable(expr, scope):
                 out.append((seed_call, generator + "seed"))
         return out

@@ -58,6 +58,7 @@ class Table:
     secret_words: frozenset[str]
     exclude_words: frozenset[str]
     exclude_names: frozenset[str]
+    exclude_contexts: frozenset[str]
     curve_aliases: dict[str, str]
     curve_bits: dict[str, int]
 
@@ -143,6 +144,7 @@ def load_table() -> Table:
         secret_words=frozenset(names["words"]),
         exclude_words=frozenset(names["exclude_words"]),
         exclude_names=frozenset(names["exclude_names"]),
+        exclude_contexts=frozenset(names["exclude_contexts"]),
         curve_aliases=aliases,
         curve_bits=bits,
     )

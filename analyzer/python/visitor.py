@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from analyzer.python.imports import bind_import, bind_import_from, dotted
-from analyzer.python.names import NameKind, secret_kind
+from analyzer.python.names import NameKind, secret_kind, split_words
 from analyzer.python.scopes import Binding, Scope
 from analyzer.python.table import Table
 
@@ -142,8 +142,16 @@ class Collector(cst.CSTVisitor):
 
     def _sink(self, value: cst.BaseExpression, label: str, node: cst.CSTNode) -> None:
         kind = secret_kind(label.removesuffix("()"), self.table)
-        if kind is not None:
+        if kind is not None and not self._excluded_context():
             self.result.sinks.append(Sink(value, self.scope, kind, label, node))
+
+    def _excluded_context(self) -> bool:
+        scope: Scope | None = self.scope
+        while scope is not None and scope.kind != "module":
+            if any(w in self.table.exclude_contexts for w in split_words(scope.name)):
+                return True
+            scope = scope.parent
+        return False
 
     def visit_Assign(self, node: cst.Assign) -> None:
         single = len(node.targets) == 1
