@@ -77,7 +77,8 @@ CREATE TABLE IF NOT EXISTS sites (
     size INTEGER,
     curve TEXT,
     verdict TEXT NOT NULL,
-    rule_ids TEXT NOT NULL
+    rule_ids TEXT NOT NULL,
+    properties TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS sites_scan ON sites (scan_id);
 CREATE TABLE IF NOT EXISTS batch_repos (
@@ -118,6 +119,7 @@ SITE_COLUMNS = (
     "curve",
     "verdict",
     "rule_ids",
+    "properties",
 )
 
 
@@ -383,6 +385,7 @@ class History:
             item = dict(r)
             item.pop("scan_id")
             item["rule_ids"] = json.loads(item["rule_ids"])
+            item["properties"] = json.loads(item["properties"] or "{}")
             out.append(item)
         return out
 
@@ -531,6 +534,7 @@ class History:
                     ]
                     for site in sites:
                         site["rule_ids"] = json.loads(site["rule_ids"])
+                        site["properties"] = json.loads(site["properties"] or "{}")
                     self._insert_details(db, new_id, findings, sites)
                     added_scans += 1
                 for e in source.conn.execute("SELECT * FROM batch_repos"):

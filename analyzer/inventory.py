@@ -25,6 +25,7 @@ class InventoryItem:
     curve: str | None
     verdict: str
     rule_ids: tuple[str, ...] = ()
+    properties: tuple[tuple[str, str], ...] = ()
 
     @property
     def parameter(self) -> str:
@@ -48,6 +49,7 @@ def from_sites(repo: str, sites: list[KeySite]) -> list[InventoryItem]:
             curve=s.curve,
             verdict=s.verdict,
             rule_ids=tuple(s.rule_ids),
+            properties=tuple(sorted((getattr(s, "properties", {}) or {}).items())),
         )
         for s in sites
     ]
@@ -68,13 +70,16 @@ def from_rows(repo: str, rows: list[dict[str, Any]]) -> list[InventoryItem]:
             curve=r["curve"],
             verdict=r["verdict"],
             rule_ids=tuple(r["rule_ids"]),
+            properties=tuple(sorted((r.get("properties") or {}).items())),
         )
         for r in rows
     ]
 
 
 def render_json(items: list[InventoryItem]) -> str:
-    data = [asdict(i) | {"rule_ids": list(i.rule_ids)} for i in items]
+    data = [
+        asdict(i) | {"rule_ids": list(i.rule_ids), "properties": dict(i.properties)} for i in items
+    ]
     return json.dumps({"inventory": data}, indent=2) + "\n"
 
 

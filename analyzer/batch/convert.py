@@ -45,6 +45,7 @@ def site_row(site: KeySite) -> dict[str, Any]:
         "curve": site.curve,
         "verdict": site.verdict,
         "rule_ids": list(site.rule_ids),
+        "properties": dict(getattr(site, "properties", {}) or {}),
     }
 
 

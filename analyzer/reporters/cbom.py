@@ -76,9 +76,10 @@ def build_bom(items: Iterable[InventoryItem]) -> Bom:
                 location=f"{m.repo}#{m.path}" if m.repo else m.path,
                 line=m.line,
                 symbol=m.api,
-                additional_context=(
-                    f"verdict={m.verdict}"
-                    + (f"; rules={','.join(m.rule_ids)}" if m.rule_ids else "")
+                additional_context="; ".join(
+                    [f"verdict={m.verdict}"]
+                    + ([f"rules={','.join(m.rule_ids)}"] if m.rule_ids else [])
+                    + [f"{k}={v}" for k, v in m.properties]
                 ),
             )
             for m in members
