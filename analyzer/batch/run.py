@@ -81,7 +81,7 @@ def _dask(jobs: list[Job], address: str) -> Iterator[Outcome]:
         raise RuntimeError(
             "--dask-scheduler needs the 'distributed' package (pip install distributed)"
         ) from exc
-    with Client(address, set_as_default=False) as client:
+    with Client(address) as client:
         futures = client.map(process, jobs, pure=False)
         owner: dict[Any, Job] = dict(zip(futures, jobs, strict=True))
         for future in dask_completed(futures):
