@@ -17,13 +17,13 @@ from analyzer.fingerprint import assign_fingerprints
 from analyzer.languages import is_python, semgrep_language
 from analyzer.model import LEVEL_ORDER, FileResult, Finding, KeySite, Notification
 from analyzer.policy import Policy
-from analyzer.policy.apply import apply_policy, kms_findings
+from analyzer.policy import apply_policy, kms_findings
+from analyzer.policy.paths import matches
 from analyzer.python import analyze_python, python_prefilter
 from analyzer.python.resolver import ModuleResolver
 from analyzer.redact import redact_line
 from analyzer.secrets import scan_secrets, secrets_prefilter
 from analyzer.semgrep import run_semgrep, semgrep_prefilter
-from analyzer.testpaths import TestPathMatcher
 
 DEFAULT_MAX_FILE_BYTES = 2_000_000
 PARALLEL_MIN_FILES = 24
@@ -255,7 +255,7 @@ def scan(
     report.notifications += [n for r in results for n in r.notifications]
     findings += kms_findings(report.sites, policy)
     findings = _dedupe(findings)
-    _finish(findings, policy, TestPathMatcher(policy.test_paths))
+    _finish(findings, policy, lambda rel: matches(rel, policy.test_paths))
 
     texts: dict[str, list[str]] = {}
 

@@ -49,3 +49,7 @@ def main() -> None:
 
 main.add_command(scan_command, name="scan")
 main.add_command(baseline_command, name="baseline")
+
+from analyzer.cli.policy_commands import register as _register_policy  # noqa: E402
+
+_register_policy(main)

@@ -11,7 +11,7 @@ from analyzer import baseline as baselines
 from analyzer import exitcodes
 from analyzer.discover import scan_root
 from analyzer.output import OutputError, write_atomic
-from analyzer.policy.load import PolicyError, load_policy
+from analyzer.policy import PolicyError, load_policy
 from analyzer.scan import ScanOptions, scan
 
 

@@ -15,7 +15,7 @@ from analyzer import exitcodes
 from analyzer.diffscope import DiffError, DiffScope, diff_scope, restrict
 from analyzer.discover import scan_root
 from analyzer.output import OutputError, write_atomic
-from analyzer.policy.load import PolicyError, load_policy
+from analyzer.policy import PolicyError, load_policy
 from analyzer.reporters.github import render_github
 from analyzer.reporters.jsonout import render_json
 from analyzer.reporters.run import RunInfo
