@@ -16,8 +16,7 @@ from analyzer.discover import Candidate, discover
 from analyzer.fingerprint import assign_fingerprints
 from analyzer.languages import is_python, semgrep_language
 from analyzer.model import LEVEL_ORDER, FileResult, Finding, KeySite, Notification
-from analyzer.policy import Policy
-from analyzer.policy import apply_policy, kms_findings
+from analyzer.policy import Policy, apply_policy, kms_findings
 from analyzer.policy.paths import matches
 from analyzer.python import analyze_python, python_prefilter
 from analyzer.python.resolver import ModuleResolver

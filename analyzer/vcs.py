@@ -37,8 +37,20 @@ def _git(root: Path, *args: str) -> str | None:
     return out if done.returncode == 0 and out else None
 
 
+REPO_ROOT = "REPOROOT"
+
+
+def repository_root(root: Path) -> Path | None:
+    """The top of the git work tree holding ``root``, if any."""
+    toplevel = _git(root, "rev-parse", "--show-toplevel")
+    return Path(toplevel) if toplevel else None
+
+
 def provenance(root: Path) -> list[so.VersionControlDetails] | None:
-    """Repository URI (credentials stripped), revision and branch when ``root`` is in git."""
+    """Repository URI (credentials stripped), revision and branch when ``root`` is in git.
+
+    ``mappedTo`` names the ``REPOROOT`` base id, which the SARIF run defines as the work tree's top.
+    """
     revision = _git(root, "rev-parse", "HEAD")
     if revision is None:
         return None
@@ -51,5 +63,6 @@ def provenance(root: Path) -> list[so.VersionControlDetails] | None:
             repository_uri=uri,
             revision_id=revision,
             branch=branch if branch and branch != "HEAD" else None,
+            mapped_to=so.ArtifactLocation(uri_base_id=REPO_ROOT),
         )
     ]
