@@ -98,7 +98,7 @@ def test_merge_base_ignores_changes_on_the_base_branch(repo: Path) -> None:
 def test_diff_reports_only_new_lines(repo: Path) -> None:
     """The old 1024-bit key stays quiet; the line added to the same file is reported."""
     (repo / "app" / "old.py").write_text(
-        RSA + WEAK_CALL.format(1024) + "\n" + WEAK_CALL.format(512).replace("key", "key2")
+        RSA + WEAK_CALL.format(1024) + "\n" + "other = " + WEAK_CALL.format(512)
     )
     code, out, _ = run("scan", "--diff", "HEAD", "--no-color")
     assert code == 1
