@@ -162,9 +162,7 @@ def run(env: Mapping[str, str]) -> int:
         print("::group::keyguard report")
         print(RENDERERS[inputs.fmt](report, info), end="")
         print("::endgroup::")
-    where = (
-        f"lines changed since `{scope.merge_base[:12]}`" if scope is not None else "all files"
-    )
+    where = f"lines changed since `{scope.merge_base[:12]}`" if scope is not None else "all files"
     _append(env.get("GITHUB_STEP_SUMMARY"), summary_markdown(report, where))
     _append(
         env.get("GITHUB_OUTPUT"),

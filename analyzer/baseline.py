@@ -121,7 +121,7 @@ def load(path: Path) -> list[Entry]:
 
 
 def _text(item: dict[str, Any], key: str) -> str:
-    value = item[key] if key in item else None
+    value = item.get(key)
     if not isinstance(value, str) or not value:
         raise ValueError(f"'{key}' must be a non-empty string")
     return value
@@ -129,8 +129,10 @@ def _text(item: dict[str, Any], key: str) -> str:
 
 def _within(path: str, scopes: Iterable[str]) -> bool:
     pure = PurePosixPath(path)
-    return any(s in ("", ".") or pure == PurePosixPath(s) or PurePosixPath(s) in pure.parents
-               for s in scopes)
+    return any(
+        s in ("", ".") or pure == PurePosixPath(s) or PurePosixPath(s) in pure.parents
+        for s in scopes
+    )
 
 
 def apply(
@@ -154,7 +156,9 @@ def apply(
             kept.append(f)
     scopes = list(scopes)
     outcome.fixed = sorted(
-        e for e in entries if (e.rule, e.path, e.fingerprint) not in seen and _within(e.path, scopes)
+        e
+        for e in entries
+        if (e.rule, e.path, e.fingerprint) not in seen and _within(e.path, scopes)
     )
     return kept, outcome
 

@@ -59,7 +59,9 @@ class DiffScope:
 
     def files(self) -> list[Path]:
         """Changed files that exist in the working tree, in a stable order."""
-        return [self.toplevel / rel for rel in sorted(self.changed) if (self.toplevel / rel).is_file()]
+        return [
+            self.toplevel / rel for rel in sorted(self.changed) if (self.toplevel / rel).is_file()
+        ]
 
     def targets(self, paths: Iterable[Path]) -> list[Path]:
         """The changed files that lie within ``paths``, minus folders a scan always skips."""

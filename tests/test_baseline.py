@@ -103,8 +103,10 @@ def test_fixed_entries_in_text_json_and_sarif(project: Path, validate_sarif) -> 
     log = json.loads(out)
     validate_sarif(log)
     run_ = log["runs"][0]
-    assert [(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["baselineState"])
-            for r in run_["results"]] == [("app/c.py", "new")]
+    assert [
+        (r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["baselineState"])
+        for r in run_["results"]
+    ] == [("app/c.py", "new")]
     assert run_["properties"]["baseline"]["unchanged"] == 2
     assert [e["path"] for e in run_["properties"]["baseline"]["fixed"]] == ["app/a.py"]
 
@@ -122,8 +124,10 @@ def test_entries_outside_the_scanned_paths_are_not_fixed(project: Path) -> None:
         ("{not json", "is not valid JSON"),
         ('{"findings": []}', "is not a keyguard baseline"),
         ('{"format": "keyguard-baseline", "version": 9, "findings": []}', "has version 9"),
-        ('{"format": "keyguard-baseline", "version": 1, "findings": [{"rule": "KG201"}]}',
-         "entry 1 is malformed"),
+        (
+            '{"format": "keyguard-baseline", "version": 1, "findings": [{"rule": "KG201"}]}',
+            "entry 1 is malformed",
+        ),
     ],
 )
 def test_broken_baseline_is_usage_error(project: Path, content: str, reason: str) -> None:
@@ -161,7 +165,10 @@ def test_fixtures_baseline_then_one_new_bad_line(tmp_path: Path, monkeypatch) ->
     code, out, _ = run(*args, "--format", "json")
     data = json.loads(out)
     rel = victim.relative_to(tmp_path).as_posix()
-    assert [(f["location"]["path"], f["location"]["line"], f["rule_id"]) for f in data["findings"]
-            if f["suppression"] is None] == [(rel, added_line, "KG201")]
+    assert [
+        (f["location"]["path"], f["location"]["line"], f["rule_id"])
+        for f in data["findings"]
+        if f["suppression"] is None
+    ] == [(rel, added_line, "KG201")]
     assert data["baseline"]["fixed"] == []
     assert code == 1
