@@ -21,7 +21,7 @@ HOSTILE_NAME = "<img src=x onerror=alert(1)>.py"
 POLICY = """\
 [[exceptions]]
 rule = "KG203"
-paths = ["legacy/**"]
+paths = ["app/**"]
 justification = "legacy <b>device</b> protocol & firmware"
 approved_by = "CISO <ciso@example.com>"
 expires = 2099-12-31
@@ -73,6 +73,7 @@ def test_page_is_self_contained_and_escaped(reported: dict[str, Any]) -> None:
     assert html.count("<svg") >= 5
     summary = reported["summary"]
     assert summary["totals"]["failed"] == 1
+    assert summary["totals"]["suppressed"] == 2
     assert summary["totals"]["sites_by_verdict"]["compliant"] >= 2
 
 
