@@ -79,7 +79,9 @@ def _key_name_before(line: str, secret: str) -> str | None:
     return None
 
 
-def _finding(path: str, number: int, line: str, secret: str, kind: str, name: str | None) -> Finding:
+def _finding(
+    path: str, number: int, line: str, secret: str, kind: str, name: str | None
+) -> Finding:
     column = max(line.find(secret), 0) + 1
     digest = fingerprint_value(secret)
     if kind == PRIVATE_KEY_TYPE:
