@@ -64,3 +64,44 @@ def google_algorithm(name: str) -> tuple[str, int | None, str | None]:
     if "SYMMETRIC" in name or name.startswith("AES_"):
         return "AES", 256, None
     return name, None, None
+
+
+# Resource types that declare a key -> (provider, library name of the generation path).
+TERRAFORM_KEYS: dict[str, tuple[str, str]] = {
+    "aws_kms_key": ("aws", "aws-kms"),
+    "aws_kms_external_key": ("aws", "aws-kms"),
+    "aws_kms_replica_key": ("aws", "aws-kms"),
+    "aws_kms_replica_external_key": ("aws", "aws-kms"),
+    "google_kms_crypto_key": ("google", "gcp-kms"),
+    "azurerm_key_vault_key": ("azure", "azure-keyvault"),
+    "tls_private_key": ("terraform", "terraform-tls"),
+}
+CLOUDFORMATION_KEYS: dict[str, tuple[str, str]] = {
+    "AWS::KMS::Key": ("aws", "aws-kms"),
+    "AWS::KMS::ReplicaKey": ("aws", "aws-kms"),
+}
+
+# KMS actions that create or administer keys (KG503), and those that use a key.
+ADMIN_ACTIONS: tuple[str, ...] = (
+    "kms:CreateKey",
+    "kms:PutKeyPolicy",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:DisableKey",
+    "kms:EnableKey",
+    "kms:DisableKeyRotation",
+    "kms:ImportKeyMaterial",
+    "kms:DeleteImportedKeyMaterial",
+    "kms:CreateGrant",
+    "kms:UpdateKeyDescription",
+)
+USAGE_ACTIONS: tuple[str, ...] = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:Sign",
+    "kms:GenerateMac",
+)
