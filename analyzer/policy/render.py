@@ -7,9 +7,8 @@ import json
 import re
 from typing import Any
 
-from analyzer.policy.load import THRESHOLD_TYPES
+from analyzer.policy.load import THRESHOLD_TYPES, builtin_policy
 from analyzer.policy.model import Policy
-from analyzer.policy.load import builtin_policy
 from analyzer.policy.profiles import profile_bytes
 
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
