@@ -161,7 +161,7 @@ def test_sarif_of_the_iac_scan_validates_and_traces_to_the_clause(validate_sarif
     from analyzer.scan import scan
 
     report = scan([FIXTURES / d for d in IAC_DIRS], FIXTURES, default_policy())
-    log = json.loads(render_sarif(report, RunInfo()))
+    log = json.loads(render_sarif(report, RunInfo(command_line="keyguard scan", exit_code=1)))
     validate_sarif(log)
     run = log["runs"][0]
     lines = {
