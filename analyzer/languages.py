@@ -20,6 +20,7 @@ SEMGREP_LANGUAGES: dict[str, str] = {
     ".mts": "typescript",
     ".cts": "typescript",
     ".cs": "csharp",
+    ".tf": "terraform",
 }
 
 
@@ -30,3 +31,10 @@ def is_python(rel: str) -> bool:
 def semgrep_language(rel: str) -> str | None:
     """The Semgrep language of a file, or None when Semgrep has no rules for it."""
     return SEMGREP_LANGUAGES.get(PurePosixPath(rel).suffix.lower())
+
+
+def iac_language(rel: str, head: bytes) -> str | None:
+    """``terraform`` or ``cloudformation`` (YAML/JSON only when the content is a template)."""
+    from analyzer.iac import iac_kind
+
+    return iac_kind(rel, head)
