@@ -14,6 +14,7 @@ from pathlib import Path
 from analyzer.catalogue import rules
 from analyzer.discover import Candidate, discover
 from analyzer.fingerprint import assign_fingerprints
+from analyzer.iac import analyze_iac, iac_kind, iac_prefilter, link_sites
 from analyzer.languages import is_python, semgrep_language
 from analyzer.model import LEVEL_ORDER, FileResult, Finding, KeySite, Notification
 from analyzer.policy import Policy, apply_policy, kms_findings
@@ -107,6 +108,11 @@ def _analyze(work: _Work, root: Path, policy: Policy, limit: int) -> FileResult:
     try:
         if work.python and python_prefilter(data):
             found = analyze_python(data, work.rel, policy.thresholds, _resolver(root))
+            result.findings += found.findings
+            result.sites += found.sites
+            result.notifications += found.notifications
+        if iac_kind(work.rel, data) is not None and iac_prefilter(data):
+            found = analyze_iac(data, work.rel, policy.thresholds)
             result.findings += found.findings
             result.sites += found.sites
             result.notifications += found.notifications
@@ -260,6 +266,7 @@ def scan(
     report.notifications += [n for r in results for n in r.notifications]
     findings += kms_findings(report.sites, policy)
     findings = _dedupe(findings)
+    link_sites(report.sites, findings)
     _finish(findings, policy, lambda rel: matches(rel, policy.test_paths))
 
     texts: dict[str, list[str]] = {}
