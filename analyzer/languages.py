@@ -24,6 +24,40 @@ SEMGREP_LANGUAGES: dict[str, str] = {
 }
 
 
+CONFIG_SUFFIXES: frozenset[str] = frozenset(
+    {
+        ".yaml",
+        ".yml",
+        ".json",
+        ".template",
+        ".tf",
+        ".env",
+        ".properties",
+        ".cfg",
+        ".ini",
+        ".conf",
+        ".toml",
+        ".xml",
+        ".pem",
+        ".key",
+        ".ppk",
+        ".p8",
+    }
+)
+
+
+def is_source(rel: str) -> bool:
+    """A file some engine reads for sure: code, infrastructure, configuration or key files."""
+    path = PurePosixPath(rel)
+    suffix = path.suffix.lower()
+    return (
+        suffix in PYTHON_SUFFIXES
+        or suffix in SEMGREP_LANGUAGES
+        or suffix in CONFIG_SUFFIXES
+        or path.name.startswith((".env", "id_"))
+    )
+
+
 def is_python(rel: str) -> bool:
     return PurePosixPath(rel).suffix.lower() in PYTHON_SUFFIXES
 

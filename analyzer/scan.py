@@ -15,7 +15,7 @@ from analyzer.catalogue import rules
 from analyzer.discover import Candidate, discover
 from analyzer.fingerprint import assign_fingerprints
 from analyzer.iac import analyze_iac, iac_kind, iac_prefilter, link_sites
-from analyzer.languages import is_python, semgrep_language
+from analyzer.languages import is_python, is_source, semgrep_language
 from analyzer.model import LEVEL_ORDER, FileResult, Finding, KeySite, Notification
 from analyzer.policy import Policy, apply_policy, kms_findings
 from analyzer.policy.paths import matches
@@ -77,6 +77,8 @@ def _read(candidate: Candidate, limit: int) -> tuple[bytes | None, Notification 
     try:
         size = candidate.path.stat().st_size
         if size > limit:
+            if not is_source(candidate.rel):
+                return None, None
             return None, Notification(
                 f"{candidate.rel}: skipped, {size:,} bytes is over the {limit:,}-byte limit "
                 "(raise it with --max-file-size)",
@@ -108,16 +110,19 @@ def _analyze(work: _Work, root: Path, policy: Policy, limit: int) -> FileResult:
     try:
         if work.python and python_prefilter(data):
             found = analyze_python(data, work.rel, policy.thresholds, _resolver(root))
+            result.analyzed = True
             result.findings += found.findings
             result.sites += found.sites
             result.notifications += found.notifications
         if iac_kind(work.rel, data) is not None and iac_prefilter(data):
             found = analyze_iac(data, work.rel, policy.thresholds)
+            result.analyzed = True
             result.findings += found.findings
             result.sites += found.sites
             result.notifications += found.notifications
         if work.secrets and b"\0" not in data[:8192] and secrets_prefilter(data):
             found = scan_secrets(data, work.rel)
+            result.analyzed = True
             result.findings += found.findings
             result.notifications += found.notifications
     except Exception as exc:  # an engine bug must not cost the other files
@@ -258,8 +263,7 @@ def scan(
         thread.join()
     results += semgrep_results
     report.notifications += semgrep_notes
-    analyzed = {r.path for r in results}
-    report.files_analyzed = len(analyzed)
+    report.files_analyzed = len({r.path for r in results if r.analyzed or r.findings})
 
     findings = [f for r in results for f in r.findings if policy.rule_enabled(f.rule_id)]
     report.sites = sorted((s for r in results for s in r.sites), key=lambda s: (s.location, s.api))
