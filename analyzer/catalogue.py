@@ -8,8 +8,6 @@ from functools import cache
 
 from analyzer.resources import rules_dir
 
-HELP_URI = "https://github.com/keyguard-dev/keyguard/blob/main/README.md#rules"
-
 
 @dataclass(frozen=True)
 class Rule:
@@ -32,18 +30,15 @@ class Rule:
     def cwe_tag(self) -> str:
         return f"external/cwe/cwe-{self.cwe}"
 
-    @property
-    def help_uri(self) -> str:
-        return f"{HELP_URI.rsplit('#', 1)[0]}#{self.id.lower()}"
-
-    def markdown(self) -> str:
+    def markdown(self, level: int = 2) -> str:
         """The documentation as Markdown: What it does / Why is this bad? / Example / Use instead."""
+        h, sub = "#" * level, "#" * (level + 1)
         return (
-            f"## {self.id} {self.name}\n\n{self.short}.\n\n"
-            f"### What it does\n{self.what.strip()}\n\n"
-            f"### Why is this bad?\n{self.why.strip()}\n\n"
-            f"### Example\n{self.example.strip()}\n\n"
-            f"### Use instead\n{self.use_instead.strip()}\n"
+            f'{h} <a id="{self.id.lower()}"></a>{self.id} {self.name}\n\n{self.short}.\n\n'
+            f"{sub} What it does\n{self.what.strip()}\n\n"
+            f"{sub} Why is this bad?\n{self.why.strip()}\n\n"
+            f"{sub} Example\n{self.example.strip()}\n\n"
+            f"{sub} Use instead\n{self.use_instead.strip()}\n"
         )
 
     def text(self) -> str:
@@ -66,3 +61,18 @@ def rules() -> dict[str, Rule]:
     with (rules_dir() / "catalogue.toml").open("rb") as fh:
         data = tomllib.load(fh)
     return {entry["id"]: Rule(**entry) for entry in data["rule"]}
+
+
+def markdown_table() -> str:
+    """The README's rule table, generated from the catalogue."""
+    head = "| Rule | Category | Level | Clause | CWE | Finds |\n|---|---|---|---|---|---|\n"
+    return head + "".join(
+        f"| [{r.id}](#{r.id.lower()}) | {r.category} | {r.level} | {r.clause} | "
+        f"[CWE-{r.cwe}](https://cwe.mitre.org/data/definitions/{r.cwe}.html) | {r.short} |\n"
+        for r in rules().values()
+    )
+
+
+def markdown_docs() -> str:
+    """Every rule's documentation, for the README's rule reference."""
+    return "\n".join(r.markdown(level=3) for r in rules().values())

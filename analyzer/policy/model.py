@@ -1,4 +1,7 @@
-"""Policy records: what the loader builds and the scan, the engines and the reporters read."""
+"""Policy records: what the loader builds and the scan, the engines and the reporters read.
+
+Every default here comes from the shipped default profile (``rules/profiles/default.toml``).
+"""
 
 from __future__ import annotations
 
@@ -6,18 +9,22 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from analyzer.catalogue import rules
+from analyzer.policy.profiles import profile_data
 from analyzer.thresholds import Thresholds
+
+_DEFAULT = profile_data("default")
+_GENERATION = _DEFAULT["generation"]
 
 
 @dataclass(frozen=True)
 class Standard:
     """Identity of the organisation's key-generation standard."""
 
-    id: str = "KGS"
-    title: str = "Key Generation Standard (keyguard default)"
-    version: str = "1.0"
-    owner: str = "Security Engineering"
-    url: str = "https://www.pcisecuritystandards.org/document_library/"
+    id: str = _DEFAULT["standard"]["id"]
+    title: str = _DEFAULT["standard"]["title"]
+    version: str = _DEFAULT["standard"]["version"]
+    owner: str = _DEFAULT["standard"]["owner"]
+    url: str = _DEFAULT["standard"]["url"]
 
 
 @dataclass(frozen=True)
@@ -41,49 +48,13 @@ class PolicyException:
     expires: dt.date
     ticket: str = ""
 
+    def expired(self, today: dt.date) -> bool:
+        """An exception is valid through its expiry day and stops suppressing the day after."""
+        return self.expires < today
 
-DEFAULT_CLAUSES: tuple[Clause, ...] = (
-    Clause(
-        "KGS-1",
-        "Randomness",
-        "Key material, IVs, salts, nonces and tokens are drawn only from a cryptographically "
-        "secure random number generator that is never seeded with a predictable value.",
-        ("KG101", "KG102"),
-    ),
-    Clause(
-        "KGS-2",
-        "Key strength",
-        "Keys are generated with at least the strength the standard's thresholds set: modulus "
-        "size, approved curves, symmetric key length, public exponent, KDF work factor and salt.",
-        ("KG201", "KG202", "KG203", "KG204", "KG205", "KG206", "KG501"),
-    ),
-    Clause(
-        "KGS-3",
-        "No key material in code",
-        "Keys and secrets are never written into source code, configuration or repositories; "
-        "they are generated at run time or provisioned from a secret manager.",
-        ("KG301", "KG302"),
-    ),
-    Clause(
-        "KGS-4",
-        "Approved generation path",
-        "Keys are generated only through approved libraries and, where the standard requires "
-        "it, inside a KMS or HSM.",
-        ("KG401", "KG402", "KG502"),
-    ),
-    Clause(
-        "KGS-5",
-        "Approved algorithms",
-        "No key is generated for a prohibited algorithm (DES, 3DES, RC4, Blowfish, RC2, IDEA).",
-        ("KG403",),
-    ),
-    Clause(
-        "KGS-6",
-        "Key governance",
-        "Key creation and administration are restricted to named key custodians, separate from "
-        "key users, and keys are rotated within their cryptoperiod.",
-        ("KG503", "KG504"),
-    ),
+
+DEFAULT_CLAUSES: tuple[Clause, ...] = tuple(
+    Clause(c["id"], c["title"], c["text"], tuple(c["rules"])) for c in _DEFAULT["clauses"]
 )
 
 
@@ -95,28 +66,19 @@ class Policy:
     clauses: tuple[Clause, ...] = DEFAULT_CLAUSES
     thresholds: Thresholds = field(default_factory=Thresholds)
     exceptions: tuple[PolicyException, ...] = ()
-    require_kms: bool = False
-    local_generation_paths: tuple[str, ...] = ()
-    test_paths: tuple[str, ...] = (
-        "tests/**",
-        "test/**",
-        "**/tests/**",
-        "**/test/**",
-        "**/test_*.py",
-        "**/*_test.py",
-        "**/*_test.go",
-        "**/src/test/**",
-        "**/*.test.js",
-        "**/*.test.ts",
-        "**/*.spec.js",
-        "**/*.spec.ts",
-        "**/*Test.java",
-        "**/*Tests.cs",
-    )
+    require_kms: bool = _GENERATION["require_kms"]
+    local_generation_paths: tuple[str, ...] = tuple(_GENERATION["allowed_paths"])
+    test_paths: tuple[str, ...] = tuple(_DEFAULT["test_paths"])
     source: str = "<built-in default>"
     sha256: str = ""
-    enabled_rules: tuple[str, ...] = ()
-    disabled_rules: tuple[str, ...] = ("KG402",)
+    enabled_rules: tuple[str, ...] = tuple(_DEFAULT["rules"]["enable"])
+    disabled_rules: tuple[str, ...] = tuple(_DEFAULT["rules"]["disable"])
+    approved_libraries: dict[str, str] = field(
+        default_factory=lambda: dict(_DEFAULT["libraries"]["approved"])
+    )
+    kms_libraries: tuple[str, ...] = tuple(_GENERATION["kms_libraries"])
+    approved_path: str = _GENERATION["approved_path"]
+    profile: str = "default"
 
     def clause_for(self, rule_id: str) -> Clause | None:
         """The clause that covers a rule (the first that lists it)."""
@@ -126,11 +88,16 @@ class Policy:
         return None
 
     def rule_enabled(self, rule_id: str) -> bool:
-        if rule_id == "KG402":
-            return self.require_kms
-        return rule_id in rules() and rule_id not in self.disabled_rules
+        """Whether a rule runs: known, not disabled (unless re-enabled); KG402 needs require_kms."""
+        if rule_id not in rules():
+            return False
+        if rule_id in self.disabled_rules and rule_id not in self.enabled_rules:
+            return False
+        return rule_id != "KG402" or self.require_kms
 
 
 def default_policy() -> Policy:
-    """The embedded default standard."""
-    return Policy()
+    """The embedded default standard, loaded from the shipped default profile."""
+    from analyzer.policy.load import builtin_policy
+
+    return builtin_policy("default")

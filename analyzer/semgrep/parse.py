@@ -115,9 +115,7 @@ def parse_output(
         key = (site.location.path, site.location.line)
         sites.setdefault(key, site)
     for (rel, line), site in sites.items():
-        rules = sorted(
-            {f.rule_id for f in results[rel].findings if f.location.line == line}
-        )
+        rules = sorted({f.rule_id for f in results[rel].findings if f.location.line == line})
         if rules:
             site.verdict = "violation"
             site.rule_ids = rules

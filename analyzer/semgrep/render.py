@@ -87,7 +87,9 @@ def template_files(languages: set[str] | None = None) -> list[Path]:
     return files
 
 
-def render_rules(thresholds: Thresholds, out_dir: Path, languages: set[str] | None = None) -> list[Path]:
+def render_rules(
+    thresholds: Thresholds, out_dir: Path, languages: set[str] | None = None
+) -> list[Path]:
     """Write the rendered templates into ``out_dir`` (one file per template) and return them."""
     mapping = render_mapping(thresholds)
     written: list[Path] = []

@@ -1,0 +1,214 @@
+"""``keyguard scan``: the command every other use (hook, action, batch) builds on."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from analyzer import baseline as baselines
+from analyzer import exitcodes
+from analyzer.diffscope import DiffError, DiffScope, diff_scope, restrict
+from analyzer.discover import scan_root
+from analyzer.output import OutputError, write_atomic
+from analyzer.policy import PolicyError, load_policy
+from analyzer.reporters.github import render_github
+from analyzer.reporters.jsonout import render_json
+from analyzer.reporters.run import RunInfo
+from analyzer.reporters.sarif import render_sarif
+from analyzer.reporters.text import render_text
+from analyzer.scan import DEFAULT_MAX_FILE_BYTES, ScanOptions, ScanReport, scan
+
+RENDERERS: dict[str, Callable[[ScanReport, RunInfo], str]] = {
+    "text": render_text,
+    "json": render_json,
+    "sarif": render_sarif,
+    "github": render_github,
+}
+
+EPILOG = """\b
+Examples:
+  keyguard scan                         scan the current folder, text report
+  keyguard scan src/ --format sarif -o keyguard.sarif
+  keyguard scan app.py --fail-on warning
+  keyguard scan . --config security/keyguard.toml --jobs 4
+  keyguard scan --diff origin/main      only lines changed since the merge base
+  keyguard scan --baseline .keyguard-baseline.json
+
+\b
+Exit codes:
+  0  no active finding at or above --fail-on
+  1  at least one active finding at or above --fail-on
+  2  usage, configuration or output error
+  3  internal error (please report it)
+"""
+
+
+def exit_code_for(report: ScanReport, fail_on: str) -> int:
+    if fail_on == "never":
+        return exitcodes.OK
+    return exitcodes.FINDINGS if report.count_at_or_above(fail_on) else exitcodes.OK
+
+
+def _size(value: str) -> int:
+    """Parse ``2MB``, ``500k`` or a plain byte count."""
+    text = value.strip().lower().removesuffix("b")
+    factor = {"k": 1_000, "m": 1_000_000, "g": 1_000_000_000}.get(text[-1:], 1)
+    number = text[:-1] if factor != 1 else text
+    try:
+        result = int(float(number) * factor)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a size such as 2MB or 500k") from None
+    if result <= 0:
+        raise click.BadParameter("must be positive")
+    return result
+
+
+@click.command(epilog=EPILOG)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(RENDERERS)),
+    default="text",
+    show_default=True,
+    help="Report format: text for people, json for scripts, sarif for code scanning, "
+    "github for GitHub Actions annotations.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE (atomically; missing folders are created) instead of stdout.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "note", "never"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when an unsuppressed finding is at or above this level.",
+)
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Policy file (TOML). Default: keyguard.toml or [tool.keyguard] in pyproject.toml, "
+    "searched upward from the scan root; else the built-in default standard.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default="0 = all cores",
+    help="Worker processes for Python analysis and Semgrep.",
+)
+@click.option(
+    "--max-file-size",
+    "max_file_size",
+    default=str(DEFAULT_MAX_FILE_BYTES),
+    show_default=True,
+    callback=lambda _ctx, _param, value: _size(value),
+    help="Skip (with a notification) files larger than this, e.g. 2MB.",
+)
+@click.option(
+    "--show-suppressed",
+    is_flag=True,
+    help="List suppressed findings (inline or by a policy exception) in text output.",
+)
+@click.option(
+    "--no-semgrep",
+    is_flag=True,
+    help="Do not run Semgrep (non-Python languages are then reported as not analysed).",
+)
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour text output (default: when writing to a terminal and NO_COLOR is unset).",
+)
+@click.option(
+    "--diff",
+    "diff_base",
+    metavar="BASE",
+    help="Scan only files changed since `git merge-base BASE HEAD` and report only findings on "
+    "added or changed lines (staged, unstaged and untracked changes included; --diff HEAD "
+    "checks just your uncommitted work).",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report only findings not recorded in this baseline (see `keyguard baseline create`) "
+    "and list its entries that no longer occur as fixed.",
+)
+def scan_command(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    config: Path | None,
+    jobs: int,
+    max_file_size: int,
+    show_suppressed: bool,
+    no_semgrep: bool,
+    color: bool | None,
+    diff_base: str | None,
+    baseline_file: Path | None,
+) -> None:
+    """Scan PATHS (files or folders, default: the current folder) for key-generation misuse."""
+    targets = list(paths) or [Path(".")]
+    root = scan_root(targets)
+    try:
+        policy = load_policy(config, root)
+    except PolicyError as exc:
+        click.echo(f"keyguard: {exc}", err=True)
+        sys.exit(exitcodes.USAGE)
+    options = ScanOptions(jobs=jobs, max_file_bytes=max_file_size, semgrep=not no_semgrep)
+    scope: DiffScope | None = None
+    scanned = targets
+    entries = None
+    try:
+        if diff_base is not None:
+            scope = diff_scope(Path.cwd(), diff_base)
+            scanned = scope.targets(targets)
+        if baseline_file is not None:
+            entries = baselines.load(baseline_file)
+    except (DiffError, baselines.BaselineError) as exc:
+        click.echo(f"keyguard: {exc}", err=True)
+        sys.exit(exitcodes.USAGE)
+    report = scan(scanned, root, policy, options)
+    if scope is not None:
+        report.findings = restrict(report.findings, scope, root)
+    outcome = None
+    if entries is not None and baseline_file is not None:
+        report.findings, outcome = baselines.apply(
+            baselines.without_file(report.findings, root, baseline_file),
+            entries,
+            baseline_file.as_posix(),
+            baselines.scopes(scanned, root),
+        )
+    code = exit_code_for(report, fail_on)
+    if color is None:
+        color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    info = RunInfo(
+        command_line=shlex.join(["keyguard", *sys.argv[1:]]),
+        exit_code=code,
+        show_suppressed=show_suppressed,
+        color=bool(color) and fmt == "text",
+    )
+    text = RENDERERS[fmt](report, info)
+    if outcome is not None:
+        text = baselines.decorate(fmt, text, outcome)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            write_atomic(output, text)
+        except OutputError as exc:
+            click.echo(f"keyguard: {exc}", err=True)
+            sys.exit(exitcodes.USAGE)
+        click.echo(render_text(report, info).splitlines()[-1], err=True)
+    sys.exit(code)

@@ -1,0 +1,143 @@
+"""File discovery: a git-aware, loop-safe walk that yields the files a scan should look at."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+SKIP_DIRS: frozenset[str] = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".tox",
+        ".nox",
+        ".venv",
+        "venv",
+        ".eggs",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".hypothesis",
+        ".keyguard",
+        ".terraform",
+        "build",
+        "dist",
+        ".gradle",
+        ".idea",
+    }
+)
+
+OWN_OUTPUTS: frozenset[str] = frozenset({".keyguard-baseline.json"})
+OWN_OUTPUT_SUFFIXES: tuple[str, ...] = (".sarif", ".sarif.json")
+
+
+def _own_output(name: str) -> bool:
+    """keyguard's own reports and baselines hold fingerprints, not key material."""
+    return name in OWN_OUTPUTS or name.endswith(OWN_OUTPUT_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file to consider: its absolute path and its POSIX path relative to the scan root."""
+
+    path: Path
+    rel: str
+    explicit: bool = False
+
+
+@dataclass
+class _Ignores:
+    """The .gitignore files met on the way down, each with the directory it applies to."""
+
+    specs: list[tuple[str, pathspec.PathSpec]] = field(default_factory=list)
+
+    def add(self, directory: Path, rel_dir: str) -> None:
+        gitignore = directory / ".gitignore"
+        try:
+            lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return
+        self.specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
+
+    def ignored(self, rel: str, is_dir: bool) -> bool:
+        for base, spec in self.specs:
+            if base and not rel.startswith(base + "/"):
+                continue
+            sub = rel[len(base) + 1 :] if base else rel
+            if spec.match_file(sub + "/" if is_dir else sub):
+                return True
+        return False
+
+
+def _is_virtualenv(directory: Path) -> bool:
+    return (directory / "pyvenv.cfg").is_file()
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def walk(root: Path, start: Path) -> Iterator[Candidate]:
+    """Every regular file below ``start`` that is not ignored, skipped or behind a symlink."""
+    ignores = _Ignores()
+    for parent in reversed([start, *start.parents]):
+        if parent == root or root in parent.parents:
+            ignores.add(parent, _rel(parent, root) if parent != root else "")
+    for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
+        here = Path(dirpath)
+        rel_here = _rel(here, root) if here != root else ""
+        if here != start:
+            ignores.add(here, rel_here)
+        kept = []
+        for name in sorted(dirnames):
+            sub = here / name
+            rel = f"{rel_here}/{name}" if rel_here else name
+            if name in SKIP_DIRS or name.endswith(".egg-info") or sub.is_symlink():
+                continue
+            if _is_virtualenv(sub) or ignores.ignored(rel, is_dir=True):
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            file = here / name
+            rel = f"{rel_here}/{name}" if rel_here else name
+            if _own_output(name) or file.is_symlink() or not file.is_file():
+                continue
+            if ignores.ignored(rel, is_dir=False):
+                continue
+            yield Candidate(file, rel)
+
+
+def discover(paths: list[Path], root: Path) -> Iterator[Candidate]:
+    """Files for a scan: directories walked, files named on the command line always kept."""
+    seen: set[Path] = set()
+    for given in paths:
+        absolute = given.resolve() if given.is_symlink() else given.absolute()
+        if given.is_dir():
+            for candidate in walk(root, absolute):
+                if candidate.path not in seen:
+                    seen.add(candidate.path)
+                    yield candidate
+        elif absolute not in seen:
+            seen.add(absolute)
+            yield Candidate(absolute, _rel(absolute, root), explicit=True)
+
+
+def scan_root(paths: list[Path]) -> Path:
+    """The folder SARIF URIs are relative to: the working directory if it holds every path."""
+    cwd = Path.cwd()
+    absolute = [p.absolute() for p in paths]
+    if all(p == cwd or cwd in p.parents for p in absolute):
+        return cwd
+    common = Path(os.path.commonpath([str(p) for p in absolute]))
+    return common if common.is_dir() else common.parent
