@@ -82,7 +82,7 @@ def test_inventory_covers_compliant_and_violating_sites(default_scan) -> None:
     assert (strong.algorithm, strong.size, strong.verdict) == ("RSA", 4096, "compliant")
     weak = sites[("java/KeyService.java", 26)]
     assert (weak.size, weak.verdict, weak.rule_ids) == (1024, "violation", ["KG201"])
-    assert sites[("csharp/KeyService.cs", 25)].verdict == "compliant"
+    assert sites[("csharp/KeyService.cs", 27)].verdict == "compliant"
 
 
 @needs_semgrep
