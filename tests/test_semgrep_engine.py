@@ -153,4 +153,4 @@ def test_language_table() -> None:
     assert language_for("src/App.kts") == "kotlin"
     assert language_for("web/app.tsx") == "typescript"
     assert language_for("main.py") is None
-    assert set(LANGUAGES.values()) == set(LANGUAGE_DIRS)
+    assert set(LANGUAGES.values()) == {*LANGUAGE_DIRS, "terraform"}
