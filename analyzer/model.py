@@ -71,6 +71,8 @@ class KeySite:
     curve: str | None = None
     verdict: Verdict = "unverified"
     rule_ids: list[str] = field(default_factory=list)
+    properties: dict[str, str] = field(default_factory=dict)
+    """Extra facts for the inventory, e.g. an infrastructure key's name, provider, protection."""
 
 
 @dataclass(frozen=True)
@@ -92,3 +94,5 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     sites: list[KeySite] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
+    analyzed: bool = False
+    """True when an engine looked at the file (it passed a prefilter)."""

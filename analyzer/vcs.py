@@ -13,10 +13,13 @@ _USERINFO = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@]+@", re.IGNORECAS
 _SCP = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>[^/].*)$")
 
 
-def _remote_uri(remote: str) -> str:
-    """A remote as a URI without credentials; scp-style ``git@host:org/repo`` becomes ssh://."""
-    if "://" not in remote and (m := _SCP.match(remote)):
-        return f"ssh://{m['host']}/{m['path']}"
+def remote_uri(remote: str) -> str:
+    """A remote as a URI without credentials; scp-style ``git@host:org/repo`` becomes ssh://,
+    a local path a file:// URI."""
+    if "://" not in remote:
+        if m := _SCP.match(remote):
+            return f"ssh://{m['host']}/{m['path']}"
+        return Path(remote).absolute().as_uri()
     return _USERINFO.sub(r"\g<scheme>", remote)
 
 
@@ -37,19 +40,32 @@ def _git(root: Path, *args: str) -> str | None:
     return out if done.returncode == 0 and out else None
 
 
+REPO_ROOT = "REPOROOT"
+
+
+def repository_root(root: Path) -> Path | None:
+    """The top of the git work tree holding ``root``, if any."""
+    toplevel = _git(root, "rev-parse", "--show-toplevel")
+    return Path(toplevel) if toplevel else None
+
+
 def provenance(root: Path) -> list[so.VersionControlDetails] | None:
-    """Repository URI (credentials stripped), revision and branch when ``root`` is in git."""
+    """Repository URI (credentials stripped), revision and branch when ``root`` is in git.
+
+    ``mappedTo`` names the ``REPOROOT`` base id, which the SARIF run defines as the work tree's top.
+    """
     revision = _git(root, "rev-parse", "HEAD")
     if revision is None:
         return None
     remote = _git(root, "config", "--get", "remote.origin.url")
     toplevel = _git(root, "rev-parse", "--show-toplevel")
     branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD")
-    uri = _remote_uri(remote) if remote else Path(toplevel or root).absolute().as_uri()
+    uri = remote_uri(remote) if remote else Path(toplevel or root).absolute().as_uri()
     return [
         so.VersionControlDetails(
             repository_uri=uri,
             revision_id=revision,
             branch=branch if branch and branch != "HEAD" else None,
+            mapped_to=so.ArtifactLocation(uri_base_id=REPO_ROOT),
         )
     ]

@@ -13,6 +13,7 @@ from analyzer.policy import default_policy
 from analyzer.reporters.run import RunInfo
 from analyzer.reporters.sarif import render_sarif
 from analyzer.scan import scan
+from analyzer.vcs import remote_uri
 from tests.conftest import FIXTURES
 
 CATEGORIES = {
@@ -119,6 +120,18 @@ def test_version_control_provenance(tmp_path: Path, validate_sarif) -> None:
     assert vcp["branch"] == "trunk" and len(vcp["revisionId"]) == 40
 
 
+@pytest.mark.parametrize(
+    ("remote", "uri"),
+    [
+        ("git@github.com:org/repo.git", "ssh://github.com/org/repo.git"),
+        ("https://user:token@example.com/org/repo.git", "https://example.com/org/repo.git"),
+        ("/srv/git/repo.git", "file:///srv/git/repo.git"),
+    ],
+)
+def test_remote_becomes_a_uri_without_credentials(remote: str, uri: str) -> None:
+    assert remote_uri(remote) == uri
+
+
 def test_run_properties_record_policy(fixture_log: dict) -> None:
     props = fixture_log["runs"][0]["properties"]
     assert props["standard"]["id"] == "KGS"
@@ -126,3 +139,22 @@ def test_run_properties_record_policy(fixture_log: dict) -> None:
     inv = fixture_log["runs"][0]["invocations"][0]
     assert inv["commandLine"] == "keyguard scan ." and inv["exitCode"] == 1
     assert inv["startTimeUtc"].endswith("Z")
+
+
+def test_suppressions_are_kept_with_justification(tmp_path: Path, validate_sarif) -> None:
+    (tmp_path / "k.py").write_text(
+        SOURCE.replace(
+            "    return rsa",
+            "    # keyguard: ignore[KG201] reason: interop test vector from RFC 8017\n    return rsa",
+        )
+    )
+    log = sarif_for(tmp_path)
+    validate_sarif(log)
+    (result,) = log["runs"][0]["results"]
+    assert result["suppressions"] == [
+        {
+            "kind": "inSource",
+            "status": "accepted",
+            "justification": "interop test vector from RFC 8017",
+        }
+    ]

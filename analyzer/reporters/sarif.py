@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import attr
 import sarif_om as so
@@ -16,7 +18,7 @@ from analyzer.model import Finding, Location, Notification
 from analyzer.policy import Policy
 from analyzer.reporters.run import RunInfo
 from analyzer.scan import ScanReport
-from analyzer.vcs import provenance
+from analyzer.vcs import REPO_ROOT, provenance, repository_root
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -204,13 +206,14 @@ def _result(finding: Finding, index: int, policy: Policy) -> so.Result:
     suppressions = None
     if finding.suppression is not None:
         s = finding.suppression
+        # a plain dict: sarif-om 1.0.4 predates the schema's ``status`` property
         suppressions = [
-            so.Suppression(
-                kind=s.kind,
-                status="accepted",
-                justification=s.justification,
-                properties=dict(s.properties) or None,
-            )
+            {
+                "kind": s.kind,
+                "status": "accepted",
+                "justification": s.justification,
+                "properties": dict(s.properties) or None,
+            }
         ]
     return so.Result(
         rule_id=rule.id,
@@ -259,7 +262,8 @@ def build_run(report: ScanReport, info: RunInfo) -> dict[str, Any]:
     rule_index = {r.id: i for i, r in enumerate(catalogue)}
     used_cwes = sorted({r.cwe for r in catalogue})
     taxonomy_index = {policy.standard.id: 0, PCI: 1, CWE: 2}
-    root_uri = report.root.absolute().as_uri().rstrip("/") + "/"
+    vcs = provenance(report.root)
+    base_ids = _base_ids(report.root, repository_root(report.root) if vcs else None)
     run = so.Run(
         tool=so.Tool(
             driver=so.ToolComponent(
@@ -276,7 +280,7 @@ def build_run(report: ScanReport, info: RunInfo) -> dict[str, Any]:
             )
         ),
         taxonomies=_taxonomies(policy, used_cwes),
-        original_uri_base_ids={SRCROOT: so.ArtifactLocation(uri=root_uri)},
+        original_uri_base_ids=base_ids,
         results=[_result(f, rule_index[f.rule_id], policy) for f in report.findings],
         invocations=[
             so.Invocation(
@@ -289,7 +293,7 @@ def build_run(report: ScanReport, info: RunInfo) -> dict[str, Any]:
                 or None,
             )
         ],
-        version_control_provenance=provenance(report.root),
+        version_control_provenance=vcs,
         column_kind="unicodeCodePoints",
         properties={
             "standard": {"id": policy.standard.id, "version": policy.standard.version},
@@ -305,6 +309,23 @@ def build_run(report: ScanReport, info: RunInfo) -> dict[str, Any]:
 
 def _thresholds(policy: Policy) -> dict[str, Any]:
     return json.loads(json.dumps(asdict(policy.thresholds), default=list))
+
+
+def _base_ids(root: Path, top: Path | None) -> dict[str, so.ArtifactLocation]:
+    """%SRCROOT% is the scan root; inside git it is expressed relative to REPOROOT, the work tree."""
+    if top is None:
+        return {SRCROOT: so.ArtifactLocation(uri=_dir_uri(root))}
+    inner = root.absolute().resolve().relative_to(top.resolve()).as_posix()
+    src = (
+        so.ArtifactLocation(uri=f"{quote(inner)}/", uri_base_id=REPO_ROOT)
+        if inner != "."
+        else so.ArtifactLocation(uri="./", uri_base_id=REPO_ROOT)
+    )
+    return {REPO_ROOT: so.ArtifactLocation(uri=_dir_uri(top)), SRCROOT: src}
+
+
+def _dir_uri(path: Any) -> str:
+    return path.absolute().as_uri().rstrip("/") + "/"
 
 
 def _utc(moment: Any) -> str:
