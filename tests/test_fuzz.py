@@ -11,6 +11,7 @@ import codecs
 import importlib
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import libcst as cst
@@ -63,7 +64,9 @@ def check_python(source: bytes, resolver: ModuleResolver | None = None) -> FileR
 
 def _parses(source: bytes) -> bool:
     try:
-        compile(source, "fuzz.py", "exec", dont_inherit=True, flags=0x400)  # PyCF_ONLY_AST
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(source, "fuzz.py", "exec", dont_inherit=True, flags=0x400)  # PyCF_ONLY_AST
     except (SyntaxError, ValueError, RecursionError, MemoryError, UnicodeError):
         return False
     return True
