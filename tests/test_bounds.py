@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import json
 import multiprocessing
 import pkgutil
 import random
@@ -297,3 +298,18 @@ def test_recursion_limit_is_left_alone(tmp_path: Path) -> None:
 
 def _scan_real(root: Path) -> scan_module.ScanReport:
     return scan([root], root, default_policy(), ScanOptions(jobs=1, semgrep=False))
+
+
+def test_cli_file_timeout(stuck: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from analyzer.cli import main
+
+    monkeypatch.chdir(stuck)
+    args = ["scan", ".", "--jobs", "1", "--no-semgrep", "--file-timeout", "0.3"]
+    result = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    notes = json.loads(result.stdout)["notifications"]
+    assert [(n["kind"], n["path"]) for n in notes] == [("file-timeout", "slow.py")]
+    bad = CliRunner().invoke(main, ["scan", ".", "--file-timeout", "-1"])
+    assert bad.exit_code == 2 and "--file-timeout" in bad.stderr
