@@ -172,7 +172,9 @@ def _analyze(work: _Work, root: Path, policy: Policy, limit: int, timeout: float
     except Exception as exc:  # an engine bug must not cost the other files
         result.notifications.append(
             Notification(
-                f"{work.rel}: internal error while analysing ({type(exc).__name__}: {exc})",
+                # an exception's text may quote the file: redacted and cut, like a snippet
+                f"{work.rel}: internal error while analysing "
+                f"({type(exc).__name__}: {redact_line(str(exc))[:200]})",
                 kind="internal-error",
                 level="error",
                 path=work.rel,

@@ -202,3 +202,22 @@ def test_redact_line_hides_values_and_keeps_names(line: str, kept: str) -> None:
 def test_redacting_twice_keeps_the_true_length() -> None:
     once = redact_line(f'signing_key: "{YAML_KEY}"')
     assert redact_line(once) == once == f'signing_key: "Tq****({len(YAML_KEY)})"'
+
+
+def test_engine_errors_do_not_quote_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An engine bug whose exception text quotes the source must not carry the key into a log."""
+    from analyzer import scan as scan_module
+    from analyzer.policy import default_policy
+
+    def broken(*_args: object) -> None:
+        raise ValueError(f"unexpected literal '{AES_KEY}' and {ENV_KEY}")
+
+    monkeypatch.setattr(scan_module, "analyze_python", broken)
+    (tmp_path / "crypto.py").write_text(FILES["app/crypto.py"])
+    options = scan_module.ScanOptions(jobs=1, semgrep=False, secrets=False)
+    report = scan_module.scan([tmp_path], tmp_path, default_policy(), options)
+    messages = [n.message for n in report.notifications if n.kind == "internal-error"]
+    assert messages and "ValueError" in messages[0]
+    assert not [v for v in SECRETS.values() for m in messages if v in m]
