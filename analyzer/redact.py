@@ -6,7 +6,9 @@ import hashlib
 import re
 
 _QUOTED = re.compile(r"""(?P<q>"|'|`)(?P<body>[^"'`\n]{6,512})(?P=q)""")
-_LONG_TOKEN = re.compile(r"[A-Za-z0-9+/=_\-]{20,}")
+# Base64 pads with ``=`` only at the end, so ``NAME=value`` keeps its name apart.
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9+/_\-]{20,}(?:={1,2}(?![A-Za-z0-9+/_\-]))?")
+_REDACTED = re.compile(r"\A[^*]{0,2}\*{4}\(\d+\)\Z")
 
 
 def redact_value(value: str) -> str:
@@ -21,5 +23,22 @@ def fingerprint_value(value: str) -> str:
 
 def redact_line(line: str) -> str:
     """Replace quoted literals and long token-like runs in a source line by redacted forms."""
-    line = _QUOTED.sub(lambda m: m["q"] + redact_value(m["body"]) + m["q"], line)
-    return _LONG_TOKEN.sub(lambda m: redact_value(m.group(0)), line)
+    line = _QUOTED.sub(lambda m: m["q"] + _redact_once(m["body"]) + m["q"], line)
+    return _LONG_TOKEN.sub(_redact_token, line)
+
+
+def _redact_token(match: re.Match[str]) -> str:
+    """Words of one case joined by underscores name a thing (``AWS_SECRET_ACCESS_KEY``)."""
+    token = match.group(0)
+    words = token.strip("_").split("_")
+    is_name = (
+        len(words) > 1
+        and all(w.isalnum() and not w.isdigit() for w in words)
+        and (token.isupper() or token.islower())
+    )
+    return token if is_name else redact_value(token)
+
+
+def _redact_once(value: str) -> str:
+    """An engine may have redacted already: keep its form, which still tells the true length."""
+    return value if _REDACTED.match(value) else redact_value(value)

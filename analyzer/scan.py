@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -26,6 +28,7 @@ from analyzer.secrets import scan_secrets, secrets_prefilter
 from analyzer.semgrep import run_semgrep, semgrep_prefilter
 
 DEFAULT_MAX_FILE_BYTES = 2_000_000
+DEFAULT_FILE_TIMEOUT = 30.0
 PARALLEL_MIN_FILES = 24
 
 
@@ -35,6 +38,7 @@ class ScanOptions:
 
     jobs: int = 0
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    file_timeout: float = DEFAULT_FILE_TIMEOUT
     semgrep: bool = True
     secrets: bool = True
     today: dt.date | None = None
@@ -100,35 +104,77 @@ def _resolver(root: Path) -> ModuleResolver:
     return ModuleResolver(root)
 
 
-def _analyze(work: _Work, root: Path, policy: Policy, limit: int) -> FileResult:
-    """Run the in-process engines on one file; never raises."""
+class _FileTimeout(BaseException):
+    """Raised by the alarm in the middle of an engine; a BaseException so engines cannot eat it."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise ``_FileTimeout`` after ``seconds`` of wall time; a no-op outside the main thread."""
+    usable = (
+        seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def _expired(_signum: int, _frame: object) -> None:
+        raise _FileTimeout
+
+    previous = signal.signal(signal.SIGALRM, _expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _analyze(work: _Work, root: Path, policy: Policy, limit: int, timeout: float = 0) -> FileResult:
+    """Run the in-process engines on one file within ``timeout`` seconds; never raises."""
     result = FileResult(work.rel)
     data, problem = _read(Candidate(work.path, work.rel), limit)
     if problem is not None or data is None:
         result.notifications.extend([problem] if problem else [])
         return result
     try:
-        if work.python and python_prefilter(data):
-            found = analyze_python(data, work.rel, policy.thresholds, _resolver(root))
-            result.analyzed = True
-            result.findings += found.findings
-            result.sites += found.sites
-            result.notifications += found.notifications
-        if iac_kind(work.rel, data) is not None and iac_prefilter(data):
-            found = analyze_iac(data, work.rel, policy.thresholds)
-            result.analyzed = True
-            result.findings += found.findings
-            result.sites += found.sites
-            result.notifications += found.notifications
-        if work.secrets and b"\0" not in data[:8192] and secrets_prefilter(data):
-            found = scan_secrets(data, work.rel)
-            result.analyzed = True
-            result.findings += found.findings
-            result.notifications += found.notifications
+        with _time_limit(timeout):
+            if work.python and python_prefilter(data):
+                found = analyze_python(data, work.rel, policy.thresholds, _resolver(root))
+                result.analyzed = True
+                result.findings += found.findings
+                result.sites += found.sites
+                result.notifications += found.notifications
+            if iac_kind(work.rel, data) is not None and iac_prefilter(data):
+                found = analyze_iac(data, work.rel, policy.thresholds)
+                result.analyzed = True
+                result.findings += found.findings
+                result.sites += found.sites
+                result.notifications += found.notifications
+            if work.secrets and b"\0" not in data[:8192] and secrets_prefilter(data):
+                found = scan_secrets(data, work.rel)
+                result.analyzed = True
+                result.findings += found.findings
+                result.notifications += found.notifications
+    except _FileTimeout:
+        result.findings.clear()
+        result.sites.clear()
+        result.notifications.append(
+            Notification(
+                f"{work.rel}: abandoned after {timeout:g} s, analysis took too long "
+                "(raise the limit with --file-timeout)",
+                kind="file-timeout",
+                path=work.rel,
+            )
+        )
     except Exception as exc:  # an engine bug must not cost the other files
         result.notifications.append(
             Notification(
-                f"{work.rel}: internal error while analysing ({type(exc).__name__}: {exc})",
+                # an exception's text may quote the file: redacted and cut, like a snippet
+                f"{work.rel}: internal error while analysing "
+                f"({type(exc).__name__}: {redact_line(str(exc))[:200]})",
                 kind="internal-error",
                 level="error",
                 path=work.rel,
@@ -137,8 +183,10 @@ def _analyze(work: _Work, root: Path, policy: Policy, limit: int) -> FileResult:
     return result
 
 
-def _analyze_batch(batch: list[_Work], root: Path, policy: Policy, limit: int) -> list[FileResult]:
-    return [_analyze(work, root, policy, limit) for work in batch]
+def _analyze_batch(
+    batch: list[_Work], root: Path, policy: Policy, limit: int, timeout: float = 0
+) -> list[FileResult]:
+    return [_analyze(work, root, policy, limit, timeout) for work in batch]
 
 
 def _balanced(works: list[_Work], parts: int) -> list[list[_Work]]:
@@ -165,12 +213,14 @@ def _run_in_process(
 ) -> Iterable[FileResult]:
     jobs = options.jobs or os.cpu_count() or 1
     if jobs <= 1 or len(works) < PARALLEL_MIN_FILES:
-        return _analyze_batch(works, root, policy, options.max_file_bytes)
+        return _analyze_batch(works, root, policy, options.max_file_bytes, options.file_timeout)
     batches = _balanced(works, jobs * 4)
     results: list[FileResult] = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [
-            pool.submit(_analyze_batch, batch, root, policy, options.max_file_bytes)
+            pool.submit(
+                _analyze_batch, batch, root, policy, options.max_file_bytes, options.file_timeout
+            )
             for batch in batches
         ]
         for future in futures:

@@ -21,7 +21,13 @@ from analyzer.reporters.jsonout import render_json
 from analyzer.reporters.run import RunInfo
 from analyzer.reporters.sarif import render_sarif
 from analyzer.reporters.text import render_text
-from analyzer.scan import DEFAULT_MAX_FILE_BYTES, ScanOptions, ScanReport, scan
+from analyzer.scan import (
+    DEFAULT_FILE_TIMEOUT,
+    DEFAULT_MAX_FILE_BYTES,
+    ScanOptions,
+    ScanReport,
+    scan,
+)
 
 RENDERERS: dict[str, Callable[[ScanReport, RunInfo], str]] = {
     "text": render_text,
@@ -115,6 +121,14 @@ def _size(value: str) -> int:
     help="Skip (with a notification) files larger than this, e.g. 2MB.",
 )
 @click.option(
+    "--file-timeout",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_FILE_TIMEOUT,
+    show_default=True,
+    help="Abandon (with a notification) a file whose analysis takes longer than this many "
+    "seconds; 0 = no limit.",
+)
+@click.option(
     "--show-suppressed",
     is_flag=True,
     help="List suppressed findings (inline or by a policy exception) in text output.",
@@ -152,6 +166,7 @@ def scan_command(
     config: Path | None,
     jobs: int,
     max_file_size: int,
+    file_timeout: float,
     show_suppressed: bool,
     no_semgrep: bool,
     color: bool | None,
@@ -166,7 +181,12 @@ def scan_command(
     except PolicyError as exc:
         click.echo(f"keyguard: {exc}", err=True)
         sys.exit(exitcodes.USAGE)
-    options = ScanOptions(jobs=jobs, max_file_bytes=max_file_size, semgrep=not no_semgrep)
+    options = ScanOptions(
+        jobs=jobs,
+        max_file_bytes=max_file_size,
+        file_timeout=file_timeout,
+        semgrep=not no_semgrep,
+    )
     scope: DiffScope | None = None
     scanned = targets
     entries = None

@@ -21,7 +21,7 @@ from analyzer.policy.paths import matches
 # the end of the line or at a further comment (` # expect: ...`, ` // ...`).
 INLINE = re.compile(
     r"(?:#|//)\s*keyguard:\s*ignore\[\s*(?P<ids>KG\d{3}(?:\s*,\s*KG\d{3})*)\s*\]"
-    r"(?:\s*reason:\s*(?P<reason>.*?))?\s*(?=\s(?:#|//)\s|$)"
+    r"(?:\s*reason:\s*(?P<reason>(?:(?!\s(?:#|//)\s).)*))?\s*(?=\s(?:#|//)\s|$)"
 )
 _COMMENT_ONLY = re.compile(r"^\s*(?:#|//)")
 
@@ -47,7 +47,7 @@ def inline_suppressions(lines: list[str], line: int) -> list[InlineSuppression]:
         if number != line and not _COMMENT_ONLY.match(text):
             continue
         for match in INLINE.finditer(text):
-            ids = tuple(re.split(r"\s*,\s*", match.group("ids")))
+            ids = tuple(part.strip() for part in match.group("ids").split(","))
             found.append(InlineSuppression(number, ids, (match.group("reason") or "").strip()))
     return found
 

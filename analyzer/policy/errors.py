@@ -44,10 +44,19 @@ def suggest(word: str, choices: Iterable[str]) -> str:
 
 
 def _split_key(text: str) -> list[str]:
-    return [
-        p.strip().strip("\"'")
-        for p in re.split(r"\.(?=(?:[^\"']*[\"'][^\"']*[\"'])*[^\"']*$)", text)
-    ]
+    """Split a dotted TOML key at the dots outside quotes, in one linear pass."""
+    parts: list[str] = []
+    start, quote = 0, ""
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch == ".":
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip().strip("\"'") for p in parts]
 
 
 def locate(text: str, path: KeyPath) -> int | None:
