@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
+from analyzer.cache import RecordingResolver, ResultCache, content_hash
 from analyzer.catalogue import rules
 from analyzer.discover import Candidate, discover
 from analyzer.fingerprint import assign_fingerprints
@@ -18,7 +18,7 @@ from analyzer.languages import is_python, semgrep_language
 from analyzer.model import LEVEL_ORDER, FileResult, Finding, KeySite, Notification
 from analyzer.policy import Policy, apply_policy, kms_findings
 from analyzer.policy.paths import matches
-from analyzer.python import analyze_python, python_prefilter
+from analyzer.python.prefilter import python_prefilter
 from analyzer.python.resolver import ModuleResolver
 from analyzer.redact import redact_line
 from analyzer.secrets import scan_secrets, secrets_prefilter
@@ -37,6 +37,7 @@ class ScanOptions:
     semgrep: bool = True
     secrets: bool = True
     today: dt.date | None = None
+    cache_dir: Path | None = None  # None: no result cache (the CLI passes .keyguard/cache)
 
 
 @dataclass
@@ -91,22 +92,37 @@ def _read(candidate: Candidate, limit: int) -> tuple[bytes | None, Notification 
         )
 
 
-@cache
-def _resolver(root: Path) -> ModuleResolver:
-    """One resolver per process and root, so module constants are read once."""
-    return ModuleResolver(root)
+def _engines(work: _Work) -> str:
+    return f"python={work.python:d};secrets={work.secrets:d}"
 
 
-def _analyze(work: _Work, root: Path, policy: Policy, limit: int) -> FileResult:
-    """Run the in-process engines on one file; never raises."""
+@dataclass(frozen=True)
+class _Context:
+    """What every worker needs for the whole scan; sent once per worker process."""
+
+    root: Path
+    policy: Policy
+    limit: int
+    cache: ResultCache | None
+    resolver: ModuleResolver  # one per scan: it keeps module constants as they were read
+
+
+_WORKER: list[_Context] = []
+
+
+def _analyze(work: _Work, ctx: _Context) -> FileResult:
+    """Run the in-process engines on one file and store the result in the cache; never raises."""
     result = FileResult(work.rel)
-    data, problem = _read(Candidate(work.path, work.rel), limit)
+    data, problem = _read(Candidate(work.path, work.rel), ctx.limit)
     if problem is not None or data is None:
         result.notifications.extend([problem] if problem else [])
         return result
+    resolver = RecordingResolver(ctx.resolver)
     try:
         if work.python and python_prefilter(data):
-            found = analyze_python(data, work.rel, policy.thresholds, _resolver(root))
+            from analyzer.python import analyze_python
+
+            found = analyze_python(data, work.rel, ctx.policy.thresholds, resolver)  # type: ignore[arg-type]
             result.findings += found.findings
             result.sites += found.sites
             result.notifications += found.notifications
@@ -123,23 +139,42 @@ def _analyze(work: _Work, root: Path, policy: Policy, limit: int) -> FileResult:
                 path=work.rel,
             )
         )
+        return result
+    if ctx.cache is not None:
+        key = ctx.cache.key(work.rel, content_hash(data), _engines(work))
+        ctx.cache.put(key, result, resolver.lookups)
     return result
 
 
-def _analyze_batch(batch: list[_Work], root: Path, policy: Policy, limit: int) -> list[FileResult]:
-    return [_analyze(work, root, policy, limit) for work in batch]
+def _analyze_unit(unit: list[_Work]) -> list[FileResult]:
+    return [_analyze(work, _WORKER[0]) for work in unit]
 
 
-def _balanced(works: list[_Work], parts: int) -> list[list[_Work]]:
-    """Split work into ``parts`` batches of similar total size (largest first, greedy)."""
-    sized = sorted(works, key=lambda w: _size(w.path), reverse=True)
-    batches: list[list[_Work]] = [[] for _ in range(parts)]
-    totals = [0] * parts
-    for work in sized:
-        i = totals.index(min(totals))
-        batches[i].append(work)
-        totals[i] += _size(work.path) + 4096
-    return [b for b in batches if b]
+def _init_worker(ctx: _Context) -> None:
+    _WORKER[:] = [ctx]
+
+
+def _units(works: list[_Work], jobs: int) -> list[list[_Work]]:
+    """Work units of similar byte size, largest first, many more than workers so that the pool
+    balances itself: a large file is a unit alone, small files are packed together."""
+    sized = sorted(((_size(w.path), w) for w in works), key=lambda p: p[0], reverse=True)
+    total = sum(size for size, _ in sized)
+    target = max(total // (jobs * 16), 64 * 1024)
+    units: list[list[_Work]] = []
+    current: list[_Work] = []
+    filled = 0
+    for size, work in sized:
+        if size >= target:
+            units.append([work])
+            continue
+        current.append(work)
+        filled += size + 4096
+        if filled >= target:
+            units.append(current)
+            current, filled = [], 0
+    if current:
+        units.append(current)
+    return units
 
 
 def _size(path: Path) -> int:
@@ -149,21 +184,40 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _run_in_process(
-    works: list[_Work], root: Path, policy: Policy, options: ScanOptions
-) -> Iterable[FileResult]:
+def _from_cache(works: list[_Work], ctx: _Context) -> tuple[list[FileResult], list[_Work]]:
+    """Split work into results found in the cache and files still to analyse."""
+    if ctx.cache is None or ctx.cache.is_empty():
+        return [], works
+    hits: list[FileResult] = []
+    todo: list[_Work] = []
+    for work in works:
+        try:
+            if work.path.stat().st_size > ctx.limit:
+                todo.append(work)
+                continue
+            data = work.path.read_bytes()
+        except OSError:
+            todo.append(work)
+            continue
+        key = ctx.cache.key(work.rel, content_hash(data), _engines(work))
+        found = ctx.cache.get(key, ctx.resolver)
+        if found is None:
+            todo.append(work)
+        else:
+            hits.append(found)
+    return hits, todo
+
+
+def _run_in_process(works: list[_Work], ctx: _Context, options: ScanOptions) -> list[FileResult]:
     jobs = options.jobs or os.cpu_count() or 1
     if jobs <= 1 or len(works) < PARALLEL_MIN_FILES:
-        return _analyze_batch(works, root, policy, options.max_file_bytes)
-    batches = _balanced(works, jobs * 4)
+        return [_analyze(work, ctx) for work in works]
+    import analyzer.python  # noqa: F401  (imported once here, inherited by forked workers)
+
     results: list[FileResult] = []
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [
-            pool.submit(_analyze_batch, batch, root, policy, options.max_file_bytes)
-            for batch in batches
-        ]
-        for future in futures:
-            results.extend(future.result())
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(ctx,)) as pool:
+        for unit_results in pool.map(_analyze_unit, _units(works, jobs)):
+            results.extend(unit_results)
     return results
 
 
@@ -241,7 +295,12 @@ def scan(
         thread = threading.Thread(target=_semgrep, name="semgrep")
         thread.start()
 
-    results = list(_run_in_process(works, root, policy, options))
+    cache = ResultCache.open(options.cache_dir, policy) if options.cache_dir else None
+    if cache is not None:
+        cache.prune()
+    ctx = _Context(root, policy, options.max_file_bytes, cache, ModuleResolver(root))
+    results, todo = _from_cache(works, ctx)
+    results += _run_in_process(todo, ctx, options)
     if thread is not None:
         thread.join()
     results += semgrep_results

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from analyzer import exitcodes
+from analyzer.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
 from analyzer.discover import scan_root
 from analyzer.output import OutputError, write_atomic
 from analyzer.policy import PolicyError, load_policy
@@ -118,6 +119,17 @@ def _size(value: str) -> int:
     help="Do not run Semgrep (non-Python languages are then reported as not analysed).",
 )
 @click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Analyse every file afresh and leave the result cache alone.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Result cache folder (default: .keyguard/cache under the scan root). Entries are keyed "
+    "by file content, keyguard build and policy, so a cached re-scan reports exactly the same.",
+)
+@click.option(
     "--color/--no-color",
     default=None,
     help="Colour text output (default: when writing to a terminal and NO_COLOR is unset).",
@@ -132,6 +144,8 @@ def scan_command(
     max_file_size: int,
     show_suppressed: bool,
     no_semgrep: bool,
+    no_cache: bool,
+    cache_dir: Path | None,
     color: bool | None,
 ) -> None:
     """Scan PATHS (files or folders, default: the current folder) for key-generation misuse."""
@@ -142,7 +156,12 @@ def scan_command(
     except PolicyError as exc:
         click.echo(f"keyguard: {exc}", err=True)
         sys.exit(exitcodes.USAGE)
-    options = ScanOptions(jobs=jobs, max_file_bytes=max_file_size, semgrep=not no_semgrep)
+    options = ScanOptions(
+        jobs=jobs,
+        max_file_bytes=max_file_size,
+        semgrep=not no_semgrep,
+        cache_dir=None if no_cache else (cache_dir or root / DEFAULT_CACHE_DIR),
+    )
     report = scan(targets, root, policy, options)
     code = exit_code_for(report, fail_on)
     if color is None:
