@@ -6,9 +6,9 @@ import datetime as dt
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from analyzer.cache import RecordingResolver, ResultCache, content_hash
 from analyzer.catalogue import rules
@@ -18,11 +18,13 @@ from analyzer.languages import is_python, semgrep_language
 from analyzer.model import LEVEL_ORDER, FileResult, Finding, KeySite, Notification
 from analyzer.policy import Policy, apply_policy, kms_findings
 from analyzer.policy.paths import matches
-from analyzer.python.prefilter import python_prefilter
-from analyzer.python.resolver import ModuleResolver
 from analyzer.redact import redact_line
-from analyzer.secrets import scan_secrets, secrets_prefilter
-from analyzer.semgrep import run_semgrep, semgrep_prefilter
+
+if TYPE_CHECKING:
+    from analyzer.python.resolver import ModuleResolver
+
+# Engines are imported on first use, so that a warm re-scan or a hook on files no engine needs
+# never pays for LibCST, Semgrep or detect-secrets.
 
 DEFAULT_MAX_FILE_BYTES = 2_000_000
 PARALLEL_MIN_FILES = 24
@@ -96,7 +98,7 @@ def _engines(work: _Work) -> str:
     return f"python={work.python:d};secrets={work.secrets:d}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Context:
     """What every worker needs for the whole scan; sent once per worker process."""
 
@@ -104,7 +106,16 @@ class _Context:
     policy: Policy
     limit: int
     cache: ResultCache | None
-    resolver: ModuleResolver  # one per scan: it keeps module constants as they were read
+    _resolver: Any = None
+
+    @property
+    def resolver(self) -> ModuleResolver:
+        """One resolver per scan (it keeps module constants as they were read), made on demand."""
+        if self._resolver is None:
+            from analyzer.python.resolver import ModuleResolver
+
+            self._resolver = ModuleResolver(self.root)
+        return self._resolver  # type: ignore[no-any-return]
 
 
 _WORKER: list[_Context] = []
@@ -117,16 +128,23 @@ def _analyze(work: _Work, ctx: _Context) -> FileResult:
     if problem is not None or data is None:
         result.notifications.extend([problem] if problem else [])
         return result
-    resolver = RecordingResolver(ctx.resolver)
+    from analyzer.python.prefilter import python_prefilter
+    from analyzer.secrets import secrets_prefilter
+
+    lookups: list[list[Any]] = []
     try:
         if work.python and python_prefilter(data):
             from analyzer.python import analyze_python
 
+            resolver = RecordingResolver(ctx.resolver)
             found = analyze_python(data, work.rel, ctx.policy.thresholds, resolver)  # type: ignore[arg-type]
             result.findings += found.findings
             result.sites += found.sites
             result.notifications += found.notifications
+            lookups = resolver.lookups
         if work.secrets and b"\0" not in data[:8192] and secrets_prefilter(data):
+            from analyzer.secrets import scan_secrets
+
             found = scan_secrets(data, work.rel)
             result.findings += found.findings
             result.notifications += found.notifications
@@ -142,7 +160,7 @@ def _analyze(work: _Work, ctx: _Context) -> FileResult:
         return result
     if ctx.cache is not None:
         key = ctx.cache.key(work.rel, content_hash(data), _engines(work))
-        ctx.cache.put(key, result, resolver.lookups)
+        ctx.cache.put(key, result, lookups)
     return result
 
 
@@ -215,6 +233,8 @@ def _run_in_process(works: list[_Work], ctx: _Context, options: ScanOptions) -> 
     import analyzer.python  # noqa: F401  (imported once here, inherited by forked workers)
 
     results: list[FileResult] = []
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(ctx,)) as pool:
         for unit_results in pool.map(_analyze_unit, _units(works, jobs)):
             results.extend(unit_results)
@@ -222,6 +242,8 @@ def _run_in_process(works: list[_Work], ctx: _Context, options: ScanOptions) -> 
 
 
 def _semgrep_targets(candidates: list[Candidate], limit: int) -> list[tuple[Path, str]]:
+    from analyzer.semgrep import semgrep_prefilter
+
     targets = []
     for c in candidates:
         if semgrep_language(c.rel) is None:
@@ -286,6 +308,8 @@ def scan(
     if targets:
 
         def _semgrep() -> None:
+            from analyzer.semgrep import run_semgrep
+
             results, notes = run_semgrep(
                 targets, policy.thresholds, root=root, jobs=options.jobs or os.cpu_count() or 1
             )
@@ -298,7 +322,7 @@ def scan(
     cache = ResultCache.open(options.cache_dir, policy) if options.cache_dir else None
     if cache is not None:
         cache.prune()
-    ctx = _Context(root, policy, options.max_file_bytes, cache, ModuleResolver(root))
+    ctx = _Context(root, policy, options.max_file_bytes, cache)
     results, todo = _from_cache(works, ctx)
     results += _run_in_process(todo, ctx, options)
     if thread is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shlex
 import sys
@@ -15,17 +16,21 @@ from analyzer.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
 from analyzer.discover import scan_root
 from analyzer.output import OutputError, write_atomic
 from analyzer.policy import PolicyError, load_policy
-from analyzer.reporters.jsonout import render_json
 from analyzer.reporters.run import RunInfo
-from analyzer.reporters.sarif import render_sarif
-from analyzer.reporters.text import render_text
 from analyzer.scan import DEFAULT_MAX_FILE_BYTES, ScanOptions, ScanReport, scan
 
-RENDERERS: dict[str, Callable[[ScanReport, RunInfo], str]] = {
-    "text": render_text,
-    "json": render_json,
-    "sarif": render_sarif,
+# Reporter modules by format, imported only when used: the hook should not pay for SARIF.
+RENDERERS: dict[str, str] = {
+    "text": "analyzer.reporters.text:render_text",
+    "json": "analyzer.reporters.jsonout:render_json",
+    "sarif": "analyzer.reporters.sarif:render_sarif",
 }
+
+
+def renderer(fmt: str) -> Callable[[ScanReport, RunInfo], str]:
+    module, name = RENDERERS[fmt].split(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
 
 EPILOG = """\b
 Examples:
@@ -172,7 +177,7 @@ def scan_command(
         show_suppressed=show_suppressed,
         color=bool(color) and fmt == "text",
     )
-    text = RENDERERS[fmt](report, info)
+    text = renderer(fmt)(report, info)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -181,5 +186,5 @@ def scan_command(
         except OutputError as exc:
             click.echo(f"keyguard: {exc}", err=True)
             sys.exit(exitcodes.USAGE)
-        click.echo(render_text(report, info).splitlines()[-1], err=True)
+        click.echo(renderer("text")(report, info).splitlines()[-1], err=True)
     sys.exit(code)

@@ -1,0 +1,99 @@
+"""The byte prefilters: tight on real code, and never dropping a file that has a finding."""
+
+from __future__ import annotations
+
+import os
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from analyzer.languages import is_python, semgrep_language
+from analyzer.python.prefilter import python_prefilter
+from analyzer.secrets import secrets_prefilter
+from analyzer.semgrep import semgrep_prefilter
+from tests.conftest import FIXTURES
+from tests.labels import read_labels
+
+STDLIB_MAX_PASS_FRACTION = 0.10
+
+
+def _stdlib_sources() -> list[Path]:
+    """The standard library's own Python files (third-party site-packages excluded)."""
+    root = Path(sysconfig.get_paths()["stdlib"])
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [
+            d for d in dirnames if d not in {"site-packages", "dist-packages", "__pycache__"}
+        ]
+        found += [Path(dirpath, name) for name in filenames if name.endswith(".py")]
+    return found
+
+
+def _engines_for(rel: str, data: bytes) -> set[str]:
+    """The engines the scan would hand this file to (mirrors analyzer.scan's dispatch)."""
+    engines: set[str] = set()
+    if is_python(rel) and python_prefilter(data):
+        engines.add("python")
+    if semgrep_language(rel) is not None and semgrep_prefilter(data):
+        engines.add("semgrep")
+    if b"\0" not in data[:8192] and secrets_prefilter(data):
+        engines.add("secrets")
+    return engines
+
+
+def test_python_prefilter_passes_under_a_tenth_of_the_standard_library() -> None:
+    sources = _stdlib_sources()
+    assert len(sources) > 500, "the standard library was not found"
+    passed = [p for p in sources if python_prefilter(p.read_bytes())]
+    fraction = len(passed) / len(sources)
+    assert fraction < STDLIB_MAX_PASS_FRACTION, (
+        f"{len(passed)} of {len(sources)} standard-library files ({fraction:.1%}) pass"
+    )
+
+
+def _labelled_files() -> dict[str, set[str]]:
+    by_file: dict[str, set[str]] = {}
+    for path, _line, rule in read_labels(FIXTURES).expected:
+        by_file.setdefault(path, set()).add(rule)
+    return by_file
+
+
+LABELLED = _labelled_files()
+
+
+def test_there_are_labelled_python_fixtures() -> None:
+    assert sum(1 for rel in LABELLED if is_python(rel)) >= 5
+
+
+@pytest.mark.parametrize("rel", sorted(LABELLED))
+def test_no_file_with_an_expected_finding_is_dropped(rel: str) -> None:
+    data = (FIXTURES / rel).read_bytes()
+    engines = _engines_for(rel, data)
+    assert engines, f"{rel} expects {sorted(LABELLED[rel])} but every prefilter drops it"
+    if is_python(rel) and LABELLED[rel] - {"KG302"}:
+        assert "python" in engines, f"{rel}: the Python prefilter drops a file with findings"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        b"import random\nrandom.shuffle(songs)\n",
+        b"def add(a, b):\n    return a + b\n",
+        b"import hashlib\ndigest = hashlib.sha256(data).hexdigest()\n",
+    ],
+)
+def test_code_without_key_material_is_dropped(source: bytes) -> None:
+    assert not python_prefilter(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        b"from cryptography.hazmat.primitives.asymmetric import rsa\n",
+        b"import random\nsession_key = bytes(random.getrandbits(8) for _ in range(16))\n",
+        b"from Crypto.PublicKey import RSA\nkey = RSA.generate(1024)\n",
+    ],
+)
+def test_code_that_makes_keys_is_kept(source: bytes) -> None:
+    assert python_prefilter(source)
