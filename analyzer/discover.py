@@ -34,6 +34,14 @@ SKIP_DIRS: frozenset[str] = frozenset(
     }
 )
 
+OWN_OUTPUTS: frozenset[str] = frozenset({".keyguard-baseline.json"})
+OWN_OUTPUT_SUFFIXES: tuple[str, ...] = (".sarif", ".sarif.json")
+
+
+def _own_output(name: str) -> bool:
+    """keyguard's own reports and baselines hold fingerprints, not key material."""
+    return name in OWN_OUTPUTS or name.endswith(OWN_OUTPUT_SUFFIXES)
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -103,7 +111,9 @@ def walk(root: Path, start: Path) -> Iterator[Candidate]:
         for name in sorted(filenames):
             file = here / name
             rel = f"{rel_here}/{name}" if rel_here else name
-            if file.is_symlink() or not file.is_file() or ignores.ignored(rel, is_dir=False):
+            if _own_output(name) or file.is_symlink() or not file.is_file():
+                continue
+            if ignores.ignored(rel, is_dir=False):
                 continue
             yield Candidate(file, rel)
 

@@ -71,6 +71,8 @@ class KeySite:
     curve: str | None = None
     verdict: Verdict = "unverified"
     rule_ids: list[str] = field(default_factory=list)
+    properties: dict[str, str] = field(default_factory=dict)
+    """Extra facts for the inventory, e.g. an infrastructure key's name, provider, protection."""
 
 
 @dataclass(frozen=True)

@@ -261,17 +261,23 @@ def _semgrep_targets(candidates: list[Candidate], limit: int) -> list[tuple[Path
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """Where two engines saw the same thing, keep one finding (the more specific rule)."""
-    best: dict[tuple[str, int, str], Finding] = {}
-    for finding in findings:
-        category = rules()[finding.rule_id].category
-        key = (finding.location.path, finding.location.line, category)
-        if category != "hardcoded-key":
-            key = (*key[:2], finding.rule_id)
-        kept = best.get(key)
-        if kept is None or (kept.rule_id == "KG302" and finding.rule_id != "KG302"):
-            best[key] = finding
-    return list(best.values())
+    """Where two engines saw the same thing, keep one finding.
+
+    A literal that a code engine followed to a crypto API (KG301, at the call, with the literal's
+    assignment as a related location) is the same thing detect-secrets sees on the assignment line
+    (KG302): the KG301 finding stays. Identical (path, line, rule) findings are kept once.
+    """
+    covered: set[tuple[str, int]] = set()
+    for f in findings:
+        if f.rule_id == "KG301":
+            covered.add((f.location.path, f.location.line))
+            covered.update((r.location.path, r.location.line) for r in f.related)
+    unique: dict[tuple[str, int, int, str], Finding] = {}
+    for f in findings:
+        if f.rule_id == "KG302" and (f.location.path, f.location.line) in covered:
+            continue
+        unique.setdefault((f.location.path, f.location.line, f.location.column, f.rule_id), f)
+    return list(unique.values())
 
 
 def _finish(findings: list[Finding], policy: Policy, is_test: Callable[[str], bool]) -> None:

@@ -124,7 +124,7 @@ def test_bad_python_becomes_notification(
     project: Path, content: bytes, kind: str, validate_sarif
 ) -> None:
     bad = project / "app" / f"bad_{kind}.py"
-    bad.write_bytes(b"import random\nimport hashlib\n" + content)
+    bad.write_bytes(b"from cryptography.hazmat.primitives import hashes\n" + content)
     code, out, err = run("scan", "app", "--format", "sarif")
     assert "Traceback" not in out + err
     log = json.loads(out)

@@ -61,3 +61,9 @@ def test_scan_root_is_cwd_when_it_holds_every_path(tmp_path: Path, monkeypatch) 
     other = tmp_path.parent
     monkeypatch.chdir(tmp_path / "x")
     assert scan_root([tmp_path / "x", other]) == other
+
+
+def test_own_reports_are_not_scanned(tmp_path: Path) -> None:
+    for name in ["keyguard.sarif", ".keyguard-baseline.json", "app.py"]:
+        (tmp_path / name).write_text("x")
+    assert rels([tmp_path], tmp_path) == ["app.py"]

@@ -9,10 +9,15 @@ import os
 import re
 
 from analyzer.catalogue import markdown_docs, markdown_table
+from analyzer.policy.render import thresholds_markdown
 from tests.conftest import REPO
 
 README = REPO / "README.md"
-SECTIONS = {"rules-table": markdown_table, "rules-docs": markdown_docs}
+SECTIONS = {
+    "rules-table": markdown_table,
+    "rules-docs": markdown_docs,
+    "policy-defaults": thresholds_markdown,
+}
 
 
 def _section(text: str, name: str) -> re.Match[str]:

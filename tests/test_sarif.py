@@ -126,3 +126,22 @@ def test_run_properties_record_policy(fixture_log: dict) -> None:
     inv = fixture_log["runs"][0]["invocations"][0]
     assert inv["commandLine"] == "keyguard scan ." and inv["exitCode"] == 1
     assert inv["startTimeUtc"].endswith("Z")
+
+
+def test_suppressions_are_kept_with_justification(tmp_path: Path, validate_sarif) -> None:
+    (tmp_path / "k.py").write_text(
+        SOURCE.replace(
+            "    return rsa",
+            "    # keyguard: ignore[KG201] reason: interop test vector from RFC 8017\n    return rsa",
+        )
+    )
+    log = sarif_for(tmp_path)
+    validate_sarif(log)
+    (result,) = log["runs"][0]["results"]
+    assert result["suppressions"] == [
+        {
+            "kind": "inSource",
+            "status": "accepted",
+            "justification": "interop test vector from RFC 8017",
+        }
+    ]

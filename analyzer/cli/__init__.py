@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from analyzer import __version__, exitcodes
+from analyzer.cli.baseline_command import baseline_command
 from analyzer.cli.scan_command import scan_command
 
 
@@ -47,7 +48,12 @@ def main() -> None:
 
 
 main.add_command(scan_command, name="scan")
+main.add_command(baseline_command, name="baseline")
 
 from analyzer.cli.policy_commands import register as _register_policy  # noqa: E402
 
 _register_policy(main)
+
+from analyzer.cli.org_commands import register as _register_org  # noqa: E402
+
+_register_org(main)

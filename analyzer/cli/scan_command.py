@@ -11,25 +11,35 @@ from pathlib import Path
 
 import click
 
+from analyzer import baseline as baselines
 from analyzer import exitcodes
 from analyzer.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
+from analyzer.diffscope import DiffError, DiffScope, diff_scope, restrict
 from analyzer.discover import scan_root
 from analyzer.output import OutputError, write_atomic
 from analyzer.policy import PolicyError, load_policy
 from analyzer.reporters.run import RunInfo
 from analyzer.scan import DEFAULT_MAX_FILE_BYTES, ScanOptions, ScanReport, scan
 
-# Reporter modules by format, imported only when used: the hook should not pay for SARIF.
-RENDERERS: dict[str, str] = {
-    "text": "analyzer.reporters.text:render_text",
-    "json": "analyzer.reporters.jsonout:render_json",
-    "sarif": "analyzer.reporters.sarif:render_sarif",
+Renderer = Callable[[ScanReport, RunInfo], str]
+
+
+def _lazy(spec: str) -> Renderer:
+    """A renderer whose module is imported on first use: the hook should not pay for SARIF."""
+    module, name = spec.split(":")
+
+    def render(report: ScanReport, info: RunInfo) -> str:
+        return getattr(importlib.import_module(module), name)(report, info)  # type: ignore[no-any-return]
+
+    return render
+
+
+RENDERERS: dict[str, Renderer] = {
+    "text": _lazy("analyzer.reporters.text:render_text"),
+    "json": _lazy("analyzer.reporters.jsonout:render_json"),
+    "sarif": _lazy("analyzer.reporters.sarif:render_sarif"),
+    "github": _lazy("analyzer.reporters.github:render_github"),
 }
-
-
-def renderer(fmt: str) -> Callable[[ScanReport, RunInfo], str]:
-    module, name = RENDERERS[fmt].split(":")
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
 EPILOG = """\b
@@ -38,6 +48,8 @@ Examples:
   keyguard scan src/ --format sarif -o keyguard.sarif
   keyguard scan app.py --fail-on warning
   keyguard scan . --config security/keyguard.toml --jobs 4
+  keyguard scan --diff origin/main      only lines changed since the merge base
+  keyguard scan --baseline .keyguard-baseline.json
 
 \b
 Exit codes:
@@ -76,7 +88,8 @@ def _size(value: str) -> int:
     type=click.Choice(sorted(RENDERERS)),
     default="text",
     show_default=True,
-    help="Report format: text for people, json for scripts, sarif for code scanning.",
+    help="Report format: text for people, json for scripts, sarif for code scanning, "
+    "github for GitHub Actions annotations.",
 )
 @click.option(
     "-o",
@@ -139,6 +152,21 @@ def _size(value: str) -> int:
     default=None,
     help="Colour text output (default: when writing to a terminal and NO_COLOR is unset).",
 )
+@click.option(
+    "--diff",
+    "diff_base",
+    metavar="BASE",
+    help="Scan only files changed since `git merge-base BASE HEAD` and report only findings on "
+    "added or changed lines (staged, unstaged and untracked changes included; --diff HEAD "
+    "checks just your uncommitted work).",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report only findings not recorded in this baseline (see `keyguard baseline create`) "
+    "and list its entries that no longer occur as fixed.",
+)
 def scan_command(
     paths: tuple[Path, ...],
     fmt: str,
@@ -152,6 +180,8 @@ def scan_command(
     no_cache: bool,
     cache_dir: Path | None,
     color: bool | None,
+    diff_base: str | None,
+    baseline_file: Path | None,
 ) -> None:
     """Scan PATHS (files or folders, default: the current folder) for key-generation misuse."""
     targets = list(paths) or [Path(".")]
@@ -167,7 +197,29 @@ def scan_command(
         semgrep=not no_semgrep,
         cache_dir=None if no_cache else (cache_dir or root / DEFAULT_CACHE_DIR),
     )
-    report = scan(targets, root, policy, options)
+    scope: DiffScope | None = None
+    scanned = targets
+    entries = None
+    try:
+        if diff_base is not None:
+            scope = diff_scope(Path.cwd(), diff_base)
+            scanned = scope.targets(targets)
+        if baseline_file is not None:
+            entries = baselines.load(baseline_file)
+    except (DiffError, baselines.BaselineError) as exc:
+        click.echo(f"keyguard: {exc}", err=True)
+        sys.exit(exitcodes.USAGE)
+    report = scan(scanned, root, policy, options)
+    if scope is not None:
+        report.findings = restrict(report.findings, scope, root)
+    outcome = None
+    if entries is not None and baseline_file is not None:
+        report.findings, outcome = baselines.apply(
+            baselines.without_file(report.findings, root, baseline_file),
+            entries,
+            baseline_file.as_posix(),
+            baselines.scopes(scanned, root),
+        )
     code = exit_code_for(report, fail_on)
     if color is None:
         color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -177,7 +229,9 @@ def scan_command(
         show_suppressed=show_suppressed,
         color=bool(color) and fmt == "text",
     )
-    text = renderer(fmt)(report, info)
+    text = RENDERERS[fmt](report, info)
+    if outcome is not None:
+        text = baselines.decorate(fmt, text, outcome)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -186,5 +240,5 @@ def scan_command(
         except OutputError as exc:
             click.echo(f"keyguard: {exc}", err=True)
             sys.exit(exitcodes.USAGE)
-        click.echo(renderer("text")(report, info).splitlines()[-1], err=True)
+        click.echo(RENDERERS["text"](report, info).splitlines()[-1], err=True)
     sys.exit(code)

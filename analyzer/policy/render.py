@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from analyzer.policy.load import THRESHOLD_TYPES
+from analyzer.policy.load import THRESHOLD_TYPES, builtin_policy
 from analyzer.policy.model import Policy
 from analyzer.policy.profiles import profile_bytes
 
@@ -146,3 +146,51 @@ def policy_template() -> str:
         value = stripped.split("=", 1)[1]
         depth = value.count("[") - value.count("]")
     return TEMPLATE_HEAD + "\n" + "\n".join(out).rstrip() + "\n" + TEMPLATE_TAIL
+
+
+_SETTING = re.compile(r"^([a-z0-9_]+)\s*=")
+
+
+def _documented_settings(name: str) -> list[tuple[str, str]]:
+    """(setting, reason) for every ``[thresholds]`` key of a profile, reasons from its comments."""
+    rows: list[tuple[str, str]] = []
+    comment: list[str] = []
+    section = ""
+    for raw in profile_bytes(name).decode("utf-8").splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            if line.startswith("[thresholds."):
+                rows.append((line.strip("[]").split(".", 1)[1], " ".join(comment)))
+            section, comment = line, []
+        elif line.startswith("#"):
+            comment.append(line.lstrip("# "))
+        elif (m := _SETTING.match(line)) and section == "[thresholds]":
+            rows.append((m.group(1), " ".join(comment)))
+            comment = []
+        elif not line:
+            comment = []
+    return rows
+
+
+def thresholds_markdown() -> str:
+    """The README table of the default thresholds, their values in each profile and the reasons."""
+    profiles = ("default", "pci-min", "nist-2031")
+    resolved = {name: builtin_policy(name).thresholds for name in profiles}
+    lines = [
+        "| setting | default | pci-min | nist-2031 | why |",
+        "|---|---|---|---|---|",
+    ]
+    for setting, reason in _documented_settings("default"):
+        cells = [_cell(getattr(resolved[name], setting)) for name in profiles]
+        lines.append(f"| `{setting}` | {' | '.join(cells)} | {reason} |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_cell(v)}" for k, v in sorted(value.items()))
+    if isinstance(value, tuple | list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)

@@ -206,13 +206,14 @@ def _result(finding: Finding, index: int, policy: Policy) -> so.Result:
     suppressions = None
     if finding.suppression is not None:
         s = finding.suppression
+        # a plain dict: sarif-om 1.0.4 predates the schema's ``status`` property
         suppressions = [
-            so.Suppression(
-                kind=s.kind,
-                status="accepted",
-                justification=s.justification,
-                properties=dict(s.properties) or None,
-            )
+            {
+                "kind": s.kind,
+                "status": "accepted",
+                "justification": s.justification,
+                "properties": dict(s.properties) or None,
+            }
         ]
     return so.Result(
         rule_id=rule.id,

@@ -1,0 +1,1 @@
+"""Organisation-wide scans: the repository list, safe cloning, per-repository workers, sharding."""

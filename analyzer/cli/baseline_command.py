@@ -1,0 +1,69 @@
+"""``keyguard baseline create``: record today's findings so that only new ones block new work."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from analyzer import baseline as baselines
+from analyzer import exitcodes
+from analyzer.discover import scan_root
+from analyzer.output import OutputError, write_atomic
+from analyzer.policy import PolicyError, load_policy
+from analyzer.scan import ScanOptions, scan
+
+
+@click.group()
+def baseline_command() -> None:
+    """Record the findings of today's code so that `keyguard scan --baseline` shows only new ones."""
+
+
+@baseline_command.command(
+    "create",
+    epilog="\b\nExample:\n  keyguard baseline create src/ -o .keyguard-baseline.json\n"
+    "  keyguard scan src/ --baseline .keyguard-baseline.json",
+)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=baselines.DEFAULT_FILE,
+    show_default=True,
+    help="Where to write the baseline (sorted JSON; commit it).",
+)
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Policy file (TOML); as for `keyguard scan`.",
+)
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes.")
+@click.option("--no-semgrep", is_flag=True, help="Do not run Semgrep.")
+def create(
+    paths: tuple[Path, ...], output: Path, config: Path | None, jobs: int, no_semgrep: bool
+) -> None:
+    """Scan PATHS (default: the current folder) and write every active finding to the baseline.
+
+    Run it from the folder you will later run `keyguard scan --baseline` from: entries are keyed
+    by paths relative to the scan root.
+    """
+    targets = list(paths) or [Path(".")]
+    root = scan_root(targets)
+    try:
+        policy = load_policy(config, root)
+    except PolicyError as exc:
+        click.echo(f"keyguard: {exc}", err=True)
+        sys.exit(exitcodes.USAGE)
+    report = scan(targets, root, policy, ScanOptions(jobs=jobs, semgrep=not no_semgrep))
+    entries = baselines.entries_for(baselines.without_file(report.findings, root, output))
+    try:
+        write_atomic(output, baselines.dump(entries))
+    except OutputError as exc:
+        click.echo(f"keyguard: {exc}", err=True)
+        sys.exit(exitcodes.USAGE)
+    click.echo(
+        f"keyguard: recorded {len(entries)} finding{'s' if len(entries) != 1 else ''} in {output}",
+        err=True,
+    )

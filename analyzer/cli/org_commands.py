@@ -1,0 +1,349 @@
+"""Commands for a security team: ``batch`` (scan many repositories), ``report`` (history, changes,
+HTML evidence), ``inventory`` (key-generation sites of one repository) and ``merge`` (CI shards)."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from analyzer import exitcodes
+from analyzer.history import DEFAULT_DB, History, HistoryError, open_history, parse_since
+from analyzer.output import OutputError, write_atomic
+from analyzer.policy.load import PolicyError, load_policy
+
+SUMMARY_FORMATS = ("text", "csv", "json")
+
+BATCH_EPILOG = """\b
+Examples:
+  keyguard batch ~/src/*                       every checkout, all cores
+  keyguard batch repos.txt --jobs 8            a list of paths or git URLs, one a line
+  keyguard batch checkouts/ --repo-timeout 600 a folder of checkouts
+  keyguard batch repos.txt --shard 2/4 --db shard2.sqlite --out out2   one CI matrix job
+  keyguard batch repos.txt --dask-scheduler tcp://10.0.0.5:8786
+
+\b
+URLs are cloned shallowly into --workdir with hooks, submodules, LFS smudge, filters,
+fsmonitor and symlinks disabled. A repository already scanned at its HEAD commit with the same
+policy is skipped (--force rescans). Results go to --db (one transaction per repository) and
+--out: sarif/<repo>.sarif, combined.sarif, summary.txt|csv|json, cbom.cdx.json.
+
+\b
+Exit codes: 0 all repositories scanned or skipped, 1 a repository failed or --fail-on was
+reached, 2 usage or configuration error, 3 internal error.
+"""
+
+
+def _fail(message: str) -> None:
+    click.echo(f"keyguard: {message}", err=True)
+    sys.exit(exitcodes.USAGE)
+
+
+def _open(db: Path, create: bool) -> History:
+    try:
+        return open_history(db, create=create)
+    except HistoryError as exc:
+        _fail(str(exc))
+        raise  # unreachable
+
+
+def _write(output: Path | None, text: str) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        write_atomic(output, text)
+    except OutputError as exc:
+        _fail(str(exc))
+
+
+db_option = click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=str(DEFAULT_DB),
+    show_default=True,
+    help="Results database (SQLite).",
+)
+
+
+@click.command(epilog=BATCH_EPILOG)
+@click.argument("repos", nargs=-1, required=True)
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Policy for every repository. Default: keyguard.toml found from the current folder "
+    "upward, else the built-in standard. A scanned repository's own policy file is never used.",
+)
+@db_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".keyguard/out",
+    show_default=True,
+    help="Folder for SARIF logs, the summary and the CBOM.",
+)
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".keyguard/work",
+    show_default=True,
+    help="Folder for clones of URL repositories.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default="0 = all cores",
+    help="Repositories scanned in parallel (one process each).",
+)
+@click.option(
+    "--repo-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1800,
+    show_default=True,
+    help="Seconds allowed per repository (clone and scan); a slower one is reported as failed.",
+)
+@click.option("--force", is_flag=True, help="Rescan repositories already scanned at their HEAD.")
+@click.option("--shard", help="Scan only shard K of N (e.g. 2/4), split by a stable hash.")
+@click.option(
+    "--dask-scheduler",
+    metavar="ADDRESS",
+    help="Run the per-repository scans on this Dask distributed scheduler.",
+)
+@click.option("--label", help="Name of this batch run in the trend (CI shards share one).")
+@click.option("--no-semgrep", is_flag=True, help="Do not run Semgrep in the repositories.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "note", "never"]),
+    default="never",
+    show_default=True,
+    help="Also exit 1 when an active finding is at or above this level.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(SUMMARY_FORMATS),
+    default="text",
+    show_default=True,
+    help="Summary printed at the end.",
+)
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
+)
+def batch_command(
+    repos: tuple[str, ...],
+    config: Path | None,
+    db: Path,
+    out_dir: Path,
+    workdir: Path,
+    jobs: int,
+    repo_timeout: float,
+    force: bool,
+    shard: str | None,
+    dask_scheduler: str | None,
+    label: str | None,
+    no_semgrep: bool,
+    fail_on: str,
+    fmt: str,
+    progress: bool | None,
+) -> None:
+    """Scan many repositories: paths, git URLs, list files or folders of checkouts."""
+    from analyzer.batch import repos as repo_list
+    from analyzer.batch.outputs import write_inventory, write_outputs
+    from analyzer.batch.run import BatchSettings, run_batch
+    from analyzer.reporters import summary as summary_reporter
+
+    try:
+        policy = load_policy(config, Path.cwd())
+    except PolicyError as exc:
+        _fail(str(exc))
+    specs = repo_list.expand(list(repos))
+    if shard:
+        try:
+            k, n = repo_list.parse_shard(shard)
+        except ValueError as exc:
+            _fail(f"--shard: {exc}")
+        specs = repo_list.shard(specs, k, n)
+    history = _open(db, create=True)
+    settings = BatchSettings(
+        workdir=workdir,
+        jobs=jobs,
+        timeout=repo_timeout,
+        force=force,
+        semgrep=not no_semgrep,
+        command_line=shlex.join(["keyguard", *sys.argv[1:]]),
+        label=label,
+        dask_scheduler=dask_scheduler,
+        progress=sys.stderr.isatty() if progress is None else progress,
+    )
+    try:
+        result = run_batch(
+            specs, policy, history, settings, lambda line: click.echo(line, err=True)
+        )
+        summary = write_outputs(history, specs, out_dir)
+        write_inventory(history, specs, out_dir)
+    except OutputError as exc:
+        _fail(str(exc))
+    finally:
+        history.close()
+    renderers = {
+        "text": summary_reporter.render_text,
+        "csv": summary_reporter.render_csv,
+        "json": summary_reporter.render_json,
+    }
+    click.echo(renderers[fmt](summary), nl=False)
+    click.echo(
+        f"keyguard batch: {result.count('scanned')} scanned, {result.count('skipped')} skipped, "
+        f"{result.count('failed')} failed; results in {db} and {out_dir}/",
+        err=True,
+    )
+    reached = fail_on != "never" and any(
+        summary["totals"]["by_level"].get(level, 0)
+        for level in ("error", "warning", "note")[: ("error", "warning", "note").index(fail_on) + 1]
+    )
+    sys.exit(exitcodes.FINDINGS if result.count("failed") or reached else exitcodes.OK)
+
+
+@click.command()
+@db_option
+@click.option("--since", help="Show findings new and fixed since DATE (YYYY-MM-DD or ISO time).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(SUMMARY_FORMATS),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--html",
+    "html_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the assessor's evidence report (one self-contained HTML page) to this file.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+def report_command(
+    db: Path, since: str | None, fmt: str, html_out: Path | None, output: Path | None
+) -> None:
+    """Summaries and changes from the results database; the HTML evidence report."""
+    from analyzer.reporters import summary as summary_reporter
+
+    history = _open(db, create=False)
+    try:
+        items = summary_reporter.collect(history)
+        summary = summary_reporter.summary_dict(items, history.last_policy())
+        if html_out is not None:
+            from analyzer.inventory import from_rows
+            from analyzer.reporters.html import render_html
+
+            inventory = [i for item in items for i in from_rows(item.repo, item.sites)]
+            page = render_html(summary, history.last_policy(), history.trend(), inventory)
+            try:
+                write_atomic(html_out, page)
+            except OutputError as exc:
+                _fail(str(exc))
+            click.echo(f"keyguard report: wrote {html_out}", err=True)
+            if since is None and output is None:
+                return
+        if since is not None:
+            try:
+                moment = parse_since(since)
+            except ValueError as exc:
+                _fail(f"--since: {exc}")
+            from analyzer.reporters.changes import render_changes
+
+            _write(output, render_changes(history.changes_since(moment), moment, fmt))
+        else:
+            renderers = {
+                "text": summary_reporter.render_text,
+                "csv": summary_reporter.render_csv,
+                "json": summary_reporter.render_json,
+            }
+            _write(output, renderers[fmt](summary))
+    finally:
+        history.close()
+
+
+@click.command()
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "cbom"]),
+    default="text",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--no-semgrep", is_flag=True, help="Do not run Semgrep.")
+def inventory_command(
+    path: Path, fmt: str, output: Path | None, config: Path | None, no_semgrep: bool
+) -> None:
+    """Every key-generation site of one repository: text, JSON or a CycloneDX 1.6 CBOM."""
+    from analyzer.batch.repos import RepoSpec
+    from analyzer.inventory import from_sites, render_json, render_text
+    from analyzer.reporters.cbom import render_cbom
+    from analyzer.scan import ScanOptions, scan
+
+    root = path.absolute()
+    try:
+        policy = load_policy(config, root)
+    except PolicyError as exc:
+        _fail(str(exc))
+    report = scan([root], root, policy, ScanOptions(semgrep=not no_semgrep))
+    items = from_sites(RepoSpec(str(root), is_url=False).identity, report.sites)
+    renderers = {"text": render_text, "json": render_json, "cbom": render_cbom}
+    _write(output, renderers[fmt](items))
+    for note in report.notifications:
+        click.echo(f"keyguard: note: {note.message}", err=True)
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Merge every input database into this one (created if missing).",
+)
+@click.option(
+    "--sarif",
+    "sarif_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write one SARIF log holding every run of the input SARIF logs.",
+)
+def merge_command(inputs: tuple[Path, ...], db: Path | None, sarif_out: Path | None) -> None:
+    """Combine CI shards: results databases (*.sqlite) and SARIF logs (*.sarif, *.json)."""
+    from analyzer.batch.outputs import combine_sarif
+
+    databases = [p for p in inputs if p.suffix in {".sqlite", ".db", ".sqlite3"}]
+    logs = [p for p in inputs if p not in databases]
+    if databases and db is None:
+        _fail("merging databases needs --db OUT.sqlite")
+    if logs and sarif_out is None:
+        _fail("merging SARIF logs needs --sarif OUT.sarif")
+    if db is not None:
+        target = _open(db, create=True)
+        try:
+            for source in databases:
+                try:
+                    batches, scans = target.merge_from(source)
+                except HistoryError as exc:
+                    _fail(str(exc))
+                click.echo(f"merged {source}: {batches} batches, {scans} scans", err=True)
+        finally:
+            target.close()
+    if sarif_out is not None:
+        texts = [p.read_text(encoding="utf-8") for p in logs]
+        _write(sarif_out, combine_sarif(texts))
+        click.echo(f"merged {len(logs)} SARIF logs into {sarif_out}", err=True)
+
+
+def register(group: click.Group) -> None:
+    """Add the security team's commands to the ``keyguard`` group."""
+    group.add_command(batch_command, name="batch")
+    group.add_command(report_command, name="report")
+    group.add_command(inventory_command, name="inventory")
+    group.add_command(merge_command, name="merge")

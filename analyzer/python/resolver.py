@@ -1,0 +1,139 @@
+"""Cross-module constants: ``from .settings import KEY_BITS`` resolved to a file under the root."""
+
+from __future__ import annotations
+
+import ast
+import operator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+_BINOPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.FloorDiv: operator.floordiv,
+    ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift,
+    ast.Pow: operator.pow,
+}
+
+
+@dataclass(frozen=True)
+class ExternalConstant:
+    """A module-level constant of another file: its value and where it was assigned."""
+
+    value: int | str | bytes
+    path: str
+    line: int
+    column: int
+
+
+def _evaluate(node: ast.expr, known: dict[str, ExternalConstant]) -> int | str | bytes | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, str, bytes)):
+        return None if isinstance(node.value, bool) else node.value
+    if isinstance(node, ast.Name) and node.id in known:
+        return known[node.id].value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        value = _evaluate(node.operand, known)
+        return -value if isinstance(value, int) else None
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        left, right = _evaluate(node.left, known), _evaluate(node.right, known)
+        if isinstance(left, int) and isinstance(right, int):
+            if isinstance(node.op, ast.Pow) and (right > 64 or right < 0):
+                return None
+            if isinstance(node.op, (ast.LShift,)) and right > 64:
+                return None
+            try:
+                return _BINOPS[type(node.op)](left, right)
+            except (ZeroDivisionError, ValueError, OverflowError):
+                return None
+        if isinstance(node.op, ast.Add) and type(left) is type(right) and left is not None:
+            return left + right  # type: ignore[operator]
+    return None
+
+
+def module_constants(source: bytes, rel_path: str) -> dict[str, ExternalConstant]:
+    """Module-level names assigned exactly once to an evaluable constant."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    counts: dict[str, int] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            counts[stmt.name] = counts.get(stmt.name, 0) + 1
+            continue
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                counts[node.id] = counts.get(node.id, 0) + 1
+            elif isinstance(node, ast.alias):
+                local = node.asname or node.name.split(".")[0]
+                counts[local] = counts.get(local, 0) + 1
+    known: dict[str, ExternalConstant] = {}
+    for stmt in tree.body:
+        target: ast.expr | None = None
+        value: ast.expr | None = None
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target, value = stmt.targets[0], stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            target, value = stmt.target, stmt.value
+        if not isinstance(target, ast.Name) or value is None or counts.get(target.id) != 1:
+            continue
+        result = _evaluate(value, known)
+        if result is not None:
+            known[target.id] = ExternalConstant(result, rel_path, stmt.lineno, stmt.col_offset + 1)
+    return known
+
+
+class ModuleResolver:
+    """Maps imports to files below ``root`` (or ``root/src``) and caches their constants."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._cache: dict[Path, dict[str, ExternalConstant]] = {}
+
+    def _file(self, bases: list[Path], parts: list[str]) -> Path | None:
+        for base in bases:
+            target = base.joinpath(*parts) if parts else base
+            for candidate in (target.with_suffix(".py"), target / "__init__.py"):
+                if parts and candidate.is_file():
+                    return candidate
+                if not parts and candidate.name == "__init__.py" and candidate.is_file():
+                    return candidate
+        return None
+
+    def _bases(self, from_path: str, level: int) -> list[Path]:
+        here = (self.root / PurePosixPath(from_path)).parent
+        if level > 0:
+            for _ in range(level - 1):
+                here = here.parent
+            return [here]
+        bases = [self.root, self.root / "src"]
+        walker = here
+        while walker != self.root and self.root in walker.parents:
+            bases.append(walker)
+            walker = walker.parent
+        return bases
+
+    def constants_of(self, file: Path) -> dict[str, ExternalConstant]:
+        if file not in self._cache:
+            try:
+                rel = file.relative_to(self.root).as_posix()
+                self._cache[file] = module_constants(file.read_bytes(), rel)
+            except (OSError, ValueError):
+                self._cache[file] = {}
+        return self._cache[file]
+
+    def constant(
+        self, from_path: str, level: int, module: str, name: str
+    ) -> ExternalConstant | None:
+        """The value of ``name`` in ``module`` as imported from the file ``from_path``."""
+        parts = [p for p in module.split(".") if p]
+        file = self._file(self._bases(from_path, level), parts)
+        if file is None:
+            return None
+        return self.constants_of(file).get(name)
+
+    def is_module(self, from_path: str, level: int, module: str) -> bool:
+        parts = [p for p in module.split(".") if p]
+        return self._file(self._bases(from_path, level), parts) is not None

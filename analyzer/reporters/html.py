@@ -1,0 +1,285 @@
+"""The assessor's evidence report: one self-contained HTML page (inline CSS and SVG, no external
+assets). Every number carries a ``data-metric`` attribute naming the summary value it shows, and
+every piece of text that comes from scanned code or the policy is escaped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+from typing import Any
+
+from analyzer import __version__
+from analyzer.catalogue import rules
+from analyzer.history import TrendPoint
+from analyzer.inventory import InventoryItem
+
+LEVEL_COLOURS = {"error": "#c0392b", "warning": "#d68910", "note": "#2e86c1"}
+VERDICT_COLOURS = {"compliant": "#1e8449", "violation": "#c0392b", "unverified": "#7f8c8d"}
+BAR = "#34495e"
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
+max-width:1100px;color:#1c2833;line-height:1.45;padding:0 1rem}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{border-bottom:2px solid #d5d8dc;padding-bottom:.2rem;
+margin-top:2.2rem}table{border-collapse:collapse;width:100%;margin:.6rem 0;font-size:.9rem}
+th,td{border:1px solid #d5d8dc;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f4f6f7}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.cards{display:flex;flex-wrap:wrap;gap:.8rem}.card{border:1px solid #d5d8dc;border-radius:6px;
+padding:.6rem 1rem;min-width:9rem}.card .v{font-size:1.7rem;font-weight:600}
+.card .k{color:#566573;font-size:.85rem}.muted{color:#566573}.failed{color:#c0392b}
+code{font-size:.85rem;background:#f4f6f7;padding:0 .2rem;word-break:break-all}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:1rem}
+svg text{font-size:11px;font-family:inherit}
+"""
+
+
+def _e(value: Any) -> str:
+    return escape("" if value is None else str(value), quote=True)
+
+
+def _metric(name: str, value: Any, tag: str = "span", cls: str = "") -> str:
+    klass = f' class="{cls}"' if cls else ""
+    return f'<{tag}{klass} data-metric="{_e(name)}">{_e(value)}</{tag}>'
+
+
+def bar_chart(title: str, values: list[tuple[str, int]], colour: str | dict[str, str] = BAR) -> str:
+    """A horizontal bar chart as inline SVG; labels escaped."""
+    width, label_w, row_h = 460, 170, 22
+    peak = max((v for _, v in values), default=0) or 1
+    height = row_h * max(len(values), 1) + 30
+    parts = [
+        f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
+        f'<text x="0" y="14" font-weight="600">{_e(title)}</text>',
+    ]
+    for i, (label, value) in enumerate(values):
+        y = 24 + i * row_h
+        w = int((width - label_w - 50) * value / peak)
+        fill = colour.get(label, BAR) if isinstance(colour, dict) else colour
+        short = label if len(label) <= 26 else "…" + label[-25:]
+        parts.append(f'<text x="0" y="{y + 14}"><title>{_e(label)}</title>{_e(short)}</text>')
+        parts.append(
+            f'<rect x="{label_w}" y="{y + 3}" width="{w}" height="{row_h - 8}" fill="{fill}"/>'
+        )
+        parts.append(f'<text x="{label_w + w + 4}" y="{y + 14}">{value}</text>')
+    if not values:
+        parts.append('<text x="0" y="40" fill="#566573">nothing to show</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def trend_chart(points: list[TrendPoint]) -> str:
+    """Active findings per batch run, stacked by level, as inline SVG."""
+    width, height, left, bottom = 520, 200, 40, 40
+    peak = max((p.total for p in points), default=0) or 1
+    step = (width - left - 10) / max(len(points), 1)
+    parts = [
+        f'<svg role="img" aria-label="Findings per batch run" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width}" y2="{height - bottom}" stroke="#999"/>',
+        f'<text x="0" y="12">{peak}</text><text x="0" y="{height - bottom}">0</text>',
+    ]
+    for i, point in enumerate(points):
+        x = left + i * step + 4
+        y = height - bottom
+        for level in ("note", "warning", "error"):
+            h = (height - bottom - 20) * point.by_level.get(level, 0) / peak
+            if h:
+                parts.append(
+                    f'<rect x="{x:.1f}" y="{y - h:.1f}" width="{max(step - 8, 4):.1f}" '
+                    f'height="{h:.1f}" fill="{LEVEL_COLOURS[level]}"><title>{_e(point.label)}: '
+                    f"{point.by_level.get(level, 0)} {level}</title></rect>"
+                )
+                y -= h
+        parts.append(f'<text x="{x:.1f}" y="{height - bottom + 14}">#{i + 1}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def render_html(
+    summary: dict[str, Any],
+    policy: dict[str, Any] | None,
+    trend: list[TrendPoint],
+    inventory: list[InventoryItem],
+    generated: dt.datetime | None = None,
+) -> str:
+    """The whole page."""
+    policy = policy or {}
+    standard = policy.get("standard") or {}
+    totals = summary["totals"]
+    when = (generated or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
+    catalogue = rules()
+    out: list[str] = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'; img-src data:\">",
+        f"<title>keyguard evidence report: {_e(standard.get('title', 'key generation'))}</title>",
+        f"<style>{CSS}</style></head><body>",
+        "<h1>Key-generation evidence report</h1>",
+        f'<p class="muted">{_e(standard.get("title"))} (id {_e(standard.get("id"))}, version '
+        f"{_e(standard.get('version'))}, owner {_e(standard.get('owner'))}) · PCI DSS v4.0.1 "
+        f"Requirement 3.7.1 · generated {_e(when)} by keyguard {_e(__version__)} · policy sha256 "
+        f"<code>{_e(policy.get('sha256') or '-')}</code></p>",
+        '<h2 id="overview">Overview</h2><div class="cards">',
+    ]
+    cards = [
+        ("repositories", "repositories", totals["repositories"]),
+        ("scanned", "scanned", totals["scanned"]),
+        ("failed", "failed", totals["failed"]),
+        ("findings", "active findings", totals["findings"]),
+        ("suppressed", "suppressed by exception or inline", totals["suppressed"]),
+        ("sites", "key-generation sites", totals["sites"]),
+    ]
+    for key, label, value in cards:
+        out.append(
+            f'<div class="card"><div class="v">{_metric("totals." + key, value)}</div>'
+            f'<div class="k">{_e(label)}</div></div>'
+        )
+    out.append("</div><p>By level: ")
+    out.append(
+        ", ".join(
+            f"{_metric('totals.by_level.' + lv, n)} {_e(lv)}"
+            for lv, n in totals["by_level"].items()
+        )
+    )
+    out.append("</p>")
+
+    out.append('<h2 id="standard">The standard and its clauses</h2><table>')
+    out.append(
+        "<tr><th>Clause</th><th>Title</th><th>Requirement</th><th>Rules</th><th>Active findings</th></tr>"
+    )
+    for clause in policy.get("clauses", []):
+        count = totals["by_clause"].get(clause["id"], 0)
+        out.append(
+            f"<tr><td>{_e(clause['id'])}</td><td>{_e(clause['title'])}</td><td>{_e(clause['text'])}</td>"
+            f"<td>{_e(', '.join(clause['rules']))}</td>"
+            f"{_metric('totals.by_clause.' + clause['id'], count, 'td', 'n')}</tr>"
+        )
+    out.append("</table>")
+
+    out.append(
+        '<h2 id="charts">Findings by clause, repository and category</h2><div class="charts">'
+    )
+    out.append(bar_chart("Active findings per clause", list(totals["by_clause"].items())))
+    out.append(
+        bar_chart(
+            "Active findings per repository",
+            [
+                (r["repo"], r["findings"])
+                for r in summary["repositories"]
+                if r["status"] != "failed"
+            ],
+        )
+    )
+    out.append(bar_chart("Active findings per category", list(totals["by_category"].items())))
+    out.append(
+        bar_chart(
+            "Key-generation sites per verdict",
+            list(totals["sites_by_verdict"].items()),
+            VERDICT_COLOURS,
+        )
+    )
+    out.append("</div><table><tr><th>Category</th><th>Active findings</th></tr>")
+    for category, count in totals["by_category"].items():
+        out.append(
+            f"<tr><td>{_e(category)}</td>{_metric('totals.by_category.' + category, count, 'td', 'n')}</tr>"
+        )
+    out.append("</table>")
+
+    out.append(
+        '<h2 id="repositories">Repositories</h2><table><tr><th>Repository</th><th>Commit</th>'
+        "<th>Status</th><th>error</th><th>warning</th><th>note</th><th>Active</th>"
+        "<th>Suppressed</th><th>Key sites</th></tr>"
+    )
+    for i, repo in enumerate(summary["repositories"]):
+        prefix = f"repositories.{i}."
+        if repo["status"] == "failed":
+            out.append(
+                f"<tr><td>{_e(repo['repo'])}</td><td>-</td>"
+                f'<td class="failed" colspan="7">failed: {_e(repo["reason"])}</td></tr>'
+            )
+            continue
+        levels = "".join(
+            _metric(prefix + "by_level." + lv, n, "td", "n") for lv, n in repo["by_level"].items()
+        )
+        out.append(
+            f"<tr><td>{_e(repo['repo'])}</td><td><code>{_e((repo['commit'] or '-')[:12])}</code></td>"
+            f"<td>{_e(repo['status'])}</td>{levels}"
+            f"{_metric(prefix + 'findings', repo['findings'], 'td', 'n')}"
+            f"{_metric(prefix + 'suppressed', repo['suppressed'], 'td', 'n')}"
+            f"{_metric(prefix + 'sites', repo['sites'], 'td', 'n')}</tr>"
+        )
+    out.append("</table>")
+
+    out.append('<h2 id="trend">Trend across batch runs</h2>')
+    out.append(trend_chart(trend))
+    out.append(
+        "<table><tr><th>#</th><th>Batch</th><th>Started</th><th>Repositories</th>"
+        "<th>Failed</th><th>Active findings</th></tr>"
+    )
+    for i, point in enumerate(trend, start=1):
+        out.append(
+            f"<tr><td>{i}</td><td>{_e(point.label)}</td><td>{_e(point.started[:19])}</td>"
+            f'<td class="n">{point.repos}</td><td class="n">{point.failed}</td>'
+            f"{_metric(f'trend.{i - 1}.total', point.total, 'td', 'n')}</tr>"
+        )
+    out.append("</table>")
+
+    out.append('<h2 id="exceptions">Policy exceptions</h2>')
+    exceptions = policy.get("exceptions", [])
+    out.append(
+        f"<p>{_metric('exceptions', len(exceptions))} approved exception(s) in the policy.</p>"
+    )
+    if exceptions:
+        out.append(
+            "<table><tr><th>Rule</th><th>Paths</th><th>Justification</th><th>Approved by</th>"
+            "<th>Expires</th><th>Ticket</th></tr>"
+        )
+        today = dt.date.today().isoformat()
+        for ex in exceptions:
+            expired = ' class="failed"' if ex["expires"] < today else ""
+            out.append(
+                f"<tr><td>{_e(ex['rule'])}</td><td>{_e(', '.join(ex['paths']))}</td>"
+                f"<td>{_e(ex['justification'])}</td><td>{_e(ex['approved_by'])}</td>"
+                f"<td{expired}>{_e(ex['expires'])}</td><td>{_e(ex['ticket'])}</td></tr>"
+            )
+        out.append("</table>")
+
+    out.append('<h2 id="inventory">Key inventory</h2>')
+    out.append(
+        "<p>Every key-generation site, compliant or not. "
+        + ", ".join(
+            f"{_metric('totals.sites_by_verdict.' + v, n)} {_e(v)}"
+            for v, n in totals["sites_by_verdict"].items()
+        )
+        + ".</p>"
+    )
+    out.append(
+        "<table><tr><th>Repository</th><th>File:line</th><th>Algorithm</th><th>Size / curve</th>"
+        "<th>Library</th><th>API</th><th>Verdict</th><th>Rules</th></tr>"
+    )
+    for item in inventory:
+        colour = VERDICT_COLOURS.get(item.verdict, BAR)
+        out.append(
+            f"<tr><td>{_e(item.repo)}</td><td><code>{_e(item.path)}:{item.line}</code></td>"
+            f"<td>{_e(item.algorithm)}</td><td>{_e(item.parameter)}</td><td>{_e(item.library)}</td>"
+            f'<td><code>{_e(item.api)}</code></td><td style="color:{colour}">{_e(item.verdict)}</td>'
+            f"<td>{_e(', '.join(item.rule_ids))}</td></tr>"
+        )
+    out.append("</table>")
+
+    out.append(
+        '<h2 id="rules">Rules</h2><table><tr><th>Rule</th><th>Category</th><th>Clause</th>'
+        "<th>CWE</th><th>Finds</th><th>Active findings</th></tr>"
+    )
+    for rule in catalogue.values():
+        count = totals["by_rule"].get(rule.id, 0)
+        out.append(
+            f"<tr><td>{_e(rule.id)}</td><td>{_e(rule.category)}</td><td>{_e(rule.clause)}</td>"
+            f"<td>CWE-{rule.cwe}</td><td>{_e(rule.short)}</td>"
+            f"{_metric('totals.by_rule.' + rule.id, count, 'td', 'n')}</tr>"
+        )
+    out.append("</table></body></html>")
+    return "\n".join(out) + "\n"

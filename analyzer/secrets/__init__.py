@@ -1,0 +1,140 @@
+"""Key material in any text file (KG302), found with detect-secrets.
+
+Private key blocks are always reported, at their BEGIN line. A high-entropy string is reported only
+when the line assigns it to a key-like name or configuration entry, so hashes, checksums and test
+vectors stay quiet. The secret itself never leaves this module: findings carry a redacted form and
+a hash prefix.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from analyzer.model import FileResult, Finding, Location
+from analyzer.redact import fingerprint_value, redact_value
+
+ENGINE = "detect-secrets"
+PLUGINS: dict[str, Any] = {
+    "plugins_used": [
+        {"name": "PrivateKeyDetector"},
+        {"name": "Base64HighEntropyString", "limit": 4.5},
+        {"name": "HexHighEntropyString", "limit": 3.0},
+    ]
+}
+PRIVATE_KEY_TYPE = "Private Key"
+
+_PRIVATE_MARKER = re.compile(rb"PRIVATE KEY|PuTTY-User-Key-File|BEGIN SSH2 ENCRYPTED")
+_KEY_NAME = r"[\w.-]*(?:key|secret|token|passw(?:or)?d|passphrase|pwd|credential|private)[\w.-]*"
+_ASSIGNMENT = re.compile(
+    rf"""(?ix)(?:^|[\s{{,;(])["']?(?P<name>{_KEY_NAME})["']?\s*(?::=|=>|[:=])\s*"""
+)
+_ASSIGNMENT_BYTES = re.compile(_ASSIGNMENT.pattern.encode(), re.IGNORECASE | re.VERBOSE)
+_NOT_KEY_NAMES = re.compile(
+    r"(?i)(?:^|[_.-])(?:public|pub|cache|sort|primary|foreign|partition|idempotency|key_?id|"
+    r"keyid|kid|fingerprint|checksum|hash|digest)(?:$|[_.-])"
+)
+
+
+def secrets_prefilter(data: bytes) -> bool:
+    """True when a file has a private-key marker or assigns something to a key-like name."""
+    return bool(_PRIVATE_MARKER.search(data) or _ASSIGNMENT_BYTES.search(data))
+
+
+_UNQUOTED = re.compile(
+    r"""^(?P<lead>\s*(?:export\s+)?[\w.-]+\s*[:=]\s*)(?P<value>[^\s"'#]+)\s*(?:\s#.*)?$"""
+)
+
+
+def _candidate_lines(text: str) -> list[tuple[int, str]]:
+    """Only lines that could be reported are handed to detect-secrets (it is slow per line).
+
+    Unquoted ``NAME=value`` lines (.env, .properties, YAML) are quoted first, since the entropy
+    detectors look at quoted strings only.
+    """
+    lines = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > 4096:
+            continue
+        if "PRIVATE KEY" in line or "PuTTY-User-Key-File" in line or _ASSIGNMENT.search(line):
+            m = _UNQUOTED.match(line)
+            lines.append((number, f'{m["lead"]}"{m["value"]}"' if m else line))
+    return lines
+
+
+@cache
+def _detector() -> Any:
+    from detect_secrets.core.scan import _process_line_based_plugins
+
+    return _process_line_based_plugins
+
+
+def _key_name_before(line: str, secret: str) -> str | None:
+    """The key-like name the secret is assigned to on this line, if any."""
+    at = line.find(secret)
+    for m in _ASSIGNMENT.finditer(line):
+        if m.end() <= at and not _NOT_KEY_NAMES.search(m["name"]):
+            return m["name"]
+    return None
+
+
+def _finding(
+    path: str, number: int, line: str, secret: str, kind: str, name: str | None
+) -> Finding:
+    column = max(line.find(secret), 0) + 1
+    digest = fingerprint_value(secret)
+    if kind == PRIVATE_KEY_TYPE:
+        message = "private key block committed to the repository; revoke it and load keys from a secret manager"
+        facts: dict[str, str | int] = {"detector": "private-key", "secret_sha256": digest}
+    else:
+        message = (
+            f"high-entropy key literal {redact_value(secret)} assigned to `{name}` "
+            f"(sha256 {digest}); provision it from a secret manager"
+        )
+        facts = {
+            "detector": kind.lower().replace(" ", "-"),
+            "name": name or "",
+            "redacted": redact_value(secret),
+            "secret_sha256": digest,
+        }
+    return Finding(
+        rule_id="KG302",
+        location=Location(path, number, column),
+        message=message,
+        engine=ENGINE,
+        facts=facts,
+        snippet=line.strip() if kind == PRIVATE_KEY_TYPE else redact_value_in(line.strip(), secret),
+    )
+
+
+def redact_value_in(line: str, secret: str) -> str:
+    return line.replace(secret, redact_value(secret))
+
+
+def scan_secrets(data: bytes, path: str) -> FileResult:
+    """KG302 findings of one file; undecodable bytes are replaced, never raised."""
+    from detect_secrets.settings import transient_settings
+
+    result = FileResult(path)
+    text = data.decode("utf-8", errors="replace")
+    originals = text.splitlines()
+    lines = _candidate_lines(text)
+    if not lines:
+        return result
+    seen: set[int] = set()
+    with transient_settings(PLUGINS):
+        for secret in _detector()(lines, path):
+            number, value = secret.line_number, secret.secret_value or ""
+            if number in seen or not value:
+                continue
+            line = originals[number - 1]
+            if secret.type == PRIVATE_KEY_TYPE:
+                result.findings.append(_finding(path, number, line, value, secret.type, None))
+                seen.add(number)
+                continue
+            name = _key_name_before(line, value)
+            if name is not None:
+                result.findings.append(_finding(path, number, line, value, secret.type, name))
+                seen.add(number)
+    return result

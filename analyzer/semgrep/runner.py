@@ -1,0 +1,104 @@
+"""Run Semgrep once over all non-Python targets with keyguard's rendered local rules."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from analyzer.model import FileResult, Notification
+from analyzer.semgrep.languages import RULE_DIRS, language_for
+from analyzer.semgrep.parse import parse_output
+from analyzer.semgrep.render import render_rules
+from analyzer.thresholds import Thresholds
+
+_QUIET_ENV = {
+    "SEMGREP_ENABLE_VERSION_CHECK": "0",
+    "SEMGREP_SEND_METRICS": "off",
+    "SEMGREP_IN_DOCKER": "0",
+}
+
+
+def find_semgrep() -> list[str] | None:
+    """The command that starts Semgrep: on PATH, or next to this interpreter (a virtualenv)."""
+    found = shutil.which("semgrep") or shutil.which(
+        "semgrep", path=str(Path(sys.executable).parent)
+    )
+    return [found] if found else None
+
+
+def _unavailable(languages: set[str], reason: str) -> Notification:
+    names = ", ".join(sorted(languages))
+    return Notification(
+        message=f"Semgrep engine unavailable: {names} files were not analysed ({reason}).",
+        kind="engine-unavailable",
+        level="warning",
+    )
+
+
+def run_semgrep(
+    targets: list[tuple[Path, str]],
+    thresholds: Thresholds,
+    *,
+    root: Path,
+    jobs: int = 2,
+    timeout: int = 30,
+) -> tuple[list[FileResult], list[Notification]]:
+    """Analyse ``targets`` ((absolute path, POSIX path relative to ``root``)) in one process.
+
+    Never raises: a missing or failing Semgrep becomes an ``engine-unavailable`` notification.
+    """
+    if not targets:
+        return [], []
+    languages = {lang for _, rel in targets if (lang := language_for(rel))}
+    command = find_semgrep()
+    if command is None:
+        return [], [_unavailable(languages, "the semgrep executable was not found")]
+    with tempfile.TemporaryDirectory(prefix="keyguard-semgrep-") as tmp:
+        tmp_dir = Path(tmp)
+        config_dir = tmp_dir / "rules"
+        config_dir.mkdir()
+        try:
+            render_rules(thresholds, config_dir, {RULE_DIRS[lang] for lang in languages})
+        except (OSError, KeyError, ValueError) as exc:
+            return [], [_unavailable(languages, f"the rule templates could not be rendered: {exc}")]
+        argv = [
+            *command,
+            "scan",
+            "--metrics=off",
+            "--disable-version-check",
+            "--json",
+            "--quiet",
+            "--config",
+            str(config_dir),
+            "--no-git-ignore",
+            "-j",
+            str(jobs),
+            "--timeout",
+            str(timeout),
+            *(str(path) for path, _ in targets),
+        ]
+        env = {
+            **os.environ,
+            **_QUIET_ENV,
+            "SEMGREP_SETTINGS_FILE": str(tmp_dir / "settings.yml"),
+            "SEMGREP_LOG_FILE": str(tmp_dir / "semgrep.log"),
+        }
+        try:
+            proc = subprocess.run(
+                argv, cwd=tmp_dir, env=env, capture_output=True, text=True, check=False
+            )
+        except OSError as exc:
+            return [], [_unavailable(languages, f"semgrep failed to start: {exc}")]
+    try:
+        output = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        reason = f"semgrep exited with status {proc.returncode}: {tail[0][:300]}"
+        return [], [_unavailable(languages, reason)]
+    paths = {str(path): rel for path, rel in targets}
+    return parse_output(output, paths)

@@ -1,0 +1,74 @@
+"""``keyguard inventory`` and the CycloneDX 1.6 CBOM: every site, compliant or not, valid under the
+library's own strict schema validator."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from analyzer.cli import main
+from analyzer.inventory import InventoryItem
+from analyzer.reporters.cbom import render_cbom, validate_cbom
+from tests.gitrepos import CURVES, STRONG_RSA, WEAK_RSA, make_repo
+
+
+def test_inventory_cbom_of_one_repository(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "svc", {"a/weak.py": WEAK_RSA, "a/strong.py": STRONG_RSA, "a/curves.py": CURVES}
+    )
+    out = tmp_path / "cbom.json"
+    result = CliRunner().invoke(
+        main, ["inventory", str(repo), "--format", "cbom", "-o", str(out), "--no-semgrep"]
+    )
+    assert result.exit_code == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert validate_cbom(text) is None
+    bom = json.loads(text)
+    assert bom["specVersion"] == "1.6"
+    components = bom["components"]
+    assert all(c["type"] == "cryptographic-asset" for c in components)
+    verdicts = {
+        p["value"] for c in components for p in c["properties"] if p["name"] == "keyguard:verdict"
+    }
+    assert verdicts == {"compliant", "violation", "unverified"}
+    by_name = {c["name"]: c for c in components}
+    rsa = by_name["RSA-1024"]["cryptoProperties"]
+    assert rsa["assetType"] == "algorithm"
+    assert rsa["algorithmProperties"]["parameterSetIdentifier"] == "1024"
+    assert rsa["algorithmProperties"]["primitive"] == "pke"
+    curve = by_name["EC-secp192r1"]["cryptoProperties"]["algorithmProperties"]
+    assert curve["curve"] == "secp192r1"
+    occurrence = by_name["RSA-1024"]["evidence"]["occurrences"][0]
+    assert occurrence["location"].endswith("#a/weak.py") and occurrence["line"] == 3
+    assert "verdict=violation" in occurrence["additionalContext"]
+    occurrences = sum(len(c["evidence"]["occurrences"]) for c in components)
+
+    text_out = CliRunner().invoke(main, ["inventory", str(repo), "--no-semgrep"]).stdout
+    assert f"{occurrences} key-generation sites" in text_out
+    assert "a/weak.py:3: RSA 1024" in text_out and "[violation: KG201]" in text_out
+    data = json.loads(
+        CliRunner()
+        .invoke(main, ["inventory", str(repo), "--format", "json", "--no-semgrep"])
+        .stdout
+    )
+    assert len(data["inventory"]) == occurrences
+    assert {i["verdict"] for i in data["inventory"]} == {"compliant", "violation", "unverified"}
+
+
+def test_validator_rejects_a_broken_cbom() -> None:
+    item = InventoryItem("r", "k.py", 1, "api", "lib", "RSA", "pke", 2048, None, "compliant")
+    bom = json.loads(render_cbom([item]))
+    bom["components"][0]["cryptoProperties"]["assetType"] = "not-an-asset-type"
+    assert validate_cbom(json.dumps(bom)) is not None
+
+
+def test_unknown_primitive_becomes_other() -> None:
+    item = InventoryItem(
+        "r", "k.py", 1, "kms.create_key", "boto3", "KMS", "kms", None, None, "unverified"
+    )
+    text = render_cbom([item])
+    assert validate_cbom(text) is None
+    props = json.loads(text)["components"][0]["cryptoProperties"]["algorithmProperties"]
+    assert props["primitive"] == "other"

@@ -1,0 +1,65 @@
+"""detect-secrets for KG302: private keys always, high-entropy strings only under key-like names."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzer.secrets import scan_secrets, secrets_prefilter
+
+TOKEN = "ghp_R8x2mQ7vLk3Zp9Nw4Yt6Hs1Jd5Fb0Ca2Ee"
+
+
+def found(text: str, path: str = "x.env") -> list[tuple[int, str]]:
+    data = text.encode()
+    if not secrets_prefilter(data):
+        return []
+    return [(f.location.line, f.rule_id) for f in scan_secrets(data, path).findings]
+
+
+def test_private_key_block_reported_once_at_begin() -> None:
+    text = "x = 1\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBk\n-----END EC PRIVATE KEY-----\n"
+    assert found(text, "k.pem") == [(2, "KG302")]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"API_TOKEN={TOKEN}",
+        f"export API_TOKEN={TOKEN}",
+        f'signing_key: "{TOKEN}"',
+        f'"client_secret": "{TOKEN}",',
+        f"private_key = '{TOKEN}'",
+    ],
+)
+def test_high_entropy_under_key_like_name(line: str) -> None:
+    assert found(line + "\n") == [(1, "KG302")]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f'sha256: "{TOKEN}"',
+        f'public_key_fingerprint: "{TOKEN}"',
+        f'checksum = "{TOKEN}"',
+        f'cache_key = "{TOKEN}"',
+        f'message = "{TOKEN}"',
+        "secret: ${SECRET}",
+        'password: "changeme"',
+        'api_key_id: "5f0c8a7e-3b2d-4c1e-9a6f-0d2e4b8c1a3f"',
+    ],
+)
+def test_quiet_on_hashes_ids_and_placeholders(line: str) -> None:
+    assert found(line + "\n") == []
+
+
+def test_secret_never_in_any_field() -> None:
+    (finding,) = scan_secrets(f"API_TOKEN={TOKEN}\n".encode(), "x.env").findings
+    blob = repr(finding)
+    assert TOKEN not in blob and TOKEN[4:20] not in blob
+    assert finding.facts["redacted"] == "gh****(38)"
+    assert len(str(finding.facts["secret_sha256"])) == 16
+
+
+def test_undecodable_and_long_lines_do_not_raise() -> None:
+    data = b"key = '\xff\xfe\xfd'\n" + b"token=" + b"A" * 100_000 + b"\n"
+    assert scan_secrets(data, "bin.cfg").path == "bin.cfg"
