@@ -23,11 +23,33 @@ from analyzer.redact import redact_line
 if TYPE_CHECKING:
     from analyzer.python.resolver import ModuleResolver
 
-# Engines are imported on first use, so that a warm re-scan or a hook on files no engine needs
-# never pays for LibCST, Semgrep or detect-secrets.
 
 DEFAULT_MAX_FILE_BYTES = 2_000_000
 PARALLEL_MIN_FILES = 24
+
+
+# The engines are imported on first use, so that a warm re-scan or a hook on files no engine needs
+# never pays for LibCST, Semgrep or detect-secrets. These names are the scan's only entry points.
+
+
+def analyze_python(source: bytes, path: str, thresholds: Any, resolver: Any) -> FileResult:
+    from analyzer.python import analyze_python as engine
+
+    return engine(source, path, thresholds, resolver)
+
+
+def scan_secrets(data: bytes, path: str) -> FileResult:
+    from analyzer.secrets import scan_secrets as engine
+
+    return engine(data, path)
+
+
+def run_semgrep(
+    targets: list[tuple[Path, str]], thresholds: Any, root: Path, jobs: int
+) -> tuple[list[FileResult], list[Notification]]:
+    from analyzer.semgrep import run_semgrep as engine
+
+    return engine(targets, thresholds, root=root, jobs=jobs)
 
 
 @dataclass(frozen=True)
@@ -134,17 +156,13 @@ def _analyze(work: _Work, ctx: _Context) -> FileResult:
     lookups: list[list[Any]] = []
     try:
         if work.python and python_prefilter(data):
-            from analyzer.python import analyze_python
-
             resolver = RecordingResolver(ctx.resolver)
-            found = analyze_python(data, work.rel, ctx.policy.thresholds, resolver)  # type: ignore[arg-type]
+            found = analyze_python(data, work.rel, ctx.policy.thresholds, resolver)
             result.findings += found.findings
             result.sites += found.sites
             result.notifications += found.notifications
             lookups = resolver.lookups
         if work.secrets and b"\0" not in data[:8192] and secrets_prefilter(data):
-            from analyzer.secrets import scan_secrets
-
             found = scan_secrets(data, work.rel)
             result.findings += found.findings
             result.notifications += found.notifications
@@ -314,8 +332,6 @@ def scan(
     if targets:
 
         def _semgrep() -> None:
-            from analyzer.semgrep import run_semgrep
-
             results, notes = run_semgrep(
                 targets, policy.thresholds, root=root, jobs=options.jobs or os.cpu_count() or 1
             )
