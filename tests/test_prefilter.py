@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import sysconfig
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzer.languages import is_python, semgrep_language
 from analyzer.python.prefilter import python_prefilter
-from analyzer.secrets import secrets_prefilter
+from analyzer.secrets import scan_secrets, secrets_prefilter
 from analyzer.semgrep import semgrep_prefilter
 from tests.conftest import FIXTURES
 from tests.labels import read_labels
@@ -97,3 +100,28 @@ def test_code_without_key_material_is_dropped(source: bytes) -> None:
 )
 def test_code_that_makes_keys_is_kept(source: bytes) -> None:
     assert python_prefilter(source)
+
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-"
+_LINES = st.builds(
+    lambda lead, q1, name, sep, q2, value, tail: f"{lead}{q1}{name}{q1}{sep}{q2}{value}{q2}{tail}",
+    st.sampled_from(["", "export ", "  ", "x = {", "call(", "self."]),
+    st.sampled_from(["", "'", '"']),
+    st.sampled_from(["API_KEY", "secret", "db_password", "private_key", "Token", "aws.secret.key"]),
+    st.sampled_from(["=", ":", " = ", ": ", "=>", ":=", "\t=\t", " =\t"]),
+    st.sampled_from(["", "'", '"']),
+    st.one_of(
+        st.text(alphabet=_B64, max_size=48),
+        st.binary(min_size=16, max_size=40).map(lambda b: base64.b64encode(b).decode()),
+        st.binary(min_size=4, max_size=24).map(bytes.hex),
+    ),
+    st.sampled_from(["", " # note", ",", ")", "\r", "  "]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINES, min_size=1, max_size=4), st.sampled_from(["\n", "\r\n", "\r"]))
+def test_secrets_prefilter_keeps_every_file_with_a_finding(lines: list[str], newline: str) -> None:
+    data = newline.join(lines).encode()
+    if scan_secrets(data, "settings.env").findings:
+        assert secrets_prefilter(data)
