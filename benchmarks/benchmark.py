@@ -228,24 +228,29 @@ def _count(out: Path, pick: Callable[[object], int]) -> int | None:
         return None
 
 
-def measure(
-    name: str,
-    make: Callable[[int], list[str]],
-    cwd: Path,
-    repeat: int,
-    out: Path,
-    alerts: Callable[[object], int],
-    env: dict[str, str] | None = None,
-    before: Callable[[], None] | None = None,
-) -> Measure:
-    result = Measure(name)
+@dataclass
+class Step:
+    """One tool's command in a round, with what to count in its output."""
+
+    measure: Measure
+    make: Callable[[], list[str]]
+    out: Path
+    alerts: Callable[[object], int]
+    env: dict[str, str] | None = None
+    before: Callable[[], None] | None = None
+
+
+def rounds(steps: list[Step], cwd: Path, repeat: int) -> None:
+    """Run every step once per round, round after round, so that all tools meet the same load."""
     for i in range(repeat):
-        if before is not None:
-            before()
-        result.runs.append(run_once(make(i), cwd, env))
-        print(f"  {name:<22} run {i + 1}/{repeat}: {result.runs[-1].wall:7.2f} s", flush=True)
-    result.alerts = _count(out, alerts)
-    return result
+        for step in steps:
+            if step.before is not None:
+                step.before()
+            run = run_once(step.make(), cwd, step.env)
+            step.measure.runs.append(run)
+            print(f"  round {i + 1}/{repeat} {step.measure.tool:<30} {run.wall:7.2f} s", flush=True)
+    for step in steps:
+        step.measure.alerts = _count(step.out, step.alerts)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -335,67 +340,49 @@ def main() -> None:
         def kg_alerts(d: object) -> int:
             return len(d["findings"])  # type: ignore[index]
 
-        cold = measure(
-            "keyguard (cold)",
-            lambda _i: keyguard_argv(files, args.jobs, caches[-1], out["kg"]),
+        cold, warm = Measure("keyguard (cold)"), Measure("keyguard (warm cache)")
+        bandit = Measure("bandit (9 key-generation tests)")
+        semgrep = Measure(f"semgrep -j {args.jobs} (11 rules)")
+        ruff = Measure("ruff --select S")
+        kg_hook, bandit_hook = Measure("keyguard hook"), Measure("bandit hook")
+
+        def bandit_count(d: object) -> int:
+            return len(d["results"])  # type: ignore[index]
+
+        def kg(targets: list[str], result: Path) -> Callable[[], list[str]]:
+            return lambda: keyguard_argv(targets, args.jobs, caches[-1], result)
+
+        rounds(
+            [
+                Step(cold, kg(files, out["kg"]), out["kg"], kg_alerts, env, fresh_cache),
+                Step(warm, kg(files, out["kg"]), out["kg"], kg_alerts, env),
+                Step(
+                    bandit, lambda: bandit_argv(files, out["bandit"]), out["bandit"], bandit_count
+                ),
+                Step(
+                    semgrep,
+                    lambda: semgrep_argv(files, args.jobs, out["semgrep"]),
+                    out["semgrep"],
+                    bandit_count,
+                ),
+                Step(ruff, lambda: ruff_argv(files, out["ruff"]), out["ruff"], len),  # type: ignore[arg-type]
+            ],
             root,
             repeat,
-            out["kg"],
-            kg_alerts,
-            env,
-            fresh_cache,
-        )
-        warm = measure(
-            "keyguard (warm cache)",
-            lambda _i: keyguard_argv(files, args.jobs, caches[-1], out["kg"]),
-            root,
-            repeat,
-            out["kg"],
-            kg_alerts,
-            env,
-        )
-        bandit = measure(
-            "bandit (B311,B5xx,B3xx,B10x)",
-            lambda _i: bandit_argv(files, out["bandit"]),
-            root,
-            repeat,
-            out["bandit"],
-            lambda d: len(d["results"]),  # type: ignore[index]
-        )
-        semgrep = measure(
-            f"semgrep -j {args.jobs} (11 rules)",
-            lambda _i: semgrep_argv(files, args.jobs, out["semgrep"]),
-            root,
-            repeat,
-            out["semgrep"],
-            lambda d: len(d["results"]),  # type: ignore[index]
-        )
-        ruff = measure(
-            "ruff --select S",
-            lambda _i: ruff_argv(files, out["ruff"]),
-            root,
-            repeat,
-            out["ruff"],
-            lambda d: len(d),  # type: ignore[arg-type]
         )
         hook_repeat = max(repeat, 5)
-        kg_hook = measure(
-            f"keyguard hook ({len(hook)} files)",
-            lambda _i: keyguard_argv(hook, args.jobs, caches[-1], out["hook"]),
+        rounds(
+            [
+                Step(kg_hook, kg(hook, out["hook"]), out["hook"], kg_alerts, env, fresh_cache),
+                Step(
+                    bandit_hook,
+                    lambda: bandit_argv(hook, out["bandit"]),
+                    out["bandit"],
+                    bandit_count,
+                ),
+            ],
             root,
             hook_repeat,
-            out["hook"],
-            kg_alerts,
-            env,
-            fresh_cache,
-        )
-        bandit_hook = measure(
-            f"bandit hook ({len(hook)} files)",
-            lambda _i: bandit_argv(hook, out["bandit"]),
-            root,
-            hook_repeat,
-            out["bandit"],
-            lambda d: len(d["results"]),  # type: ignore[index]
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
