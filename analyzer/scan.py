@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_FILE_BYTES = 2_000_000
 PARALLEL_MIN_FILES = 24
+SEMGREP_ENGINES = "semgrep"
 
 
 # The engines are imported on first use, so that a warm re-scan or a hook on files no engine needs
@@ -278,6 +279,47 @@ def _semgrep_targets(candidates: list[Candidate], limit: int) -> list[tuple[Path
     return targets
 
 
+def _semgrep_from_cache(
+    targets: list[tuple[Path, str]], cache: ResultCache | None
+) -> tuple[list[FileResult], list[tuple[Path, str]], dict[str, str]]:
+    """Cached Semgrep results (Semgrep rules see one file at a time), the targets still to run,
+    and the cache key of each of those."""
+    if cache is None:
+        return [], targets, {}
+    hits: list[FileResult] = []
+    todo: list[tuple[Path, str]] = []
+    keys: dict[str, str] = {}
+    for path, rel in targets:
+        try:
+            key = cache.key(rel, content_hash(path.read_bytes()), SEMGREP_ENGINES)
+        except OSError:
+            todo.append((path, rel))
+            continue
+        found = None if cache.is_empty() else cache.get(key)
+        if found is None:
+            todo.append((path, rel))
+            keys[rel] = key
+        elif found.findings or found.sites or found.notifications:
+            hits.append(found)  # Semgrep itself reports only files with results
+    return hits, todo, keys
+
+
+def _semgrep_to_cache(
+    cache: ResultCache | None,
+    keys: dict[str, str],
+    results: list[FileResult],
+    notes: list[Notification],
+) -> None:
+    """Store each file's Semgrep result, unless the run or that file had a problem."""
+    if cache is None or any(n.path is None for n in notes):
+        return
+    noted = {n.path for n in notes}
+    by_path = {r.path: r for r in results}
+    for rel, key in keys.items():
+        if rel not in noted:
+            cache.put(key, by_path.get(rel, FileResult(rel)))
+
+
 def _dedupe(findings: list[Finding]) -> list[Finding]:
     """Where two engines saw the same thing, keep one finding.
 
@@ -325,10 +367,15 @@ def scan(
         _Work(c.path, c.rel, python=is_python(c.rel), secrets=options.secrets) for c in candidates
     ]
 
-    semgrep_results: list[FileResult] = []
+    cache = ResultCache.open(options.cache_dir, policy) if options.cache_dir else None
+    if cache is not None:
+        cache.prune()
+    ctx = _Context(root, policy, options.max_file_bytes, cache)
+
     semgrep_notes: list[Notification] = []
     thread: threading.Thread | None = None
     targets = _semgrep_targets(candidates, options.max_file_bytes) if options.semgrep else []
+    semgrep_results, targets, keys = _semgrep_from_cache(targets, cache)
     if targets:
 
         def _semgrep() -> None:
@@ -337,14 +384,11 @@ def scan(
             )
             semgrep_results.extend(results)
             semgrep_notes.extend(notes)
+            _semgrep_to_cache(cache, keys, results, notes)
 
         thread = threading.Thread(target=_semgrep, name="semgrep")
         thread.start()
 
-    cache = ResultCache.open(options.cache_dir, policy) if options.cache_dir else None
-    if cache is not None:
-        cache.prune()
-    ctx = _Context(root, policy, options.max_file_bytes, cache)
     results, todo = _from_cache(works, ctx)
     results += _run_in_process(todo, ctx, options)
     if thread is not None:

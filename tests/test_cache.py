@@ -206,3 +206,33 @@ def test_recording_resolver_records_every_public_lookup() -> None:
     }
     public -= {"constants_of"}  # called only by the resolver's own look-ups
     assert public <= set(RecordingResolver.RECORDED)
+
+
+def test_semgrep_results_are_cached_per_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURES / "java", root / "java")
+    cache_dir = tmp_path / "cache"
+    options = ScanOptions(jobs=1, cache_dir=cache_dir)
+    cold = scan([root], root, default_policy(), options)
+    assert any(f.engine == "semgrep" for f in cold.findings), "Semgrep must find something here"
+    runs: list[object] = []
+    real = scan_module.run_semgrep
+
+    def counting(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        runs.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scan_module, "run_semgrep", counting)
+    warm = scan([root], root, default_policy(), options)
+    assert runs == []
+    assert _snapshot(warm) == _snapshot(cold)
+    (root / "java" / "KeyService.java").write_text(
+        (root / "java" / "KeyService.java")
+        .read_text()
+        .replace("initialize(512)", "initialize(4096)")
+    )
+    changed = scan([root], root, default_policy(), options)
+    assert len(runs) == 1
+    assert len(changed.findings) == len(cold.findings) - 1
