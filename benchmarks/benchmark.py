@@ -413,6 +413,8 @@ def main() -> None:
         f"| keyguard hook / Bandit hook | {r_hook:.2f} | <= 2.0 | {verdict(r_hook <= 2.0)} |",
         f"| keyguard hook wall | {kg_hook.wall:.2f} s | <= 1.0 s "
         f"| {verdict(kg_hook.wall <= 1.0)} |",
+        f"| (CPU time) keyguard cold / Bandit | {cold.cpu / bandit.cpu:.3f} | | load-independent |",
+        f"| (CPU time) keyguard cold / Semgrep | {cold.cpu / semgrep.cpu:.3f} | | load-independent |",
         f"| keyguard peak RSS per process | {cold.rss_mb:,.0f} MB | <= 450 MB "
         f"| {verdict(cold.rss_mb <= 450)} |",
     ]
