@@ -35,7 +35,7 @@ from analyzer.model import (
 )
 from analyzer.resources import rules_dir
 
-FORMAT = 1
+FORMAT = 2
 DEFAULT_DIR = Path(".keyguard") / "cache"
 STALE_NAMESPACE_SECONDS = 7 * 24 * 3600
 
@@ -176,7 +176,7 @@ class ResultCache:
         """The stored result, or None when absent, unreadable, corrupt or stale."""
         try:
             data = json.loads(self._entry(key).read_bytes())
-            if data.get("format") != FORMAT or data.get("key") != key:
+            if data.get("format") != FORMAT or data.get("entry") != key:
                 return None
             lookups = data.get("lookups") or []
             if lookups and (resolver is None or not lookups_hold(lookups, resolver)):
@@ -192,7 +192,7 @@ class ResultCache:
         entry = self._entry(key)
         payload = {
             "format": FORMAT,
-            "key": key,
+            "entry": key,
             "lookups": lookups or [],
             "result": result_to_json(result),
         }

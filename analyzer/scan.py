@@ -249,7 +249,10 @@ def _run_in_process(works: list[_Work], ctx: _Context, options: ScanOptions) -> 
     jobs = options.jobs or os.cpu_count() or 1
     if jobs <= 1 or len(works) < PARALLEL_MIN_FILES:
         return [_analyze(work, ctx) for work in works]
-    import analyzer.python  # noqa: F401  (imported once here, inherited by forked workers)
+    # Imported once here and inherited by the forked workers.
+    import analyzer.python.consts
+    import analyzer.python.rules
+    import analyzer.python.visitor  # noqa: F401
 
     results: list[FileResult] = []
     from concurrent.futures import ProcessPoolExecutor
@@ -362,6 +365,9 @@ def scan(
     options = options or ScanOptions()
     report = ScanReport(root=root, policy=policy)
     candidates = list(discover(paths, root))
+    if options.cache_dir is not None:
+        cache_folder = options.cache_dir.absolute()
+        candidates = [c for c in candidates if cache_folder not in c.path.absolute().parents]
     report.files_seen = len(candidates)
     works = [
         _Work(c.path, c.rel, python=is_python(c.rel), secrets=options.secrets) for c in candidates

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import analyzer.scan as scan_module
-from analyzer.cache import RecordingResolver, ResultCache, result_from_json, result_to_json
+from analyzer.cache import FORMAT, RecordingResolver, ResultCache, result_from_json, result_to_json
 from analyzer.cli import main
 from analyzer.model import FileResult, Finding, KeySite, Location, Notification, Related
 from analyzer.policy import default_policy
@@ -134,7 +134,7 @@ def test_corrupt_entries_are_survived_and_rewritten(
     first = scan([project], project, default_policy(), _options(cache_dir))
     entries = sorted(cache_dir.rglob("*.json"))
     assert entries
-    garbage = [b"", b"{not json", b"\x80\x81\x82", b'{"format": 1, "key": 5}', b"[]", b"null"]
+    garbage = [b"", b"{not json", b"\x80\x81\x82", b'{"format": 2, "entry": 5}', b"[]", b"null"]
     for i, entry in enumerate(entries):
         entry.write_bytes(garbage[i % len(garbage)])
     analysed.clear()
@@ -142,7 +142,7 @@ def test_corrupt_entries_are_survived_and_rewritten(
     assert _snapshot(second) == _snapshot(first)
     assert len(analysed) == len(entries)
     for entry in entries:
-        assert json.loads(entry.read_bytes())["format"] == 1
+        assert json.loads(entry.read_bytes())["format"] == FORMAT
 
 
 def test_no_cache_dir_writes_nothing(project: Path, tmp_path: Path) -> None:
