@@ -101,12 +101,14 @@ def corpus_root(name: str) -> Path:
     return path
 
 
-def python_files(root: Path) -> list[str]:
+def python_files(root: Path, skip: frozenset[str] = frozenset()) -> list[str]:
     """Every *.py file below root (no symlinks, no caches), relative and sorted."""
     found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(
-            d for d in dirnames if d not in SKIP_DIRS and not Path(dirpath, d).is_symlink()
+            d
+            for d in dirnames
+            if d not in SKIP_DIRS and d not in skip and not Path(dirpath, d).is_symlink()
         )
         for name in filenames:
             path = Path(dirpath, name)
@@ -304,7 +306,9 @@ def main() -> None:
     repeat = 1 if args.quick else max(1, args.repeat)
 
     root = corpus_root(args.corpus)
-    files = python_files(root)
+    # The standard library's folder also holds the interpreter's own site-packages.
+    skip = frozenset({"site-packages", "dist-packages"}) if args.corpus == "stdlib" else frozenset()
+    files = python_files(root, skip)
     if args.quick and len(files) > QUICK_FILES:
         step = len(files) / QUICK_FILES
         files = [files[int(i * step)] for i in range(QUICK_FILES)]
