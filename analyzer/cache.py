@@ -134,12 +134,11 @@ def result_to_json(result: FileResult) -> dict[str, Any]:
 
 
 def result_from_json(data: dict[str, Any]) -> FileResult:
-    return FileResult(
-        data["path"],
-        [_finding(f) for f in data["findings"]],
-        [_site(s) for s in data["sites"]],
-        [Notification(**n) for n in data["notifications"]],
-    )
+    data = dict(data)
+    data["findings"] = [_finding(f) for f in data["findings"]]
+    data["sites"] = [_site(s) for s in data["sites"]]
+    data["notifications"] = [Notification(**n) for n in data["notifications"]]
+    return FileResult(**data)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -94,3 +94,5 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     sites: list[KeySite] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
+    analyzed: bool = False
+    """True when an engine looked at the file (it passed a prefilter)."""

@@ -14,7 +14,8 @@ from analyzer.cache import RecordingResolver, ResultCache, content_hash
 from analyzer.catalogue import rules
 from analyzer.discover import Candidate, discover
 from analyzer.fingerprint import assign_fingerprints
-from analyzer.languages import is_python, semgrep_language
+from analyzer.iac import analyze_iac, could_be_iac, iac_kind, iac_prefilter, link_sites
+from analyzer.languages import is_python, is_source, semgrep_language
 from analyzer.model import LEVEL_ORDER, FileResult, Finding, KeySite, Notification
 from analyzer.policy import Policy, apply_policy, kms_findings
 from analyzer.policy.paths import matches
@@ -46,11 +47,11 @@ def scan_secrets(data: bytes, path: str) -> FileResult:
 
 
 def run_semgrep(
-    targets: list[tuple[Path, str]], thresholds: Any, root: Path, jobs: int
+    targets: list[tuple[Path, str]], thresholds: Any, **kwargs: Any
 ) -> tuple[list[FileResult], list[Notification]]:
     from analyzer.semgrep import run_semgrep as engine
 
-    return engine(targets, thresholds, root=root, jobs=jobs)
+    return engine(targets, thresholds, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,8 @@ def _read(candidate: Candidate, limit: int) -> tuple[bytes | None, Notification 
     try:
         size = candidate.path.stat().st_size
         if size > limit:
+            if not is_source(candidate.rel):
+                return None, None
             return None, Notification(
                 f"{candidate.rel}: skipped, {size:,} bytes is over the {limit:,}-byte limit "
                 "(raise it with --max-file-size)",
@@ -159,12 +162,20 @@ def _analyze(work: _Work, ctx: _Context) -> FileResult:
         if work.python and python_prefilter(data):
             resolver = RecordingResolver(ctx.resolver)
             found = analyze_python(data, work.rel, ctx.policy.thresholds, resolver)
+            result.analyzed = True
             result.findings += found.findings
             result.sites += found.sites
             result.notifications += found.notifications
             lookups = resolver.lookups
+        if iac_kind(work.rel, data) is not None and iac_prefilter(data):
+            found = analyze_iac(data, work.rel, ctx.policy.thresholds)
+            result.analyzed = True
+            result.findings += found.findings
+            result.sites += found.sites
+            result.notifications += found.notifications
         if work.secrets and b"\0" not in data[:8192] and secrets_prefilter(data):
             found = scan_secrets(data, work.rel)
+            result.analyzed = True
             result.findings += found.findings
             result.notifications += found.notifications
     except Exception as exc:  # an engine bug must not cost the other files
@@ -263,12 +274,17 @@ def _run_in_process(works: list[_Work], ctx: _Context, options: ScanOptions) -> 
     return results
 
 
-def _semgrep_targets(candidates: list[Candidate], limit: int) -> list[tuple[Path, str]]:
+def _semgrep_targets(
+    candidates: list[Candidate], limit: int
+) -> tuple[list[tuple[Path, str]], dict[str, str]]:
+    """Non-Python files Semgrep should read, and the language of each (by name or content)."""
     from analyzer.semgrep import semgrep_prefilter
 
-    targets = []
+    targets: list[tuple[Path, str]] = []
+    languages: dict[str, str] = {}
     for c in candidates:
-        if semgrep_language(c.rel) is None:
+        language = semgrep_language(c.rel)
+        if language is None and not could_be_iac(c.rel):
             continue
         try:
             if c.path.stat().st_size > limit:
@@ -277,9 +293,18 @@ def _semgrep_targets(candidates: list[Candidate], limit: int) -> list[tuple[Path
                 head = fh.read(limit)
         except OSError:
             continue
-        if semgrep_prefilter(head):
-            targets.append((c.path, c.rel))
-    return targets
+        if language is None:
+            language = iac_kind(c.rel, head)
+            if language is None or not iac_prefilter(head):
+                continue
+        elif language == "terraform":
+            if not iac_prefilter(head):
+                continue
+        elif not semgrep_prefilter(head):
+            continue
+        targets.append((c.path, c.rel))
+        languages[c.rel] = language
+    return targets, languages
 
 
 def _semgrep_from_cache(
@@ -302,8 +327,8 @@ def _semgrep_from_cache(
         if found is None:
             todo.append((path, rel))
             keys[rel] = key
-        elif found.findings or found.sites or found.notifications:
-            hits.append(found)  # Semgrep itself reports only files with results
+        else:
+            hits.append(found)
     return hits, todo, keys
 
 
@@ -317,10 +342,16 @@ def _semgrep_to_cache(
     if cache is None or any(n.path is None for n in notes):
         return
     noted = {n.path for n in notes}
-    by_path = {r.path: r for r in results}
+    merged: dict[str, FileResult] = {}
+    for r in results:
+        one = merged.setdefault(r.path, FileResult(r.path))
+        one.analyzed = one.analyzed or r.analyzed
+        one.findings += r.findings
+        one.sites += r.sites
+        one.notifications += r.notifications
     for rel, key in keys.items():
-        if rel not in noted:
-            cache.put(key, by_path.get(rel, FileResult(rel)))
+        if rel not in noted and rel in merged and merged[rel].analyzed:
+            cache.put(key, merged[rel])
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -380,14 +411,29 @@ def scan(
 
     semgrep_notes: list[Notification] = []
     thread: threading.Thread | None = None
-    targets = _semgrep_targets(candidates, options.max_file_bytes) if options.semgrep else []
+    targets, languages = _semgrep_targets(candidates, options.max_file_bytes)
+    if targets and not options.semgrep:
+        report.notifications.append(
+            Notification(
+                f"Semgrep disabled (--no-semgrep): {len(targets)} "
+                f"{', '.join(sorted(set(languages.values())))} files were not analysed",
+                kind="engine-disabled",
+            )
+        )
+        targets = []
     semgrep_results, targets, keys = _semgrep_from_cache(targets, cache)
     if targets:
 
         def _semgrep() -> None:
             results, notes = run_semgrep(
-                targets, policy.thresholds, root=root, jobs=options.jobs or os.cpu_count() or 1
+                targets,
+                policy.thresholds,
+                root=root,
+                jobs=options.jobs or os.cpu_count() or 1,
+                languages_of=languages,
             )
+            if not any(n.kind == "engine-unavailable" for n in notes):
+                results.extend(FileResult(rel, analyzed=True) for _, rel in targets)
             semgrep_results.extend(results)
             semgrep_notes.extend(notes)
             _semgrep_to_cache(cache, keys, results, notes)
@@ -401,14 +447,14 @@ def scan(
         thread.join()
     results += semgrep_results
     report.notifications += semgrep_notes
-    analyzed = {r.path for r in results}
-    report.files_analyzed = len(analyzed)
+    report.files_analyzed = len({r.path for r in results if r.analyzed or r.findings})
 
     findings = [f for r in results for f in r.findings if policy.rule_enabled(f.rule_id)]
     report.sites = sorted((s for r in results for s in r.sites), key=lambda s: (s.location, s.api))
     report.notifications += [n for r in results for n in r.notifications]
     findings += kms_findings(report.sites, policy)
     findings = _dedupe(findings)
+    link_sites(report.sites, findings)
     _finish(findings, policy, lambda rel: matches(rel, policy.test_paths))
 
     texts: dict[str, list[str]] = {}

@@ -42,6 +42,9 @@ class Thresholds:
     pbkdf2_default_min_iterations: int = _T["pbkdf2_default_min_iterations"]
     scrypt_min_n: int = _T["scrypt_min_n"]
     salt_min_bytes: int = _T["salt_min_bytes"]
+    allowed_kms_key_specs: tuple[str, ...] = tuple(_T["allowed_kms_key_specs"])
+    require_hsm: bool = _T["require_hsm"]
+    max_rotation_days: int = _T["max_rotation_days"]
     # Read from the policy's [libraries.prohibited] table, not from [thresholds].
     prohibited_libraries: dict[str, str] = field(
         default_factory=lambda: dict(_DEFAULT["libraries"]["prohibited"])

@@ -13,10 +13,13 @@ _USERINFO = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@]+@", re.IGNORECAS
 _SCP = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>[^/].*)$")
 
 
-def _remote_uri(remote: str) -> str:
-    """A remote as a URI without credentials; scp-style ``git@host:org/repo`` becomes ssh://."""
-    if "://" not in remote and (m := _SCP.match(remote)):
-        return f"ssh://{m['host']}/{m['path']}"
+def remote_uri(remote: str) -> str:
+    """A remote as a URI without credentials; scp-style ``git@host:org/repo`` becomes ssh://,
+    a local path a file:// URI."""
+    if "://" not in remote:
+        if m := _SCP.match(remote):
+            return f"ssh://{m['host']}/{m['path']}"
+        return Path(remote).absolute().as_uri()
     return _USERINFO.sub(r"\g<scheme>", remote)
 
 
@@ -57,7 +60,7 @@ def provenance(root: Path) -> list[so.VersionControlDetails] | None:
     remote = _git(root, "config", "--get", "remote.origin.url")
     toplevel = _git(root, "rev-parse", "--show-toplevel")
     branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD")
-    uri = _remote_uri(remote) if remote else Path(toplevel or root).absolute().as_uri()
+    uri = remote_uri(remote) if remote else Path(toplevel or root).absolute().as_uri()
     return [
         so.VersionControlDetails(
             repository_uri=uri,

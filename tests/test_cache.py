@@ -182,6 +182,7 @@ def test_file_result_round_trips_through_json() -> None:
         ],
         [KeySite(here, "rsa.generate_private_key", "cryptography", "RSA", "asymmetric", 1024)],
         [Notification("a.py: odd", "syntax-error", "warning", "a.py", 3)],
+        analyzed=True,
     )
     assert result_from_json(json.loads(json.dumps(result_to_json(result)))) == result
 

@@ -13,6 +13,7 @@ from analyzer.policy import default_policy
 from analyzer.reporters.run import RunInfo
 from analyzer.reporters.sarif import render_sarif
 from analyzer.scan import scan
+from analyzer.vcs import remote_uri
 from tests.conftest import FIXTURES
 
 CATEGORIES = {
@@ -117,6 +118,18 @@ def test_version_control_provenance(tmp_path: Path, validate_sarif) -> None:
     vcp = log["runs"][0]["versionControlProvenance"][0]
     assert vcp["repositoryUri"] == "https://example.com/org/repo.git"
     assert vcp["branch"] == "trunk" and len(vcp["revisionId"]) == 40
+
+
+@pytest.mark.parametrize(
+    ("remote", "uri"),
+    [
+        ("git@github.com:org/repo.git", "ssh://github.com/org/repo.git"),
+        ("https://user:token@example.com/org/repo.git", "https://example.com/org/repo.git"),
+        ("/srv/git/repo.git", "file:///srv/git/repo.git"),
+    ],
+)
+def test_remote_becomes_a_uri_without_credentials(remote: str, uri: str) -> None:
+    assert remote_uri(remote) == uri
 
 
 def test_run_properties_record_policy(fixture_log: dict) -> None:

@@ -17,7 +17,8 @@ def found(text: str, path: str = "x.env") -> list[tuple[int, str]]:
 
 
 def test_private_key_block_reported_once_at_begin() -> None:
-    text = "x = 1\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBk\n-----END EC PRIVATE KEY-----\n"
+    body = "MHcCAQEEIBkF3vQ2n8rYw7Lk3Zp9Nw4Yt6Hs1Jd5Fb0Ca2EeR8x2mQ7vLk3Zp9Nw4Y"
+    text = f"x = 1\n-----BEGIN EC PRIVATE KEY-----\n{body}\n-----END EC PRIVATE KEY-----\n"
     assert found(text, "k.pem") == [(2, "KG302")]
 
 
@@ -63,3 +64,21 @@ def test_secret_never_in_any_field() -> None:
 def test_undecodable_and_long_lines_do_not_raise() -> None:
     data = b"key = '\xff\xfe\xfd'\n" + b"token=" + b"A" * 100_000 + b"\n"
     assert scan_secrets(data, "bin.cfg").path == "bin.cfg"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '_SK_START = b"-----BEGIN OPENSSH PRIVATE KEY-----"\n_SK_END = b"-----END"\n',
+        "    'BEGIN RSA PRIVATE KEY',\n    'BEGIN DSA PRIVATE KEY',\n",
+        '"""Load a PEM file starting with -----BEGIN PRIVATE KEY-----."""\n',
+    ],
+)
+def test_marker_without_key_material_is_not_a_key(text: str) -> None:
+    assert found(text, "parser.py") == []
+
+
+def test_key_in_a_string_with_escaped_newlines() -> None:
+    body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"
+    text = f'PEM = "-----BEGIN RSA PRIVATE KEY-----\\n{body}\\n-----END RSA PRIVATE KEY-----"\n'
+    assert found(text, "conf.py") == [(1, "KG302")]

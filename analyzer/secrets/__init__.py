@@ -88,6 +88,18 @@ def _detector() -> Any:
     return _process_line_based_plugins
 
 
+_KEY_BODY = re.compile(r"[A-Za-z0-9+/=]{40,}|Private-Lines:\s*\d")
+
+
+def _has_key_body(originals: list[str], number: int) -> bool:
+    """A real key block has key material after its BEGIN marker (same line or the next two):
+    a marker alone (a parser's constant, a docstring) is not a key."""
+    line = originals[number - 1]
+    marker = max(line.find("PRIVATE KEY"), line.find("PuTTY-User-Key-File"))
+    after = [line[marker:], *originals[number : number + 2]]
+    return any(_KEY_BODY.search(part.replace("\\n", "\n")) for part in after)
+
+
 def _key_name_before(line: str, secret: str) -> str | None:
     """The key-like name the secret is assigned to on this line, if any."""
     at = line.find(secret)
@@ -148,6 +160,8 @@ def scan_secrets(data: bytes, path: str) -> FileResult:
                 continue
             line = originals[number - 1]
             if secret.type == PRIVATE_KEY_TYPE:
+                if not _has_key_body(originals, number):
+                    continue
                 result.findings.append(_finding(path, number, line, value, secret.type, None))
                 seen.add(number)
                 continue

@@ -1,0 +1,181 @@
+"""Terraform and CloudFormation: the exact findings of the fixtures, require_hsm, the inventory."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from string import Template
+
+import pytest
+
+from analyzer.iac import analyze_iac, iac_kind, iac_placeholders, link_sites
+from analyzer.model import Finding, KeySite, Location
+from analyzer.thresholds import Thresholds
+from tests.conftest import FIXTURES, REPO
+from tests.labels import read_labels
+
+SEMGREP = shutil.which("semgrep") or str(Path(__import__("sys").executable).parent / "semgrep")
+IAC_DIRS = ("terraform", "cloudformation")
+
+
+class _Braced(Template):
+    flags = re.NOFLAG
+    pattern = (
+        r"\$(?:(?P<escaped>(?!))|(?P<named>(?!))|\{(?P<braced>[a-z][a-z0-9_]*)\}|(?P<invalid>(?!)))"
+    )
+
+
+def _render(thresholds: Thresholds, out: Path) -> None:
+    mapping = {
+        "rsa_min_bits": str(thresholds.rsa_min_bits),
+        "ec_curves_list": ", ".join(thresholds.ec_curves),
+        **iac_placeholders(thresholds),
+    }
+    for name in IAC_DIRS:
+        template = REPO / "rules" / "semgrep" / name / "keys.yaml"
+        (out / f"{name}.yaml").write_text(_Braced(template.read_text()).substitute(mapping))
+
+
+def _scan(thresholds: Thresholds, tmp: Path) -> tuple[set[tuple[str, int, str]], list[KeySite]]:
+    """Semgrep over the rendered IaC rules plus the Python IaC engine, as the scan runs them."""
+    _render(thresholds, tmp)
+    files = [
+        p
+        for d in IAC_DIRS
+        for p in sorted((FIXTURES / d).iterdir())
+        if iac_kind(p.name, p.read_bytes())
+    ]
+    proc = subprocess.run(
+        [
+            SEMGREP,
+            "scan",
+            "--metrics=off",
+            "--disable-version-check",
+            "--json",
+            "--quiet",
+            "--config",
+            str(tmp),
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = json.loads(proc.stdout)
+    assert not output["errors"], output["errors"]
+    findings: list[Finding] = []
+    for r in output["results"]:
+        rel = Path(r["path"]).resolve().relative_to(FIXTURES).as_posix()
+        rule = r["extra"]["metadata"]["keyguard_rule"]
+        findings.append(Finding(rule, Location(rel, r["start"]["line"]), "", "semgrep"))
+    sites: list[KeySite] = []
+    for path in files:
+        result = analyze_iac(path.read_bytes(), path.relative_to(FIXTURES).as_posix(), thresholds)
+        findings += result.findings
+        sites += result.sites
+        assert not result.notifications
+    link_sites(sites, findings)
+    return {(f.location.path, f.location.line, f.rule_id) for f in findings}, sites
+
+
+def _labels() -> tuple[set[tuple[str, int, str]], set[tuple[str, int, str]], int]:
+    expected, forbidden, count = set(), set(), 0
+    for d in IAC_DIRS:
+        labels = read_labels(FIXTURES / d)
+        expected |= {(f"{d}/{p}", n, r) for p, n, r in labels.expected}
+        forbidden |= {(f"{d}/{p}", n, r) for p, n, r in labels.forbidden}
+        count += len(labels)
+    return expected, forbidden, count
+
+
+pytestmark = pytest.mark.skipif(not Path(SEMGREP).exists(), reason="semgrep not installed")
+
+
+def test_fixtures_report_exactly_the_annotated_lines(tmp_path: Path) -> None:
+    found, _ = _scan(Thresholds(), tmp_path)
+    expected, forbidden, count = _labels()
+    assert count >= 25
+    assert found == expected
+    assert not found & forbidden
+
+
+def test_require_hsm_turns_software_keys_into_findings_and_back(tmp_path: Path) -> None:
+    software = {
+        ("terraform/gcp_azure_tls.tf", 19, "KG502"),
+        ("terraform/gcp_azure_tls.tf", 49, "KG502"),
+        ("terraform/gcp_azure_tls.tf", 55, "KG502"),
+        ("terraform/gcp_azure_tls.tf", 71, "KG502"),
+    }
+    strict = dataclasses.replace(Thresholds(), require_hsm=True)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with_hsm, _ = _scan(strict, tmp_path / "a")
+    without, _ = _scan(Thresholds(), tmp_path / "b")
+    assert with_hsm - without == software
+    assert not software & without
+
+
+def test_rsa_minimum_reaches_the_kms_key_specs(tmp_path: Path) -> None:
+    found, _ = _scan(dataclasses.replace(Thresholds(), rsa_min_bits=3072), tmp_path)
+    assert ("terraform/aws_kms.tf", 28, "KG501") in found
+    assert ("terraform/aws_kms.tf", 18, "KG501") not in found
+
+
+def test_inventory_lists_every_declared_key(tmp_path: Path) -> None:
+    _, sites = _scan(Thresholds(), tmp_path)
+    by_name = {s.properties["name"]: s for s in sites}
+    assert len(by_name) == 32
+    for site in sites:
+        assert {"provider", "spec", "protection", "rotation"} <= site.properties.keys()
+    signing = by_name["aws_kms_key.signing"]
+    assert (signing.algorithm, signing.size, signing.verdict) == ("RSA", 4096, "compliant")
+    assert by_name["tls_private_key.default_curve"].curve == "secp224r1"
+    assert by_name["tls_private_key.default_curve"].rule_ids == ["KG501", "KG502"]
+    assert by_name["google_kms_crypto_key.documents"].properties["protection"] == "SOFTWARE"
+    assert by_name["azurerm_key_vault_key.signing"].properties["protection"] == "HSM"
+    assert by_name["WebhookSigningKey"].verdict == "violation"
+    assert by_name["QueueKey"].verdict == "compliant"
+
+
+def test_cloudformation_is_told_by_content() -> None:
+    assert iac_kind("stack.yaml", b"AWSTemplateFormatVersion: '2010-09-09'") == "cloudformation"
+    assert iac_kind("values.yaml", b"replicas: 3\n") is None
+    assert iac_kind("main.tf", b"") == "terraform"
+
+
+def test_broken_template_is_a_notification() -> None:
+    result = analyze_iac(b"AWSTemplateFormatVersion: [\n", "bad.yaml", Thresholds())
+    assert result.notifications and result.notifications[0].path == "bad.yaml"
+
+
+def test_sarif_of_the_iac_scan_validates_and_traces_to_the_clause(validate_sarif) -> None:
+    """Through the scan layer (needs the Semgrep engine and the IaC hook in analyzer/scan.py)."""
+    pytest.importorskip("analyzer.semgrep")
+    from analyzer.policy import default_policy
+    from analyzer.reporters.run import RunInfo
+    from analyzer.reporters.sarif import render_sarif
+    from analyzer.scan import scan
+
+    report = scan([FIXTURES / d for d in IAC_DIRS], FIXTURES, default_policy())
+    log = json.loads(render_sarif(report, RunInfo(command_line="keyguard scan", exit_code=1)))
+    validate_sarif(log)
+    run = log["runs"][0]
+    lines = {
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            r["ruleId"],
+        )
+        for r in run["results"]
+    }
+    expected, _, _ = _labels()
+    assert expected <= lines
+    rule = run["tool"]["driver"]["rules"][
+        next(r["ruleIndex"] for r in run["results"] if r["ruleId"] == "KG501")
+    ]
+    clauses = [rel["target"]["id"] for rel in rule["relationships"]]
+    assert "KGS-2" in clauses
