@@ -125,3 +125,27 @@ def test_secrets_prefilter_keeps_every_file_with_a_finding(lines: list[str], new
     data = newline.join(lines).encode()
     if scan_secrets(data, "settings.env").findings:
         assert secrets_prefilter(data)
+
+
+def test_secrets_gate_mirrors_detect_secrets_entropy_plugins() -> None:
+    """scan_secrets skips detect-secrets when no quoted string could pass its entropy plugins;
+    that gate must use exactly their regexes, charsets and limits."""
+    from detect_secrets.plugins.high_entropy_strings import (
+        Base64HighEntropyString,
+        HexHighEntropyString,
+    )
+
+    from analyzer.secrets import _ENTROPY_PLUGINS, PLUGINS, _entropy
+
+    limits = {p["name"]: p.get("limit") for p in PLUGINS["plugins_used"]}
+    for (regex, charset, limit), plugin in zip(
+        _ENTROPY_PLUGINS, (Base64HighEntropyString(), HexHighEntropyString()), strict=True
+    ):
+        assert regex.pattern == plugin.regex.pattern
+        assert charset == plugin.charset
+        assert limit == limits[type(plugin).__name__]
+        for value in ("Zx8Qm2Lp9Rt4Vw7Yb3Nc5Jk1", "0123456789abcdef", "aaaa", "deadbeef12"):
+            if all(c in charset for c in value) and not value.isdigit():
+                assert (
+                    abs(_entropy(value, charset) - plugin.calculate_shannon_entropy(value)) < 1e-9
+                )

@@ -8,7 +8,9 @@ a hash prefix.
 
 from __future__ import annotations
 
+import math
 import re
+import string
 from functools import cache
 from typing import Any
 
@@ -142,16 +144,45 @@ def redact_value_in(line: str, secret: str) -> str:
     return line.replace(secret, redact_value(secret))
 
 
+_BASE64 = string.ascii_letters + string.digits + "+/\\-_="
+# The quoted-string regex of detect-secrets' HighEntropyStringsPlugin, built the same way.
+_QUOTED = r"""([\'"])([{}]+)(\1)"""
+_ENTROPY_PLUGINS = (
+    (re.compile(_QUOTED.format(re.escape(_BASE64))), _BASE64, 4.5),
+    (re.compile(_QUOTED.format(re.escape(string.hexdigits))), string.hexdigits, 3.0),
+)
+
+
+def _entropy(value: str, charset: str) -> float:
+    """Shannon entropy over ``charset``, as detect-secrets' entropy plugins compute it."""
+    total = len(value)
+    return -sum(
+        (n / total) * math.log(n / total, 2) for n in (value.count(c) for c in charset) if n
+    )
+
+
+def _could_report(lines: list[tuple[int, str]]) -> bool:
+    """Whether detect-secrets (slow to import: it loads requests) could find anything here: a
+    private-key line, or a quoted string its entropy plugins would rate above their limits."""
+    for _, line in lines:
+        if _PRIVATE_MARKER.search(line.encode("utf-8", "replace")):
+            return True
+        for regex, charset, limit in _ENTROPY_PLUGINS:
+            if any(_entropy(m[1], charset) > limit for m in regex.findall(line.rstrip())):
+                return True
+    return False
+
+
 def scan_secrets(data: bytes, path: str) -> FileResult:
     """KG302 findings of one file; undecodable bytes are replaced, never raised."""
-    from detect_secrets.settings import transient_settings
-
     result = FileResult(path)
     text = data.decode("utf-8", errors="replace")
     originals = text.splitlines()
     lines = _candidate_lines(text)
-    if not lines:
+    if not lines or not _could_report(lines):
         return result
+    from detect_secrets.settings import transient_settings
+
     seen: set[int] = set()
     with transient_settings(PLUGINS):
         for secret in _detector()(lines, path):
