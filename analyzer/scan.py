@@ -6,13 +6,13 @@ import datetime as dt
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from analyzer.cache import RecordingResolver, ResultCache, content_hash
 from analyzer.catalogue import rules
 from analyzer.discover import Candidate, discover
 from analyzer.fingerprint import assign_fingerprints
@@ -21,15 +21,40 @@ from analyzer.languages import is_python, is_source, semgrep_language
 from analyzer.model import LEVEL_ORDER, FileResult, Finding, KeySite, Notification
 from analyzer.policy import Policy, apply_policy, kms_findings
 from analyzer.policy.paths import matches
-from analyzer.python import analyze_python, python_prefilter
-from analyzer.python.resolver import ModuleResolver
 from analyzer.redact import redact_line
-from analyzer.secrets import scan_secrets, secrets_prefilter
-from analyzer.semgrep import run_semgrep, semgrep_prefilter
+
+if TYPE_CHECKING:
+    from analyzer.python.resolver import ModuleResolver
+
 
 DEFAULT_MAX_FILE_BYTES = 2_000_000
 DEFAULT_FILE_TIMEOUT = 30.0
 PARALLEL_MIN_FILES = 24
+SEMGREP_ENGINES = "semgrep"
+
+
+# The engines are imported on first use, so that a warm re-scan or a hook on files no engine needs
+# never pays for LibCST, Semgrep or detect-secrets. These names are the scan's only entry points.
+
+
+def analyze_python(source: bytes, path: str, thresholds: Any, resolver: Any) -> FileResult:
+    from analyzer.python import analyze_python as engine
+
+    return engine(source, path, thresholds, resolver)
+
+
+def scan_secrets(data: bytes, path: str) -> FileResult:
+    from analyzer.secrets import scan_secrets as engine
+
+    return engine(data, path)
+
+
+def run_semgrep(
+    targets: list[tuple[Path, str]], thresholds: Any, **kwargs: Any
+) -> tuple[list[FileResult], list[Notification]]:
+    from analyzer.semgrep import run_semgrep as engine
+
+    return engine(targets, thresholds, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -42,6 +67,7 @@ class ScanOptions:
     semgrep: bool = True
     secrets: bool = True
     today: dt.date | None = None
+    cache_dir: Path | None = None  # None: no result cache (the CLI passes .keyguard/cache)
 
 
 @dataclass
@@ -98,10 +124,40 @@ def _read(candidate: Candidate, limit: int) -> tuple[bytes | None, Notification 
         )
 
 
-@cache
-def _resolver(root: Path) -> ModuleResolver:
-    """One resolver per process and root, so module constants are read once."""
-    return ModuleResolver(root)
+def _engines(work: _Work) -> str:
+    return f"python={work.python:d};secrets={work.secrets:d}"
+
+
+@dataclass
+class _Context:
+    """What every worker needs for the whole scan; sent once per worker process."""
+
+    root: Path
+    policy: Policy
+    limit: int
+    cache: ResultCache | None
+    timeout: float = 0
+    _resolver: Any = None
+
+    @property
+    def resolver(self) -> ModuleResolver:
+        """One resolver per scan (it keeps module constants as they were read), made on demand."""
+        if self._resolver is None:
+            from analyzer.python.resolver import ModuleResolver
+
+            self._resolver = ModuleResolver(self.root)
+        return self._resolver  # type: ignore[no-any-return]
+
+
+_WORKER: list[_Context] = []
+
+
+def _absorb(result: FileResult, found: FileResult) -> None:
+    """Add one engine's result for a file to the file's combined result."""
+    result.analyzed = True
+    result.findings += found.findings
+    result.sites += found.sites
+    result.notifications += found.notifications
 
 
 class _FileTimeout(BaseException):
@@ -132,43 +188,39 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _analyze(work: _Work, root: Path, policy: Policy, limit: int, timeout: float = 0) -> FileResult:
-    """Run the in-process engines on one file within ``timeout`` seconds; never raises."""
+def _analyze(work: _Work, ctx: _Context) -> FileResult:
+    """Run the in-process engines on one file and store the result in the cache; never raises."""
     result = FileResult(work.rel)
-    data, problem = _read(Candidate(work.path, work.rel), limit)
+    data, problem = _read(Candidate(work.path, work.rel), ctx.limit)
     if problem is not None or data is None:
         result.notifications.extend([problem] if problem else [])
         return result
+    from analyzer.python.prefilter import python_prefilter
+    from analyzer.secrets import secrets_prefilter
+
+    lookups: list[list[Any]] = []
     try:
-        with _time_limit(timeout):
+        with _time_limit(ctx.timeout):
             if work.python and python_prefilter(data):
-                found = analyze_python(data, work.rel, policy.thresholds, _resolver(root))
-                result.analyzed = True
-                result.findings += found.findings
-                result.sites += found.sites
-                result.notifications += found.notifications
+                resolver = RecordingResolver(ctx.resolver)
+                _absorb(result, analyze_python(data, work.rel, ctx.policy.thresholds, resolver))
+                lookups = resolver.lookups
             if iac_kind(work.rel, data) is not None and iac_prefilter(data):
-                found = analyze_iac(data, work.rel, policy.thresholds)
-                result.analyzed = True
-                result.findings += found.findings
-                result.sites += found.sites
-                result.notifications += found.notifications
+                _absorb(result, analyze_iac(data, work.rel, ctx.policy.thresholds))
             if work.secrets and b"\0" not in data[:8192] and secrets_prefilter(data):
-                found = scan_secrets(data, work.rel)
-                result.analyzed = True
-                result.findings += found.findings
-                result.notifications += found.notifications
+                _absorb(result, scan_secrets(data, work.rel))
     except _FileTimeout:
         result.findings.clear()
         result.sites.clear()
         result.notifications.append(
             Notification(
-                f"{work.rel}: abandoned after {timeout:g} s, analysis took too long "
+                f"{work.rel}: abandoned after {ctx.timeout:g} s, analysis took too long "
                 "(raise the limit with --file-timeout)",
                 kind="file-timeout",
                 path=work.rel,
             )
         )
+        return result
     except Exception as exc:  # an engine bug must not cost the other files
         result.notifications.append(
             Notification(
@@ -180,25 +232,42 @@ def _analyze(work: _Work, root: Path, policy: Policy, limit: int, timeout: float
                 path=work.rel,
             )
         )
+        return result
+    if ctx.cache is not None:
+        key = ctx.cache.key(work.rel, content_hash(data), _engines(work))
+        ctx.cache.put(key, result, lookups)
     return result
 
 
-def _analyze_batch(
-    batch: list[_Work], root: Path, policy: Policy, limit: int, timeout: float = 0
-) -> list[FileResult]:
-    return [_analyze(work, root, policy, limit, timeout) for work in batch]
+def _analyze_unit(unit: list[_Work]) -> list[FileResult]:
+    return [_analyze(work, _WORKER[0]) for work in unit]
 
 
-def _balanced(works: list[_Work], parts: int) -> list[list[_Work]]:
-    """Split work into ``parts`` batches of similar total size (largest first, greedy)."""
-    sized = sorted(works, key=lambda w: _size(w.path), reverse=True)
-    batches: list[list[_Work]] = [[] for _ in range(parts)]
-    totals = [0] * parts
-    for work in sized:
-        i = totals.index(min(totals))
-        batches[i].append(work)
-        totals[i] += _size(work.path) + 4096
-    return [b for b in batches if b]
+def _init_worker(ctx: _Context) -> None:
+    _WORKER[:] = [ctx]
+
+
+def _units(works: list[_Work], jobs: int) -> list[list[_Work]]:
+    """Work units of similar byte size, largest first, many more than workers so that the pool
+    balances itself: a large file is a unit alone, small files are packed together."""
+    sized = sorted(((_size(w.path), w) for w in works), key=lambda p: p[0], reverse=True)
+    total = sum(size for size, _ in sized)
+    target = max(total // (jobs * 16), 64 * 1024)
+    units: list[list[_Work]] = []
+    current: list[_Work] = []
+    filled = 0
+    for size, work in sized:
+        if size >= target:
+            units.append([work])
+            continue
+        current.append(work)
+        filled += size + 4096
+        if filled >= target:
+            units.append(current)
+            current, filled = [], 0
+    if current:
+        units.append(current)
+    return units
 
 
 def _size(path: Path) -> int:
@@ -208,23 +277,45 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _run_in_process(
-    works: list[_Work], root: Path, policy: Policy, options: ScanOptions
-) -> Iterable[FileResult]:
+def _from_cache(works: list[_Work], ctx: _Context) -> tuple[list[FileResult], list[_Work]]:
+    """Split work into results found in the cache and files still to analyse."""
+    if ctx.cache is None or ctx.cache.is_empty():
+        return [], works
+    hits: list[FileResult] = []
+    todo: list[_Work] = []
+    for work in works:
+        try:
+            if work.path.stat().st_size > ctx.limit:
+                todo.append(work)
+                continue
+            data = work.path.read_bytes()
+        except OSError:
+            todo.append(work)
+            continue
+        key = ctx.cache.key(work.rel, content_hash(data), _engines(work))
+        found = ctx.cache.get(key, ctx.resolver)
+        if found is None:
+            todo.append(work)
+        else:
+            hits.append(found)
+    return hits, todo
+
+
+def _run_in_process(works: list[_Work], ctx: _Context, options: ScanOptions) -> list[FileResult]:
     jobs = options.jobs or os.cpu_count() or 1
     if jobs <= 1 or len(works) < PARALLEL_MIN_FILES:
-        return _analyze_batch(works, root, policy, options.max_file_bytes, options.file_timeout)
-    batches = _balanced(works, jobs * 4)
+        return [_analyze(work, ctx) for work in works]
+    # Imported once here and inherited by the forked workers.
+    import analyzer.python.consts
+    import analyzer.python.rules
+    import analyzer.python.visitor  # noqa: F401
+
     results: list[FileResult] = []
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [
-            pool.submit(
-                _analyze_batch, batch, root, policy, options.max_file_bytes, options.file_timeout
-            )
-            for batch in batches
-        ]
-        for future in futures:
-            results.extend(future.result())
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(ctx,)) as pool:
+        for unit_results in pool.map(_analyze_unit, _units(works, jobs)):
+            results.extend(unit_results)
     return results
 
 
@@ -232,6 +323,8 @@ def _semgrep_targets(
     candidates: list[Candidate], limit: int
 ) -> tuple[list[tuple[Path, str]], dict[str, str]]:
     """Non-Python files Semgrep should read, and the language of each (by name or content)."""
+    from analyzer.semgrep import semgrep_prefilter
+
     targets: list[tuple[Path, str]] = []
     languages: dict[str, str] = {}
     for c in candidates:
@@ -257,6 +350,53 @@ def _semgrep_targets(
         targets.append((c.path, c.rel))
         languages[c.rel] = language
     return targets, languages
+
+
+def _semgrep_from_cache(
+    targets: list[tuple[Path, str]], cache: ResultCache | None
+) -> tuple[list[FileResult], list[tuple[Path, str]], dict[str, str]]:
+    """Cached Semgrep results (Semgrep rules see one file at a time), the targets still to run,
+    and the cache key of each of those."""
+    if cache is None:
+        return [], targets, {}
+    hits: list[FileResult] = []
+    todo: list[tuple[Path, str]] = []
+    keys: dict[str, str] = {}
+    for path, rel in targets:
+        try:
+            key = cache.key(rel, content_hash(path.read_bytes()), SEMGREP_ENGINES)
+        except OSError:
+            todo.append((path, rel))
+            continue
+        found = None if cache.is_empty() else cache.get(key)
+        if found is None:
+            todo.append((path, rel))
+            keys[rel] = key
+        else:
+            hits.append(found)
+    return hits, todo, keys
+
+
+def _semgrep_to_cache(
+    cache: ResultCache | None,
+    keys: dict[str, str],
+    results: list[FileResult],
+    notes: list[Notification],
+) -> None:
+    """Store each file's Semgrep result, unless the run or that file had a problem."""
+    if cache is None or any(n.path is None for n in notes):
+        return
+    noted = {n.path for n in notes}
+    merged: dict[str, FileResult] = {}
+    for r in results:
+        one = merged.setdefault(r.path, FileResult(r.path))
+        one.analyzed = one.analyzed or r.analyzed
+        one.findings += r.findings
+        one.sites += r.sites
+        one.notifications += r.notifications
+    for rel, key in keys.items():
+        if rel not in noted and rel in merged and merged[rel].analyzed:
+            cache.put(key, merged[rel])
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -301,12 +441,19 @@ def scan(
     options = options or ScanOptions()
     report = ScanReport(root=root, policy=policy)
     candidates = list(discover(paths, root))
+    if options.cache_dir is not None:
+        cache_folder = options.cache_dir.absolute()
+        candidates = [c for c in candidates if cache_folder not in c.path.absolute().parents]
     report.files_seen = len(candidates)
     works = [
         _Work(c.path, c.rel, python=is_python(c.rel), secrets=options.secrets) for c in candidates
     ]
 
-    semgrep_results: list[FileResult] = []
+    cache = ResultCache.open(options.cache_dir, policy) if options.cache_dir else None
+    if cache is not None:
+        cache.prune()
+    ctx = _Context(root, policy, options.max_file_bytes, cache, options.file_timeout)
+
     semgrep_notes: list[Notification] = []
     thread: threading.Thread | None = None
     targets, languages = _semgrep_targets(candidates, options.max_file_bytes)
@@ -319,6 +466,7 @@ def scan(
             )
         )
         targets = []
+    semgrep_results, targets, keys = _semgrep_from_cache(targets, cache)
     if targets:
 
         def _semgrep() -> None:
@@ -333,11 +481,13 @@ def scan(
                 results.extend(FileResult(rel, analyzed=True) for _, rel in targets)
             semgrep_results.extend(results)
             semgrep_notes.extend(notes)
+            _semgrep_to_cache(cache, keys, results, notes)
 
         thread = threading.Thread(target=_semgrep, name="semgrep")
         thread.start()
 
-    results = list(_run_in_process(works, root, policy, options))
+    results, todo = _from_cache(works, ctx)
+    results += _run_in_process(todo, ctx, options)
     if thread is not None:
         thread.join()
     results += semgrep_results

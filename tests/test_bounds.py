@@ -24,7 +24,7 @@ import analyzer
 from analyzer import scan as scan_module
 from analyzer.model import FileResult
 from analyzer.policy import default_policy
-from analyzer.scan import ScanOptions, _analyze, _Work, scan
+from analyzer.scan import ScanOptions, _analyze, _Context, _Work, scan
 
 REPO = Path(__file__).resolve().parent.parent
 RE_FUNCTIONS = {"compile", "search", "match", "fullmatch", "sub", "subn", "split", "findall"}
@@ -47,7 +47,7 @@ def _stuck_engine(source: bytes, path: str, *_args: Any) -> FileResult:
 @pytest.fixture
 def stuck(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setattr(scan_module, "analyze_python", _stuck_engine)
-    monkeypatch.setattr(scan_module, "python_prefilter", lambda _data: True)
+    monkeypatch.setattr("analyzer.python.prefilter.python_prefilter", lambda _data: True)
     for i in range(30):
         (tmp_path / f"mod{i:02}.py").write_text(f"x = {i}\n")
     (tmp_path / "slow.py").write_text("STUCK = True\n")
@@ -84,7 +84,9 @@ def test_no_limit_but_no_crash_outside_the_main_thread(tmp_path: Path) -> None:
     work = _Work(tmp_path / "a.py", "a.py", python=True, secrets=True)
     out: list[FileResult] = []
     thread = threading.Thread(
-        target=lambda: out.append(_analyze(work, tmp_path, default_policy(), 10**6, 0.5))
+        target=lambda: out.append(
+            _analyze(work, _Context(tmp_path, default_policy(), 10**6, None, 0.5))
+        )
     )
     thread.start()
     thread.join()
@@ -96,7 +98,7 @@ def test_previous_alarm_handler_is_restored(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
     work = _Work(tmp_path / "a.py", "a.py", python=True, secrets=True)
     before = signal.getsignal(signal.SIGALRM)
-    _analyze(work, tmp_path, default_policy(), 10**6, 5)
+    _analyze(work, _Context(tmp_path, default_policy(), 10**6, None, 5))
     assert signal.getsignal(signal.SIGALRM) is before
 
 

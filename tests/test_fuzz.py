@@ -24,7 +24,7 @@ from analyzer.model import FileResult
 from analyzer.policy import default_policy
 from analyzer.python import analyze_python
 from analyzer.python.resolver import ModuleResolver
-from analyzer.scan import _analyze, _Work
+from analyzer.scan import _analyze, _Context, _Work
 from analyzer.secrets import scan_secrets
 from analyzer.thresholds import Thresholds
 
@@ -193,7 +193,7 @@ def test_scan_layer_never_raises(tmp_path_factory: pytest.TempPathFactory, sourc
         (root / name).write_bytes(source)
     for name in ("fuzz.py", "fuzz.env", "fuzz.yaml", "fuzz.tf"):
         work = _Work(root / name, name, python=name.endswith(".py"), secrets=True)
-        result = _analyze(work, root, default_policy(), 2_000_000, 30)
+        result = _analyze(work, _Context(root, default_policy(), 2_000_000, None, 30))
         assert result.path == name
         assert not [n for n in result.notifications if n.kind == "internal-error"], (
             result.notifications

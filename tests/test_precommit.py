@@ -172,14 +172,14 @@ def test_five_python_files_parse_five_and_never_start_semgrep(
 
     monkeypatch.setattr(analyzer.scan, "analyze_python", counting_analyze)
     monkeypatch.setattr(analyzer.scan, "run_semgrep", no_semgrep)
-    result = CliRunner().invoke(main, ["scan", "--no-color", *changed])
+    result = CliRunner().invoke(main, ["scan", "--no-color", "--no-cache", *changed])
     assert result.exit_code == 1, result.output
     assert sorted(parsed) == changed
     assert semgrep_runs == []
     assert result.output.count(" KG201 [error]") == 5
 
     parsed.clear()
-    result = CliRunner().invoke(main, ["scan", "--no-color", "--diff", "HEAD"])
+    result = CliRunner().invoke(main, ["scan", "--no-color", "--no-cache", "--diff", "HEAD"])
     assert result.exit_code == 1, result.output
     assert sorted(parsed) == changed
     assert semgrep_runs == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shlex
 import sys
@@ -12,15 +13,12 @@ import click
 
 from analyzer import baseline as baselines
 from analyzer import exitcodes
+from analyzer.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
 from analyzer.diffscope import DiffError, DiffScope, diff_scope, restrict
 from analyzer.discover import scan_root
 from analyzer.output import OutputError, write_atomic
 from analyzer.policy import PolicyError, load_policy
-from analyzer.reporters.github import render_github
-from analyzer.reporters.jsonout import render_json
 from analyzer.reporters.run import RunInfo
-from analyzer.reporters.sarif import render_sarif
-from analyzer.reporters.text import render_text
 from analyzer.scan import (
     DEFAULT_FILE_TIMEOUT,
     DEFAULT_MAX_FILE_BYTES,
@@ -29,12 +27,26 @@ from analyzer.scan import (
     scan,
 )
 
-RENDERERS: dict[str, Callable[[ScanReport, RunInfo], str]] = {
-    "text": render_text,
-    "json": render_json,
-    "sarif": render_sarif,
-    "github": render_github,
+Renderer = Callable[[ScanReport, RunInfo], str]
+
+
+def _lazy(spec: str) -> Renderer:
+    """A renderer whose module is imported on first use: the hook should not pay for SARIF."""
+    module, name = spec.split(":")
+
+    def render(report: ScanReport, info: RunInfo) -> str:
+        return getattr(importlib.import_module(module), name)(report, info)  # type: ignore[no-any-return]
+
+    return render
+
+
+RENDERERS: dict[str, Renderer] = {
+    "text": _lazy("analyzer.reporters.text:render_text"),
+    "json": _lazy("analyzer.reporters.jsonout:render_json"),
+    "sarif": _lazy("analyzer.reporters.sarif:render_sarif"),
+    "github": _lazy("analyzer.reporters.github:render_github"),
 }
+
 
 EPILOG = """\b
 Examples:
@@ -139,6 +151,17 @@ def _size(value: str) -> int:
     help="Do not run Semgrep (non-Python languages are then reported as not analysed).",
 )
 @click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Analyse every file afresh and leave the result cache alone.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Result cache folder (default: .keyguard/cache under the scan root). Entries are keyed "
+    "by file content, keyguard build and policy, so a cached re-scan reports exactly the same.",
+)
+@click.option(
     "--color/--no-color",
     default=None,
     help="Colour text output (default: when writing to a terminal and NO_COLOR is unset).",
@@ -169,6 +192,8 @@ def scan_command(
     file_timeout: float,
     show_suppressed: bool,
     no_semgrep: bool,
+    no_cache: bool,
+    cache_dir: Path | None,
     color: bool | None,
     diff_base: str | None,
     baseline_file: Path | None,
@@ -186,6 +211,7 @@ def scan_command(
         max_file_bytes=max_file_size,
         file_timeout=file_timeout,
         semgrep=not no_semgrep,
+        cache_dir=None if no_cache else (cache_dir or root / DEFAULT_CACHE_DIR),
     )
     scope: DiffScope | None = None
     scanned = targets
@@ -230,5 +256,5 @@ def scan_command(
         except OutputError as exc:
             click.echo(f"keyguard: {exc}", err=True)
             sys.exit(exitcodes.USAGE)
-        click.echo(render_text(report, info).splitlines()[-1], err=True)
+        click.echo(RENDERERS["text"](report, info).splitlines()[-1], err=True)
     sys.exit(code)

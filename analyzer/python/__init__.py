@@ -9,18 +9,18 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
-
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from typing import TYPE_CHECKING
 
 from analyzer.model import FileResult, Finding, KeySite, Location, Notification, Related
-from analyzer.python.consts import Evaluator
 from analyzer.python.prefilter import python_prefilter
 from analyzer.python.resolver import ModuleResolver
-from analyzer.python.rules import Anchor, Rules
-from analyzer.python.table import load_table
-from analyzer.python.visitor import Collector
 from analyzer.thresholds import Thresholds
+
+if TYPE_CHECKING:
+    from analyzer.python.rules import Anchor
+
+# LibCST and the modules built on it are imported by analyze_python on first use: the prefilter
+# and the resolver are imported by every scan, and most scans parse few files or none.
 
 __all__ = ["ModuleResolver", "analyze_python", "python_prefilter"]
 ENGINE = "keyguard-python"
@@ -42,6 +42,14 @@ def analyze_python(
     resolver: ModuleResolver | None = None,
 ) -> FileResult:
     """Analyse one Python file; ``path`` is POSIX and relative to the scan root."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from analyzer.python.consts import Evaluator
+    from analyzer.python.rules import Rules
+    from analyzer.python.table import load_table
+    from analyzer.python.visitor import Collector
+
     try:
         text = _decode(source)
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:

@@ -8,7 +8,9 @@ a hash prefix.
 
 from __future__ import annotations
 
+import math
 import re
+import string
 from functools import cache
 from typing import Any
 
@@ -30,16 +32,47 @@ _KEY_NAME = r"[\w.-]*(?:key|secret|token|passw(?:or)?d|passphrase|pwd|credential
 _ASSIGNMENT = re.compile(
     rf"""(?ix)(?:^|[\s{{,;(])["']?(?P<name>{_KEY_NAME})["']?\s*(?::=|=>|[:=])\s*"""
 )
-_ASSIGNMENT_BYTES = re.compile(_ASSIGNMENT.pattern.encode(), re.IGNORECASE | re.VERBOSE)
 _NOT_KEY_NAMES = re.compile(
     r"(?i)(?:^|[_.-])(?:public|pub|cache|sort|primary|foreign|partition|idempotency|key_?id|"
     r"keyid|kid|fingerprint|checksum|hash|digest)(?:$|[_.-])"
 )
 
 
+# What a reportable high-entropy line needs after its key-like name and separator: a quoted run of
+# at least 8 base64/hex characters later on the line (detect-secrets' entropy plugins only read
+# quoted strings, and no shorter one reaches their limits), or a bare value of such characters that
+# ends the line (``NAME=value``, which _candidate_lines quotes).
+# Both run on the lower-cased bytes: a case-sensitive search is three times faster than (?i).
+_NAME_SEPARATOR = re.compile(
+    rb"(?:key|secret|token|passw(?:or)?d|passphrase|pwd|credential|private)[\w.-]*+"
+    rb"[\"']?[^\S\n]*(?::=|=>|[:=])"
+)
+_QUOTED_VALUE = re.compile(rb"[\"'][a-z0-9+/=_-]{8}")
+_BARE_VALUE = re.compile(rb"(?<![a-z0-9+/_-])[a-z0-9+/=_-]{8,}+[ \t\r]*+(?:#[^\r\n]*+)?$")
+_BLANK = re.compile(rb"[^\S\n]*+")
+_LINE_WINDOW = 4096
+
+
+def _value_follows(lower: bytes, start: int) -> bool:
+    """A quoted run of 8 key characters later on the line, or a bare one that ends the line.
+
+    Searches stay within the line (and 4 KiB of it), so a long minified line costs linear time.
+    """
+    end = lower.find(b"\n", start)
+    end = min(len(lower) if end < 0 else end, start + _LINE_WINDOW)
+    if _QUOTED_VALUE.search(lower, start, end):
+        return True
+    blank = _BLANK.match(lower, start, end)
+    return bool(_BARE_VALUE.match(lower, blank.end() if blank else start, end))
+
+
 def secrets_prefilter(data: bytes) -> bool:
-    """True when a file has a private-key marker or assigns something to a key-like name."""
-    return bool(_PRIVATE_MARKER.search(data) or _ASSIGNMENT_BYTES.search(data))
+    """True when a file has a private-key marker, or a key-like name assigned a value that could
+    be a high-entropy key literal on the same line."""
+    if _PRIVATE_MARKER.search(data):
+        return True
+    lower = data.lower()
+    return any(_value_follows(lower, m.end()) for m in _NAME_SEPARATOR.finditer(lower))
 
 
 _UNQUOTED = re.compile(
@@ -124,16 +157,45 @@ def redact_value_in(line: str, secret: str) -> str:
     return line.replace(secret, redact_value(secret))
 
 
+_BASE64 = string.ascii_letters + string.digits + "+/\\-_="
+# The quoted-string regex of detect-secrets' HighEntropyStringsPlugin, built the same way.
+_QUOTED = r"""([\'"])([{}]+)(\1)"""
+_ENTROPY_PLUGINS = (
+    (re.compile(_QUOTED.format(re.escape(_BASE64))), _BASE64, 4.5),
+    (re.compile(_QUOTED.format(re.escape(string.hexdigits))), string.hexdigits, 3.0),
+)
+
+
+def _entropy(value: str, charset: str) -> float:
+    """Shannon entropy over ``charset``, as detect-secrets' entropy plugins compute it."""
+    total = len(value)
+    return -sum(
+        (n / total) * math.log(n / total, 2) for n in (value.count(c) for c in charset) if n
+    )
+
+
+def _could_report(lines: list[tuple[int, str]]) -> bool:
+    """Whether detect-secrets (slow to import: it loads requests) could find anything here: a
+    private-key line, or a quoted string its entropy plugins would rate above their limits."""
+    for _, line in lines:
+        if _PRIVATE_MARKER.search(line.encode("utf-8", "replace")):
+            return True
+        for regex, charset, limit in _ENTROPY_PLUGINS:
+            if any(_entropy(m[1], charset) > limit for m in regex.findall(line.rstrip())):
+                return True
+    return False
+
+
 def scan_secrets(data: bytes, path: str) -> FileResult:
     """KG302 findings of one file; undecodable bytes are replaced, never raised."""
-    from detect_secrets.settings import transient_settings
-
     result = FileResult(path)
     text = data.decode("utf-8", errors="replace")
     originals = text.splitlines()
     lines = _candidate_lines(text)
-    if not lines:
+    if not lines or not _could_report(lines):
         return result
+    from detect_secrets.settings import transient_settings
+
     seen: set[int] = set()
     with transient_settings(PLUGINS):
         for secret in _detector()(lines, path):
