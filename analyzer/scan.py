@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import signal
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -140,7 +141,8 @@ def _analyze(work: _Work, root: Path, policy: Policy, limit: int, timeout: float
         result.notifications.extend([problem] if problem else [])
         return result
     try:
-        with _time_limit(timeout):
+        with _time_limit(timeout), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a SyntaxWarning would print the scanned line
             if work.python and python_prefilter(data):
                 found = analyze_python(data, work.rel, policy.thresholds, _resolver(root))
                 result.analyzed = True
