@@ -96,6 +96,12 @@ _TF_TOKENS: tuple[bytes, ...] = (
 )
 
 
+def could_be_iac(rel: str) -> bool:
+    """Whether a file's name allows it to be Terraform or a CloudFormation template."""
+    suffix = PurePosixPath(rel).suffix.lower()
+    return suffix in TERRAFORM_SUFFIXES or suffix in CLOUDFORMATION_SUFFIXES
+
+
 def iac_kind(rel: str, head: bytes) -> str | None:
     """``terraform``, ``cloudformation`` or None; CloudFormation is told from other YAML/JSON by
     its content (a template version or a KMS/IAM resource type)."""

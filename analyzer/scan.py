@@ -17,7 +17,7 @@ from pathlib import Path
 from analyzer.catalogue import rules
 from analyzer.discover import Candidate, discover
 from analyzer.fingerprint import assign_fingerprints
-from analyzer.iac import analyze_iac, iac_kind, iac_prefilter, link_sites
+from analyzer.iac import analyze_iac, could_be_iac, iac_kind, iac_prefilter, link_sites
 from analyzer.languages import is_python, is_source, semgrep_language
 from analyzer.model import LEVEL_ORDER, FileResult, Finding, KeySite, Notification
 from analyzer.policy import Policy, apply_policy, kms_findings
@@ -230,10 +230,15 @@ def _run_in_process(
     return results
 
 
-def _semgrep_targets(candidates: list[Candidate], limit: int) -> list[tuple[Path, str]]:
-    targets = []
+def _semgrep_targets(
+    candidates: list[Candidate], limit: int
+) -> tuple[list[tuple[Path, str]], dict[str, str]]:
+    """Non-Python files Semgrep should read, and the language of each (by name or content)."""
+    targets: list[tuple[Path, str]] = []
+    languages: dict[str, str] = {}
     for c in candidates:
-        if semgrep_language(c.rel) is None:
+        language = semgrep_language(c.rel)
+        if language is None and not could_be_iac(c.rel):
             continue
         try:
             if c.path.stat().st_size > limit:
@@ -242,9 +247,18 @@ def _semgrep_targets(candidates: list[Candidate], limit: int) -> list[tuple[Path
                 head = fh.read(limit)
         except OSError:
             continue
-        if semgrep_prefilter(head):
-            targets.append((c.path, c.rel))
-    return targets
+        if language is None:
+            language = iac_kind(c.rel, head)
+            if language is None or not iac_prefilter(head):
+                continue
+        elif language == "terraform":
+            if not iac_prefilter(head):
+                continue
+        elif not semgrep_prefilter(head):
+            continue
+        targets.append((c.path, c.rel))
+        languages[c.rel] = language
+    return targets, languages
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -297,13 +311,28 @@ def scan(
     semgrep_results: list[FileResult] = []
     semgrep_notes: list[Notification] = []
     thread: threading.Thread | None = None
-    targets = _semgrep_targets(candidates, options.max_file_bytes) if options.semgrep else []
+    targets, languages = _semgrep_targets(candidates, options.max_file_bytes)
+    if targets and not options.semgrep:
+        report.notifications.append(
+            Notification(
+                f"Semgrep disabled (--no-semgrep): {len(targets)} "
+                f"{', '.join(sorted(set(languages.values())))} files were not analysed",
+                kind="engine-disabled",
+            )
+        )
+        targets = []
     if targets:
 
         def _semgrep() -> None:
             results, notes = run_semgrep(
-                targets, policy.thresholds, root=root, jobs=options.jobs or os.cpu_count() or 1
+                targets,
+                policy.thresholds,
+                root=root,
+                jobs=options.jobs or os.cpu_count() or 1,
+                languages_of=languages,
             )
+            if not any(n.kind == "engine-unavailable" for n in notes):
+                results.extend(FileResult(rel, analyzed=True) for _, rel in targets)
             semgrep_results.extend(results)
             semgrep_notes.extend(notes)
 

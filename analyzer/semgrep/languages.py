@@ -5,20 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-# Extension -> keyguard language name (the rule directory under rules/semgrep/).
-LANGUAGES: dict[str, str] = {
-    ".java": "java",
-    ".kt": "kotlin",
-    ".kts": "kotlin",
-    ".go": "go",
-    ".js": "javascript",
-    ".jsx": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".ts": "typescript",
-    ".tsx": "typescript",
-    ".cs": "csharp",
-}
+from analyzer.languages import SEMGREP_LANGUAGES as LANGUAGES
 
 # Rule directory that serves each language (TypeScript shares the JavaScript rules).
 RULE_DIRS: dict[str, str] = {
@@ -28,6 +15,8 @@ RULE_DIRS: dict[str, str] = {
     "javascript": "javascript",
     "typescript": "javascript",
     "csharp": "csharp",
+    "terraform": "terraform",
+    "cloudformation": "cloudformation",
 }
 
 _TOKENS = re.compile(

@@ -111,7 +111,7 @@ def parse_output(
         if site_meta:
             pending.append((rule_id, _site(site_meta, location, fact_name, fact, "violation")))
 
-    for rule_id, site in pending:
+    for _rule_id, site in pending:
         key = (site.location.path, site.location.line)
         sites.setdefault(key, site)
     for (rel, line), site in sites.items():

@@ -59,7 +59,10 @@ def render_mapping(thresholds: Thresholds) -> dict[str, str]:
     exponents = " and ".join(f"$EXP != {e}" for e in thresholds.rsa_exponents) or "False"
     iterations = thresholds.pbkdf2_min_iterations
     default = thresholds.pbkdf2_default_min_iterations
+    from analyzer.iac import iac_placeholders  # the IaC templates share this renderer
+
     return {
+        **iac_placeholders(thresholds),
         "rsa_min_bits": str(thresholds.rsa_min_bits),
         "dsa_min_bits": str(thresholds.dsa_min_bits),
         "dh_min_bits": str(thresholds.dh_min_bits),

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from analyzer.model import FileResult, Notification
@@ -47,14 +48,19 @@ def run_semgrep(
     root: Path,
     jobs: int = 2,
     timeout: int = 30,
+    languages_of: Mapping[str, str] | None = None,
+    run_timeout: int = 1800,
 ) -> tuple[list[FileResult], list[Notification]]:
     """Analyse ``targets`` ((absolute path, POSIX path relative to ``root``)) in one process.
 
+    ``languages_of`` names the language of targets their extension cannot tell (CloudFormation
+    templates are YAML or JSON). ``timeout`` bounds one file, ``run_timeout`` the whole run.
     Never raises: a missing or failing Semgrep becomes an ``engine-unavailable`` notification.
     """
     if not targets:
         return [], []
-    languages = {lang for _, rel in targets if (lang := language_for(rel))}
+    known = languages_of or {}
+    languages = {lang for _, rel in targets if (lang := known.get(rel) or language_for(rel))}
     command = find_semgrep()
     if command is None:
         return [], [_unavailable(languages, "the semgrep executable was not found")]
@@ -90,10 +96,18 @@ def run_semgrep(
         }
         try:
             proc = subprocess.run(
-                argv, cwd=tmp_dir, env=env, capture_output=True, text=True, check=False
+                argv,
+                cwd=tmp_dir,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=run_timeout,
             )
         except OSError as exc:
             return [], [_unavailable(languages, f"semgrep failed to start: {exc}")]
+        except subprocess.TimeoutExpired:
+            return [], [_unavailable(languages, f"semgrep did not finish within {run_timeout} s")]
     try:
         output = json.loads(proc.stdout)
     except json.JSONDecodeError:
