@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import signal
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -200,7 +201,8 @@ def _analyze(work: _Work, ctx: _Context) -> FileResult:
 
     lookups: list[list[Any]] = []
     try:
-        with _time_limit(ctx.timeout):
+        with _time_limit(ctx.timeout), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a SyntaxWarning would print the scanned line
             if work.python and python_prefilter(data):
                 resolver = RecordingResolver(ctx.resolver)
                 _absorb(result, analyze_python(data, work.rel, ctx.policy.thresholds, resolver))

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -122,9 +124,26 @@ def _outputs(root: Path, work: Path) -> dict[str, Callable[[], str]]:
         produce[f"inventory {fmt}"] = lambda fmt=fmt: _invoke(
             "inventory", str(root), "--format", fmt, "--no-semgrep"
         )
+    produce["scan in a child process, stdout and stderr"] = lambda: _child_scan(root)
     if "batch" in main.commands:
         produce["batch folder, database dump and HTML report"] = lambda: _batch(root, work)
     return produce
+
+
+def _child_scan(root: Path) -> str:
+    """A real process: warnings and logging reach its stderr, which CliRunner under pytest hides."""
+    repo = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    done = subprocess.run(
+        [sys.executable, "-m", "analyzer", "scan", ".", "--no-semgrep", "--show-suppressed"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=env,
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return done.stdout + done.stderr
 
 
 def _batch(root: Path, work: Path) -> str:
@@ -221,3 +240,15 @@ def test_engine_errors_do_not_quote_the_key(
     messages = [n.message for n in report.notifications if n.kind == "internal-error"]
     assert messages and "ValueError" in messages[0]
     assert not [v for v in SECRETS.values() for m in messages if v in m]
+
+
+def test_parser_warnings_do_not_print_the_line(tmp_path: Path) -> None:
+    """CPython's tokenizer warns with the offending line; with the scan root as the working
+    folder it can find that line and would print it, key and all."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "warns.py").write_text(
+        f'from Crypto.Cipher import AES\nk = AES.new(b"{AES_KEY}") if 0x1for else 0\n'
+    )
+    text = _child_scan(tmp_path)
+    assert "warns.py" in text
+    assert AES_KEY not in text, text
