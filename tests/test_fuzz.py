@@ -2,7 +2,7 @@
 
 The CI-sized run is derandomised and takes seconds. The long run is the same test with more
 examples: ``KEYGUARD_FUZZ_PROGRAMS=10000 python -m pytest tests/test_fuzz.py`` (see
-docs/robustness.md).
+the README, "Robustness").
 """
 
 from __future__ import annotations

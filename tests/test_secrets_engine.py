@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.secrets import scan_secrets, secrets_prefilter
+from analyzer.secrets import is_key_name, scan_secrets, secrets_prefilter
 
 TOKEN = "ghp_R8x2mQ7vLk3Zp9Nw4Yt6Hs1Jd5Fb0Ca2Ee"
 
@@ -82,3 +82,26 @@ def test_key_in_a_string_with_escaped_newlines() -> None:
     body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"
     text = f'PEM = "-----BEGIN RSA PRIVATE KEY-----\\n{body}\\n-----END RSA PRIVATE KEY-----"\n'
     assert found(text, "conf.py") == [(1, "KG302")]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("signing_key", True),
+        ("clientSecret", True),
+        ("SecretAccessKey", True),
+        ("NextToken", False),
+        ("ClientToken", False),
+        ("KMS_KEY_ID", False),
+        ("public_key_fingerprint", False),
+        ("token_type", False),
+    ],
+)
+def test_key_like_names(name: str, expected: bool) -> None:
+    assert is_key_name(name) is expected
+
+
+def test_prose_reports_private_keys_only() -> None:
+    body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"
+    text = f'"SecretAccessKey": "{TOKEN}",\n-----BEGIN RSA PRIVATE KEY-----\n{body}\n'
+    assert found(text, "docs/example.rst") == [(2, "KG302")]

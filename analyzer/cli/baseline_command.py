@@ -9,9 +9,9 @@ import click
 
 from analyzer import baseline as baselines
 from analyzer import exitcodes
+from analyzer.cli.common import config_option, jobs_option, policy_for
 from analyzer.discover import scan_root
 from analyzer.output import OutputError, write_atomic
-from analyzer.policy import PolicyError, load_policy
 from analyzer.scan import ScanOptions, scan
 
 
@@ -34,12 +34,8 @@ def baseline_command() -> None:
     show_default=True,
     help="Where to write the baseline (sorted JSON; commit it).",
 )
-@click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Policy file (TOML); as for `keyguard scan`.",
-)
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes.")
+@config_option()
+@jobs_option("Worker processes for Python analysis and Semgrep.")
 @click.option("--no-semgrep", is_flag=True, help="Do not run Semgrep.")
 def create(
     paths: tuple[Path, ...], output: Path, config: Path | None, jobs: int, no_semgrep: bool
@@ -51,11 +47,7 @@ def create(
     """
     targets = list(paths) or [Path(".")]
     root = scan_root(targets)
-    try:
-        policy = load_policy(config, root)
-    except PolicyError as exc:
-        click.echo(f"keyguard: {exc}", err=True)
-        sys.exit(exitcodes.USAGE)
+    policy = policy_for(config, root)
     report = scan(targets, root, policy, ScanOptions(jobs=jobs, semgrep=not no_semgrep))
     entries = baselines.entries_for(baselines.without_file(report.findings, root, output))
     try:

@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 
 from analyzer import exitcodes
+from analyzer.cli.common import config_option, jobs_option, policy_for
 from analyzer.history import DEFAULT_DB, History, HistoryError, open_history, parse_since
 from analyzer.output import OutputError, write_atomic
-from analyzer.policy.load import PolicyError, load_policy
 
 SUMMARY_FORMATS = ("text", "csv", "json")
 
@@ -70,11 +70,9 @@ db_option = click.option(
 
 @click.command(epilog=BATCH_EPILOG)
 @click.argument("repos", nargs=-1, required=True)
-@click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Policy for every repository. Default: keyguard.toml found from the current folder "
-    "upward, else the built-in standard. A scanned repository's own policy file is never used.",
+@config_option(
+    "Policy for every repository. Default: keyguard.toml found from the current folder "
+    "upward, else the built-in standard. A scanned repository's own policy file is never used."
 )
 @db_option
 @click.option(
@@ -92,14 +90,7 @@ db_option = click.option(
     show_default=True,
     help="Folder for clones of URL repositories.",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default="0 = all cores",
-    help="Repositories scanned in parallel (one process each).",
-)
+@jobs_option("Repositories scanned in parallel (one process each).")
 @click.option(
     "--repo-timeout",
     type=click.FloatRange(min=0, min_open=True),
@@ -157,10 +148,7 @@ def batch_command(
     from analyzer.batch.run import BatchSettings, run_batch
     from analyzer.reporters import summary as summary_reporter
 
-    try:
-        policy = load_policy(config, Path.cwd())
-    except PolicyError as exc:
-        _fail(str(exc))
+    policy = policy_for(config, Path.cwd())
     specs = repo_list.expand(list(repos))
     if shard:
         try:
@@ -277,7 +265,7 @@ def report_command(
     show_default=True,
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@config_option()
 @click.option("--no-semgrep", is_flag=True, help="Do not run Semgrep.")
 def inventory_command(
     path: Path, fmt: str, output: Path | None, config: Path | None, no_semgrep: bool
@@ -289,10 +277,7 @@ def inventory_command(
     from analyzer.scan import ScanOptions, scan
 
     root = path.absolute()
-    try:
-        policy = load_policy(config, root)
-    except PolicyError as exc:
-        _fail(str(exc))
+    policy = policy_for(config, root)
     report = scan([root], root, policy, ScanOptions(semgrep=not no_semgrep))
     items = from_sites(RepoSpec(str(root), is_url=False).identity, report.sites)
     renderers = {"text": render_text, "json": render_json, "cbom": render_cbom}

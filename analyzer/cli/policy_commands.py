@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from analyzer.catalogue import rules
-from analyzer.policy.errors import PolicyError, suggest
-from analyzer.policy.load import CONFIG_NAME, load_policy
-from analyzer.policy.model import Policy
+from analyzer.cli.common import UsageFailure, policy_for
+from analyzer.policy.errors import suggest
+from analyzer.policy.load import CONFIG_NAME
 from analyzer.policy.render import policy_template, policy_to_toml
 
 CONFIG_OPTION = click.option(
@@ -19,20 +19,6 @@ CONFIG_OPTION = click.option(
     default=None,
     help="Policy file to use instead of searching for keyguard.toml / pyproject.toml.",
 )
-
-
-class UsageFailure(click.ClickException):
-    """A one-line error with exit code 2 (bad policy, unknown rule, file in the way)."""
-
-    exit_code = 2
-
-
-def policy_for(config: Path | None, root: Path) -> Policy:
-    """``load_policy`` for commands: a ``PolicyError`` becomes a one-line error and exit code 2."""
-    try:
-        return load_policy(config, root)
-    except PolicyError as exc:
-        raise UsageFailure(str(exc)) from exc
 
 
 @click.group("policy")

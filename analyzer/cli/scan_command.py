@@ -14,10 +14,10 @@ import click
 from analyzer import baseline as baselines
 from analyzer import exitcodes
 from analyzer.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
+from analyzer.cli.common import config_option, jobs_option, policy_for
 from analyzer.diffscope import DiffError, DiffScope, diff_scope, restrict
 from analyzer.discover import scan_root
 from analyzer.output import OutputError, write_atomic
-from analyzer.policy import PolicyError, load_policy
 from analyzer.reporters.run import RunInfo
 from analyzer.scan import (
     DEFAULT_FILE_TIMEOUT,
@@ -110,20 +110,8 @@ def _size(value: str) -> int:
     show_default=True,
     help="Exit 1 when an unsuppressed finding is at or above this level.",
 )
-@click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Policy file (TOML). Default: keyguard.toml or [tool.keyguard] in pyproject.toml, "
-    "searched upward from the scan root; else the built-in default standard.",
-)
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default="0 = all cores",
-    help="Worker processes for Python analysis and Semgrep.",
-)
+@config_option()
+@jobs_option("Worker processes for Python analysis and Semgrep.")
 @click.option(
     "--max-file-size",
     "max_file_size",
@@ -201,11 +189,7 @@ def scan_command(
     """Scan PATHS (files or folders, default: the current folder) for key-generation misuse."""
     targets = list(paths) or [Path(".")]
     root = scan_root(targets)
-    try:
-        policy = load_policy(config, root)
-    except PolicyError as exc:
-        click.echo(f"keyguard: {exc}", err=True)
-        sys.exit(exitcodes.USAGE)
+    policy = policy_for(config, root)
     options = ScanOptions(
         jobs=jobs,
         max_file_bytes=max_file_size,

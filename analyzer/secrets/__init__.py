@@ -12,6 +12,7 @@ import math
 import re
 import string
 from functools import cache
+from pathlib import PurePosixPath
 from typing import Any
 
 from analyzer.model import FileResult, Finding, Location
@@ -32,10 +33,80 @@ _KEY_NAME = r"[\w.-]*(?:key|secret|token|passw(?:or)?d|passphrase|pwd|credential
 _ASSIGNMENT = re.compile(
     rf"""(?ix)(?:^|[\s{{,;(])["']?(?P<name>{_KEY_NAME})["']?\s*(?::=|=>|[:=])\s*"""
 )
-_NOT_KEY_NAMES = re.compile(
-    r"(?i)(?:^|[_.-])(?:public|pub|cache|sort|primary|foreign|partition|idempotency|key_?id|"
-    r"keyid|kid|fingerprint|checksum|hash|digest)(?:$|[_.-])"
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+KEY_WORDS = frozenset(
+    {
+        "key",
+        "keys",
+        "secret",
+        "token",
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "credential",
+        "credentials",
+        "private",
+        "privatekey",
+        "apikey",
+        "secretkey",
+    }
 )
+# Names with these words hold identifiers, pagination or request tokens, hashes or settings.
+NOT_KEY_WORDS = frozenset(
+    {
+        "public",
+        "pub",
+        "cache",
+        "sort",
+        "primary",
+        "foreign",
+        "partition",
+        "idempotency",
+        "id",
+        "ids",
+        "kid",
+        "keyid",
+        "fingerprint",
+        "checksum",
+        "hash",
+        "digest",
+        "next",
+        "page",
+        "continuation",
+        "pagination",
+        "marker",
+        "csrf",
+        "xsrf",
+        "type",
+        "path",
+        "file",
+        "url",
+        "uri",
+        "name",
+        "length",
+        "size",
+        "count",
+        "format",
+        "algorithm",
+        "version",
+        "index",
+        "field",
+    }
+)
+NOT_KEY_PAIRS = frozenset({("client", "token"), ("sync", "token"), ("request", "token")})
+# Prose and markup quote example values; only private key blocks are reported there.
+PROSE_SUFFIXES = frozenset(
+    {".md", ".rst", ".txt", ".adoc", ".html", ".htm", ".ipynb", ".csv", ".svg", ".lock"}
+)
+
+
+def is_key_name(name: str) -> bool:
+    """``signing_key``, ``API_TOKEN``, ``clientSecret``: yes; ``NextToken``, ``key_id``: no."""
+    words = [w.lower() for w in _WORD.findall(name)]
+    if not KEY_WORDS.intersection(words) or NOT_KEY_WORDS.intersection(words):
+        return False
+    return not any(pair in NOT_KEY_PAIRS for pair in zip(words, words[1:], strict=False))
 
 
 # What a reportable high-entropy line needs after its key-like name and separator: a quoted run of
@@ -119,7 +190,7 @@ def _key_name_before(line: str, secret: str) -> str | None:
     """The key-like name the secret is assigned to on this line, if any."""
     at = line.find(secret)
     for m in _ASSIGNMENT.finditer(line):
-        if m.end() <= at and not _NOT_KEY_NAMES.search(m["name"]):
+        if m.end() <= at and is_key_name(m["name"]):
             return m["name"]
     return None
 
@@ -197,6 +268,7 @@ def scan_secrets(data: bytes, path: str) -> FileResult:
     from detect_secrets.settings import transient_settings
 
     seen: set[int] = set()
+    prose = PurePosixPath(path).suffix.lower() in PROSE_SUFFIXES
     with transient_settings(PLUGINS):
         for secret in _detector()(lines, path):
             number, value = secret.line_number, secret.secret_value or ""
@@ -208,6 +280,8 @@ def scan_secrets(data: bytes, path: str) -> FileResult:
                     continue
                 result.findings.append(_finding(path, number, line, value, secret.type, None))
                 seen.add(number)
+                continue
+            if prose:
                 continue
             name = _key_name_before(line, value)
             if name is not None:
