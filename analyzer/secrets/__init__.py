@@ -8,6 +8,7 @@ a hash prefix.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import string
@@ -106,7 +107,7 @@ def is_key_name(name: str) -> bool:
     words = [w.lower() for w in _WORD.findall(name)]
     if not KEY_WORDS.intersection(words) or NOT_KEY_WORDS.intersection(words):
         return False
-    return not any(pair in NOT_KEY_PAIRS for pair in zip(words, words[1:], strict=False))
+    return not any(pair in NOT_KEY_PAIRS for pair in itertools.pairwise(words))
 
 
 # What a reportable high-entropy line needs after its key-like name and separator: a quoted run of
