@@ -99,7 +99,7 @@ def _invoke(*args: str) -> str:
 
 
 def _choices(command: str, option: str) -> list[str]:
-    cmd = main.commands[command]
+    cmd = main.get_command(click.Context(main), command)
     for param in cmd.params:
         if option in getattr(param, "opts", []) and isinstance(param.type, click.Choice):
             return list(param.type.choices)
@@ -125,7 +125,7 @@ def _outputs(root: Path, work: Path) -> dict[str, Callable[[], str]]:
             "inventory", str(root), "--format", fmt, "--no-semgrep"
         )
     produce["scan in a child process, stdout and stderr"] = lambda: _child_scan(root)
-    if "batch" in main.commands:
+    if "batch" in main.list_commands(click.Context(main)):
         produce["batch folder, database dump and HTML report"] = lambda: _batch(root, work)
     return produce
 
@@ -150,7 +150,7 @@ def _batch(root: Path, work: Path) -> str:
     db, out, html = work / "results.sqlite", work / "batch", work / "evidence.html"
     text = _invoke("batch", str(root), "--db", str(db), "--out", str(out), "--no-semgrep")
     text += "".join(p.read_text(errors="replace") for p in sorted(out.rglob("*")) if p.is_file())
-    if "report" in main.commands:
+    if "report" in main.list_commands(click.Context(main)):
         text += _invoke("report", "--db", str(db), "--format", "json")
         text += _invoke("report", "--db", str(db), "--html", str(html))
         text += html.read_text()

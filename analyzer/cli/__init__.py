@@ -2,20 +2,48 @@
 
 from __future__ import annotations
 
+import importlib
+import signal
 import sys
+import threading
 from typing import Any
 
 import click
 
 from analyzer import __version__, exitcodes
-from analyzer.cli.baseline_command import baseline_command
-from analyzer.cli.scan_command import scan_command
+
+COMMANDS: dict[str, str] = {
+    "scan": "analyzer.cli.scan_command:scan_command",
+    "baseline": "analyzer.cli.baseline_command:baseline_command",
+    "policy": "analyzer.cli.policy_commands:policy_group",
+    "rules": "analyzer.cli.policy_commands:rules_command",
+    "explain": "analyzer.cli.policy_commands:explain_command",
+    "batch": "analyzer.cli.org_commands:batch_command",
+    "report": "analyzer.cli.org_commands:report_command",
+    "inventory": "analyzer.cli.org_commands:inventory_command",
+    "merge": "analyzer.cli.org_commands:merge_command",
+}
 
 
 class _Group(click.Group):
-    """A group that turns an unexpected exception into one line and exit code 3."""
+    """Commands imported when used (a hook pays for ``scan`` only); an unexpected exception
+    becomes one line and exit code 3."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module, attribute = spec.split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
+        if threading.current_thread() is threading.main_thread():
+            # SIGTERM unwinds like an interrupt, so that no temporary report file is left behind
+            signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
@@ -45,15 +73,3 @@ def main() -> None:
       keyguard rules                  list the rules
       keyguard explain KG201          what a rule finds and how to fix it
     """
-
-
-main.add_command(scan_command, name="scan")
-main.add_command(baseline_command, name="baseline")
-
-from analyzer.cli.policy_commands import register as _register_policy  # noqa: E402
-
-_register_policy(main)
-
-from analyzer.cli.org_commands import register as _register_org  # noqa: E402
-
-_register_org(main)

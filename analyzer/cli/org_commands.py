@@ -324,11 +324,3 @@ def merge_command(inputs: tuple[Path, ...], db: Path | None, sarif_out: Path | N
         texts = [p.read_text(encoding="utf-8") for p in logs]
         _write(sarif_out, combine_sarif(texts))
         click.echo(f"merged {len(logs)} SARIF logs into {sarif_out}", err=True)
-
-
-def register(group: click.Group) -> None:
-    """Add the security team's commands to the ``keyguard`` group."""
-    group.add_command(batch_command, name="batch")
-    group.add_command(report_command, name="report")
-    group.add_command(inventory_command, name="inventory")
-    group.add_command(merge_command, name="merge")

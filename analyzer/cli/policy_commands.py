@@ -135,10 +135,3 @@ def explain_command(config: Path | None, rule_id: str) -> None:
     if not policy.rule_enabled(rule.id):
         why = "require_kms is false" if rule.id == "KG402" else "disabled in [rules]"
         click.echo(f"Enabled: no ({why} in {policy.source})")
-
-
-def register(group: click.Group) -> None:
-    """Add the policy commands to the ``keyguard`` group."""
-    group.add_command(policy_group)
-    group.add_command(rules_command)
-    group.add_command(explain_command)

@@ -120,7 +120,9 @@ _NAME_SEPARATOR = re.compile(
     rb"[\"']?[^\S\n]*(?::=|=>|[:=])"
 )
 _QUOTED_VALUE = re.compile(rb"[\"'][a-z0-9+/=_-]{8}")
-_BARE_VALUE = re.compile(rb"(?<![a-z0-9+/_-])[a-z0-9+/=_-]{8,}+[ \t\r]*+(?:#[^\r\n]*+)?$")
+_BARE_VALUE = re.compile(
+    rb"(?<![a-z0-9+/_-])[a-z0-9+/=_-]{8,}+[ \t]*+(?:#[^\r\n]*+)?(?:[\r\n\x0b\x0c\x1c-\x1e\x85]|$)"
+)
 _BLANK = re.compile(rb"[^\S\n]*+")
 _LINE_WINDOW = 4096
 
