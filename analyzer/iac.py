@@ -86,7 +86,8 @@ def iac_placeholders(thresholds: Thresholds) -> dict[str, str]:
 
 TERRAFORM_SUFFIXES: frozenset[str] = frozenset({".tf"})
 CLOUDFORMATION_SUFFIXES: frozenset[str] = frozenset({".yaml", ".yml", ".json", ".template"})
-_CFN_MARKERS: tuple[bytes, ...] = (b"AWSTemplateFormatVersion", b"AWS::KMS::", b"AWS::IAM::")
+# A CloudFormation resource of a type keyguard checks: ``Type: AWS::KMS::Key`` in YAML or JSON.
+_CFN_RESOURCE = re.compile(rb"""["']?Type["']?[ \t]*:[ \t]*["']?AWS::(?:KMS|IAM)::""")
 _TF_TOKENS: tuple[bytes, ...] = (
     b"kms",
     b"key_vault",
@@ -104,18 +105,20 @@ def could_be_iac(rel: str) -> bool:
 
 def iac_kind(rel: str, head: bytes) -> str | None:
     """``terraform``, ``cloudformation`` or None; CloudFormation is told from other YAML/JSON by
-    its content (a template version or a KMS/IAM resource type)."""
+    its content: a template version or a resource of a KMS or IAM type."""
     suffix = PurePosixPath(rel).suffix.lower()
     if suffix in TERRAFORM_SUFFIXES:
         return "terraform"
-    if suffix in CLOUDFORMATION_SUFFIXES and any(m in head for m in _CFN_MARKERS):
+    if suffix in CLOUDFORMATION_SUFFIXES and (
+        b"AWSTemplateFormatVersion" in head or _CFN_RESOURCE.search(head)
+    ):
         return "cloudformation"
     return None
 
 
 def iac_prefilter(data: bytes) -> bool:
     """True when an infrastructure file can declare a key or a policy keyguard checks."""
-    return any(t in data for t in _TF_TOKENS) or any(m in data for m in _CFN_MARKERS)
+    return any(t in data for t in _TF_TOKENS) or _CFN_RESOURCE.search(data) is not None
 
 
 # --- the Python part of the IaC engine: inventory, policy documents, Google rotation ------------

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import signal
 import threading
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +21,7 @@ from analyzer.model import LEVEL_ORDER, FileResult, Finding, KeySite, Notificati
 from analyzer.policy import Policy, apply_policy, kms_findings
 from analyzer.policy.paths import matches
 from analyzer.redact import redact_line
+from analyzer.timelimit import TimeLimitExceeded, time_limit
 
 if TYPE_CHECKING:
     from analyzer.python.resolver import ModuleResolver
@@ -161,34 +160,6 @@ def _absorb(result: FileResult, found: FileResult) -> None:
     result.notifications += found.notifications
 
 
-class _FileTimeout(BaseException):
-    """Raised by the alarm in the middle of an engine; a BaseException so engines cannot eat it."""
-
-
-@contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Raise ``_FileTimeout`` after ``seconds`` of wall time; a no-op outside the main thread."""
-    usable = (
-        seconds > 0
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
-        yield
-        return
-
-    def _expired(_signum: int, _frame: object) -> None:
-        raise _FileTimeout
-
-    previous = signal.signal(signal.SIGALRM, _expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def _analyze(work: _Work, ctx: _Context) -> FileResult:
     """Run the in-process engines on one file and store the result in the cache; never raises."""
     result = FileResult(work.rel)
@@ -201,7 +172,7 @@ def _analyze(work: _Work, ctx: _Context) -> FileResult:
 
     lookups: list[list[Any]] = []
     try:
-        with _time_limit(ctx.timeout), warnings.catch_warnings():
+        with time_limit(ctx.timeout), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a SyntaxWarning would print the scanned line
             if work.python and python_prefilter(data):
                 resolver = RecordingResolver(ctx.resolver)
@@ -211,7 +182,7 @@ def _analyze(work: _Work, ctx: _Context) -> FileResult:
                 _absorb(result, analyze_iac(data, work.rel, ctx.policy.thresholds))
             if work.secrets and b"\0" not in data[:8192] and secrets_prefilter(data):
                 _absorb(result, scan_secrets(data, work.rel))
-    except _FileTimeout:
+    except TimeLimitExceeded:
         result.findings.clear()
         result.sites.clear()
         result.notifications.append(

@@ -14,7 +14,6 @@ import sys
 import threading
 import tomllib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from analyzer import scan as scan_module
 from analyzer.model import FileResult
 from analyzer.policy import default_policy
 from analyzer.scan import ScanOptions, _analyze, _Context, _Work, scan
+from analyzer.timelimit import TimeLimitExceeded, time_limit
 
 REPO = Path(__file__).resolve().parent.parent
 RE_FUNCTIONS = {"compile", "search", "match", "fullmatch", "sub", "subn", "split", "findall"}
@@ -242,22 +242,8 @@ def adversarial_inputs(pattern: str | bytes, seed: int) -> Iterator[str]:
     yield from HOSTILE
 
 
-class _Expired(BaseException):
-    pass
-
-
-@contextmanager
-def guard(seconds: float) -> Iterator[None]:
-    def _raise(_signum: int, _frame: object) -> None:
-        raise _Expired
-
-    previous = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+guard = time_limit
+_Expired = TimeLimitExceeded
 
 
 def test_patterns_are_found() -> None:

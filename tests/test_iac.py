@@ -12,7 +12,7 @@ from string import Template
 
 import pytest
 
-from analyzer.iac import analyze_iac, iac_kind, iac_placeholders, link_sites
+from analyzer.iac import analyze_iac, iac_kind, iac_placeholders, iac_prefilter, link_sites
 from analyzer.model import Finding, KeySite, Location
 from analyzer.thresholds import Thresholds
 from tests.conftest import FIXTURES, REPO
@@ -153,8 +153,7 @@ def test_broken_template_is_a_notification() -> None:
 
 
 def test_sarif_of_the_iac_scan_validates_and_traces_to_the_clause(validate_sarif) -> None:
-    """Through the scan layer (needs the Semgrep engine and the IaC hook in analyzer/scan.py)."""
-    pytest.importorskip("analyzer.semgrep")
+    """Through the scan layer: Semgrep rules and the Python IaC engine together."""
     from analyzer.policy import default_policy
     from analyzer.reporters.run import RunInfo
     from analyzer.reporters.sarif import render_sarif
@@ -179,3 +178,10 @@ def test_sarif_of_the_iac_scan_validates_and_traces_to_the_clause(validate_sarif
     ]
     clauses = [rel["target"]["id"] for rel in rule["relationships"]]
     assert "KGS-2" in clauses
+
+
+def test_json_that_only_mentions_aws_types_is_not_a_template() -> None:
+    patch = b'[{"op": "add", "path": "/properties/Role/format", "value": "AWS::IAM::Role.Arn"}]'
+    assert iac_kind("format.json", patch) is None
+    template = b'{"Resources": {"K": {"Type": "AWS::KMS::Key", "Properties": {}}}}'
+    assert iac_kind("stack.json", template) == "cloudformation" and iac_prefilter(template)

@@ -49,17 +49,20 @@ def run_semgrep(
     jobs: int = 2,
     timeout: int = 30,
     languages_of: Mapping[str, str] | None = None,
-    run_timeout: int = 1800,
+    run_timeout: int | None = None,
 ) -> tuple[list[FileResult], list[Notification]]:
     """Analyse ``targets`` ((absolute path, POSIX path relative to ``root``)) in one process.
 
     ``languages_of`` names the language of targets their extension cannot tell (CloudFormation
-    templates are YAML or JSON). ``timeout`` bounds one file, ``run_timeout`` the whole run.
+    templates are YAML or JSON). ``timeout`` bounds one file, ``run_timeout`` the whole run (default: 300 s and 2 s a file,
+    at most 30 minutes).
     Never raises: a missing or failing Semgrep becomes an ``engine-unavailable`` notification.
     """
     if not targets:
         return [], []
     known = languages_of or {}
+    if run_timeout is None:
+        run_timeout = min(1800, 300 + 2 * len(targets))
     languages = {lang for _, rel in targets if (lang := known.get(rel) or language_for(rel))}
     command = find_semgrep()
     if command is None:
