@@ -105,3 +105,8 @@ def test_prose_reports_private_keys_only() -> None:
     body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"
     text = f'"SecretAccessKey": "{TOKEN}",\n-----BEGIN RSA PRIVATE KEY-----\n{body}\n'
     assert found(text, "docs/example.rst") == [(2, "KG302")]
+
+
+def test_documented_example_keys_are_not_reported() -> None:
+    text = '"SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",\n'
+    assert found(text, "examples-1.json") == []

@@ -284,7 +284,7 @@ def scan_secrets(data: bytes, path: str) -> FileResult:
                 result.findings.append(_finding(path, number, line, value, secret.type, None))
                 seen.add(number)
                 continue
-            if prose:
+            if prose or "EXAMPLE" in value:  # documentation's example keys (AWS's ...EXAMPLEKEY)
                 continue
             name = _key_name_before(line, value)
             if name is not None:
