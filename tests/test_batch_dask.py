@@ -30,7 +30,8 @@ def repos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_dask_local_cluster(repos: list[str]) -> None:
-    distributed = pytest.importorskip("distributed")
+    import distributed
+
     with distributed.LocalCluster(
         n_workers=1,
         threads_per_worker=2,
