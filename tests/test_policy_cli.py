@@ -90,9 +90,11 @@ def test_rules_lists_every_rule_with_category_level_and_clause(
     assert rows["KG402"][1:5] == ["unapproved-library", "warning", "KGS-4", "no"]
 
 
-def test_explain_prints_four_sections_and_the_clause(runner: CliRunner, tmp_path: Path) -> None:
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(main, ["explain", "kg201"])
+def test_explain_prints_four_sections_and_the_clause(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["explain", "kg201"])
     assert result.exit_code == 0
     for heading in ("What it does", "Why is this bad?", "Example", "Use instead"):
         assert heading in result.output
