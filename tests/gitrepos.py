@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
+
+from tests import gitrepo
+from tests.gitrepo import git
 
 WEAK_RSA = (
     "from cryptography.hazmat.primitives.asymmetric import rsa\n"
@@ -29,23 +30,6 @@ SYNTAX_ERROR = (
     "    rsa.generate_private_key(public_exponent=65537, key_size=512)\n"
 )
 
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-}
-
-
-def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, **GIT_ENV}
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
-
 
 def make_repo(path: Path, files: dict[str, str]) -> Path:
     """A repository at ``path`` with ``files`` in one commit on branch main."""
@@ -55,12 +39,8 @@ def make_repo(path: Path, files: dict[str, str]) -> Path:
 
 
 def commit(path: Path, files: dict[str, str], message: str) -> Path:
-    for rel, text in files.items():
-        target = path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", message)
+    """Commit ``files`` in the repository at ``path``; returns the path, for chaining."""
+    gitrepo.commit(path, files, message)
     return path
 
 
