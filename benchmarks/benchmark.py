@@ -129,7 +129,7 @@ def hook_files(root: Path, files: list[str]) -> list[str]:
     """Five mid-sized files that keyguard must parse (they pass its prefilter): a hook's worst
     honest case."""
     sys.path.insert(0, str(REPO))
-    from analyzer.python.prefilter import python_prefilter
+    from analyzer.engines.python.prefilter import python_prefilter
 
     chosen = [f for f in files if python_prefilter((root / f).read_bytes())]
     pool = chosen if len(chosen) >= HOOK_FILES else files

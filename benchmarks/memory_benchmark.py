@@ -70,8 +70,8 @@ def make_tree(folder: Path, files: int) -> Path:
 
 def _child(root: str, jobs: int, max_file_size: int, semgrep: bool) -> None:
     sys.path.insert(0, str(REPO))
+    from analyzer.pipeline.run import ScanOptions, scan
     from analyzer.policy import default_policy
-    from analyzer.scan import ScanOptions, scan
 
     started = time.perf_counter()
     options = ScanOptions(jobs=jobs, max_file_bytes=max_file_size, semgrep=semgrep)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analyzer.model import Finding, Location
+from analyzer.findings.model import Finding, Location
 from analyzer.reporters.github import annotation, escape_data, escape_property
 from tests.conftest import REPO
 from tests.gitrepo import commit, init
@@ -64,7 +64,7 @@ def test_action_declares_inputs_outputs_and_steps() -> None:
     steps = action["runs"]["steps"]
     assert steps[0]["uses"].startswith("actions/setup-python@")
     assert '"$GITHUB_ACTION_PATH"' in steps[1]["run"]
-    assert "-m analyzer.action" in steps[2]["run"]
+    assert "-m analyzer.cli.action" in steps[2]["run"]
     passed = set(steps[2]["env"])
     assert {f"INPUT_{name.upper().replace('-', '_')}" for name in action["inputs"]} - passed == {
         "INPUT_PYTHON_VERSION"
@@ -147,7 +147,7 @@ def run_step(
     }
     env |= {f"INPUT_{k.upper()}": v for k, v in inputs.items()}
     done = subprocess.run(
-        [sys.executable, "-m", "analyzer.action"],
+        [sys.executable, "-m", "analyzer.cli.action"],
         cwd=tmp_path,
         env=env,
         capture_output=True,

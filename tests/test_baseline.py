@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analyzer import baseline as baselines
 from analyzer.cli import main
+from analyzer.policy import baseline as baselines
 from tests.conftest import FIXTURES
 
 RSA = "from cryptography.hazmat.primitives.asymmetric import rsa\n"

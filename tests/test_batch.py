@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from analyzer.batch.repos import RepoSpec
-from analyzer.batch.run import BatchSettings, run_batch
 from analyzer.cli import main
-from analyzer.history import open_history
+from analyzer.org.history import open_history
+from analyzer.org.repos import RepoSpec
+from analyzer.org.run import BatchSettings, run_batch
 from analyzer.policy import default_policy
 from tests.gitrepos import CURVES, STRONG_RSA, SYNTAX_ERROR, WEAK_RSA, bare_copy, commit, make_repo
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from analyzer.cli import main
-from analyzer.history import open_history
+from analyzer.org.history import open_history
 from tests.gitrepos import WEAK_RSA, bare_copy, make_repo
 
 

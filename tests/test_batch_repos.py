@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.batch.repos import RepoSpec, expand, in_shard, parse_shard, shard
+from analyzer.org.repos import RepoSpec, expand, in_shard, parse_shard, shard
 
 
 def test_expand_kinds(tmp_path: Path) -> None:

@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 
 import analyzer
-from analyzer import scan as scan_module
-from analyzer.model import FileResult
+from analyzer.pipeline import run as scan_module
+from analyzer.findings.model import FileResult
+from analyzer.pipeline.run import ScanOptions, _analyze, _Context, _Work, scan
+from analyzer.pipeline.timelimit import TimeLimitExceeded, time_limit
 from analyzer.policy import default_policy
-from analyzer.scan import ScanOptions, _analyze, _Context, _Work, scan
-from analyzer.timelimit import TimeLimitExceeded, time_limit
 
 REPO = Path(__file__).resolve().parent.parent
 RE_FUNCTIONS = {"compile", "search", "match", "fullmatch", "sub", "subn", "split", "findall"}
@@ -47,7 +47,7 @@ def _stuck_engine(source: bytes, path: str, *_args: Any) -> FileResult:
 @pytest.fixture
 def stuck(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setattr(scan_module, "analyze_python", _stuck_engine)
-    monkeypatch.setattr("analyzer.python.prefilter.python_prefilter", lambda _data: True)
+    monkeypatch.setattr("analyzer.engines.python.prefilter.python_prefilter", lambda _data: True)
     for i in range(30):
         (tmp_path / f"mod{i:02}.py").write_text(f"x = {i}\n")
     (tmp_path / "slow.py").write_text("STUCK = True\n")
@@ -250,7 +250,7 @@ def test_patterns_are_found() -> None:
     """The collector sees the known ones, so an empty parametrisation cannot pass silently."""
     found = {p for _, p, _ in all_patterns()}
     assert len(found) >= 10
-    from analyzer import redact
+    from analyzer.findings import redact
 
     assert redact._QUOTED.pattern in found and redact._LONG_TOKEN.pattern in found
 

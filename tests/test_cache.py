@@ -11,13 +11,19 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import analyzer.scan as scan_module
-from analyzer.cache import FORMAT, RecordingResolver, ResultCache, result_from_json, result_to_json
+import analyzer.pipeline.run as scan_module
 from analyzer.cli import main
-from analyzer.model import FileResult, Finding, KeySite, Location, Notification, Related
+from analyzer.engines.python.resolver import ModuleResolver
+from analyzer.findings.model import FileResult, Finding, KeySite, Location, Notification, Related
+from analyzer.pipeline.cache import (
+    FORMAT,
+    RecordingResolver,
+    ResultCache,
+    result_from_json,
+    result_to_json,
+)
+from analyzer.pipeline.run import ScanOptions, ScanReport, scan
 from analyzer.policy import default_policy
-from analyzer.python.resolver import ModuleResolver
-from analyzer.scan import ScanOptions, ScanReport, scan
 from tests.conftest import FIXTURES
 
 WEAK = (

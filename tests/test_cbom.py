@@ -9,8 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from analyzer.cli import main
-from analyzer.inventory import InventoryItem
 from analyzer.reporters.cbom import render_cbom, validate_cbom
+from analyzer.reporters.inventory import InventoryItem
 from tests.gitrepos import CURVES, STRONG_RSA, WEAK_RSA, make_repo
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analyzer.batch.gitsafe import remove_symlinks
 from analyzer.cli import main
+from analyzer.org.gitsafe import remove_symlinks
 from tests.gitrepos import WEAK_RSA, bare_copy, git, make_repo
 
 SECRET = "SECRET-CONTENT-7f3a9c"

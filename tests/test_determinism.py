@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.pipeline.run import PARALLEL_MIN_FILES, ScanOptions, ScanReport, scan
 from analyzer.policy import default_policy
 from analyzer.reporters.jsonout import render_json
 from analyzer.reporters.run import RunInfo
 from analyzer.reporters.sarif import render_sarif
-from analyzer.scan import PARALLEL_MIN_FILES, ScanOptions, ScanReport, scan
 
 INFO = RunInfo(command_line="keyguard scan .", exit_code=1)
 TIMES = re.compile(r'"(startTimeUtc|endTimeUtc)": "[^"]*"')

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from analyzer.cli import main
-from analyzer.diffscope import DiffError, diff_scope, parse_diff
+from analyzer.policy.diffscope import DiffError, diff_scope, parse_diff
 from tests.gitrepo import commit, git, init
 
 RSA = "from cryptography.hazmat.primitives.asymmetric import rsa\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from analyzer.discover import discover, scan_root
+from analyzer.pipeline.discover import discover, scan_root
 
 
 def rels(paths: list[Path], root: Path) -> list[str]:

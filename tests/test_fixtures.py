@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.pipeline.run import ScanOptions, scan
 from analyzer.policy import default_policy
-from analyzer.scan import ScanOptions, scan
 from tests.conftest import FIXTURES
 from tests.labels import read_labels
 

@@ -20,13 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from analyzer.model import FileResult
+from analyzer.engines.python.engine import analyze_python
+from analyzer.engines.python.resolver import ModuleResolver
+from analyzer.engines.secrets.engine import scan_secrets
+from analyzer.findings.model import FileResult
+from analyzer.pipeline.run import _analyze, _Context, _Work
 from analyzer.policy import default_policy
-from analyzer.python import analyze_python
-from analyzer.python.resolver import ModuleResolver
-from analyzer.scan import _analyze, _Context, _Work
-from analyzer.secrets import scan_secrets
-from analyzer.thresholds import Thresholds
+from analyzer.policy.thresholds import Thresholds
 
 # Hypothesis caches constants under .hypothesis even without a database: not in the checkout.
 set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "keyguard-hypothesis"))

@@ -9,8 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from analyzer.batch.worker import Outcome
-from analyzer.history import open_history, parse_since
+from analyzer.org.history import open_history, parse_since
+from analyzer.org.worker import Outcome
 from analyzer.policy import default_policy
 
 
@@ -48,7 +48,7 @@ def test_kill_mid_batch_keeps_what_was_written(tmp_path: Path) -> None:
         import os, sys
         sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
         from tests.test_history import outcome
-        from analyzer.history import open_history
+        from analyzer.org.history import open_history
         from analyzer.policy import default_policy
         h = open_history(__import__('pathlib').Path({str(db)!r}))
         b = h.start_batch("test", default_policy())

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from analyzer.cli import main
-from analyzer.history import open_history
+from analyzer.org.history import open_history
 from tests.gitrepos import CURVES, STRONG_RSA, WEAK_RSA, commit, make_repo
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>.py"

@@ -12,9 +12,15 @@ from string import Template
 
 import pytest
 
-from analyzer.iac import analyze_iac, iac_kind, iac_placeholders, iac_prefilter, link_sites
-from analyzer.model import Finding, KeySite, Location
-from analyzer.thresholds import Thresholds
+from analyzer.engines.iac.engine import (
+    analyze_iac,
+    iac_kind,
+    iac_placeholders,
+    iac_prefilter,
+    link_sites,
+)
+from analyzer.findings.model import Finding, KeySite, Location
+from analyzer.policy.thresholds import Thresholds
 from tests.conftest import FIXTURES, REPO
 from tests.labels import read_labels
 
@@ -154,10 +160,10 @@ def test_broken_template_is_a_notification() -> None:
 
 def test_sarif_of_the_iac_scan_validates_and_traces_to_the_clause(validate_sarif) -> None:
     """Through the scan layer: Semgrep rules and the Python IaC engine together."""
+    from analyzer.pipeline.run import scan
     from analyzer.policy import default_policy
     from analyzer.reporters.run import RunInfo
     from analyzer.reporters.sarif import render_sarif
-    from analyzer.scan import scan
 
     report = scan([FIXTURES / d for d in IAC_DIRS], FIXTURES, default_policy())
     log = json.loads(render_sarif(report, RunInfo(command_line="keyguard scan", exit_code=1)))

@@ -37,7 +37,7 @@ def test_a_warm_rescan_never_loads_an_engine(tmp_path) -> None:  # type: ignore[
     scan = (
         "from pathlib import Path\n"
         "from analyzer.policy import default_policy\n"
-        "from analyzer.scan import ScanOptions, scan\n"
+        "from analyzer.pipeline.run import ScanOptions, scan\n"
         f"root = Path({str(tmp_path)!r})\n"
         "report = scan([root], root, default_policy(), ScanOptions(jobs=1, cache_dir=root / 'c'))\n"
         "assert [f.rule_id for f in report.findings] == ['KG201'], report.findings\n"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analyzer import output
+from analyzer.reporters import output
 from analyzer.cli import main
-from analyzer.output import OutputError, write_atomic
+from analyzer.reporters.output import OutputError, write_atomic
 
 OLD = '{"old": "report"}\n'
 NEW = '{"new": "report"}\n' * 10_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from analyzer.model import Finding, KeySite, Location
+from analyzer.findings.model import Finding, KeySite, Location
 from analyzer.policy import apply_policy, default_policy, kms_findings
 from analyzer.policy.model import PolicyException
 

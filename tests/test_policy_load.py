@@ -13,7 +13,7 @@ import pytest
 from analyzer.policy import PolicyError, builtin_policy, default_policy, load_policy
 from analyzer.policy.model import DEFAULT_CLAUSES, Policy
 from analyzer.policy.profiles import PROFILES, profile_bytes, profile_path
-from analyzer.thresholds import Thresholds
+from analyzer.policy.thresholds import Thresholds
 
 EXCEPTION = """
 [[exceptions]]

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-import analyzer.scan
+import analyzer.pipeline.run
 from analyzer.cli import main
 from tests.conftest import REPO
 from tests.gitrepo import GIT_ENV, commit, git, init
@@ -160,7 +160,7 @@ def test_five_python_files_parse_five_and_never_start_semgrep(
 
     parsed: list[str] = []
     semgrep_runs: list[object] = []
-    real_analyze = analyzer.scan.analyze_python
+    real_analyze = analyzer.pipeline.run.analyze_python
 
     def counting_analyze(source: bytes, path: str, *args: object, **kwargs: object):
         parsed.append(path)
@@ -170,8 +170,8 @@ def test_five_python_files_parse_five_and_never_start_semgrep(
         semgrep_runs.append(args)
         return [], []
 
-    monkeypatch.setattr(analyzer.scan, "analyze_python", counting_analyze)
-    monkeypatch.setattr(analyzer.scan, "run_semgrep", no_semgrep)
+    monkeypatch.setattr(analyzer.pipeline.run, "analyze_python", counting_analyze)
+    monkeypatch.setattr(analyzer.pipeline.run, "run_semgrep", no_semgrep)
     result = CliRunner().invoke(main, ["scan", "--no-color", "--no-cache", *changed])
     assert result.exit_code == 1, result.output
     assert sorted(parsed) == changed

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzer.languages import is_python, semgrep_language
-from analyzer.python.prefilter import python_prefilter
-from analyzer.secrets import scan_secrets, secrets_prefilter
-from analyzer.semgrep import semgrep_prefilter
+from analyzer.engines.python.prefilter import python_prefilter
+from analyzer.engines.secrets.engine import scan_secrets, secrets_prefilter
+from analyzer.engines.semgrep.engine import semgrep_prefilter
+from analyzer.pipeline.languages import is_python, semgrep_language
 from tests.conftest import FIXTURES
 from tests.labels import read_labels
 
@@ -34,7 +34,7 @@ def _stdlib_sources() -> list[Path]:
 
 
 def _engines_for(rel: str, data: bytes) -> set[str]:
-    """The engines the scan would hand this file to (mirrors analyzer.scan's dispatch)."""
+    """The engines the scan would hand this file to (mirrors analyzer.pipeline.run's dispatch)."""
     engines: set[str] = set()
     if is_python(rel) and python_prefilter(data):
         engines.add("python")
@@ -135,7 +135,7 @@ def test_secrets_gate_mirrors_detect_secrets_entropy_plugins() -> None:
         HexHighEntropyString,
     )
 
-    from analyzer.secrets import _ENTROPY_PLUGINS, PLUGINS, _entropy
+    from analyzer.engines.secrets.engine import _ENTROPY_PLUGINS, PLUGINS, _entropy
 
     limits = {p["name"]: p.get("limit") for p in PLUGINS["plugins_used"]}
     for (regex, charset, limit), plugin in zip(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from analyzer.pipeline.run import ScanOptions, scan
 from analyzer.policy import builtin_policy
-from analyzer.scan import ScanOptions, scan
 from tests.conftest import FIXTURES
 
 LANGUAGES = ["python", "java", "go", "javascript", "csharp", "terraform"]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.python import ModuleResolver, analyze_python, python_prefilter
-from analyzer.python.names import secret_kind, split_words
-from analyzer.python.table import load_table
-from analyzer.thresholds import Thresholds
+from analyzer.engines.python.engine import ModuleResolver, analyze_python, python_prefilter
+from analyzer.engines.python.names import secret_kind, split_words
+from analyzer.engines.python.table import load_table
+from analyzer.policy.thresholds import Thresholds
 from tests.labels import read_labels
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

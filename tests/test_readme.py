@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 
-from analyzer.catalogue import markdown_docs, markdown_table
+from analyzer.catalogue.rules import markdown_docs, markdown_table
 from analyzer.policy.render import thresholds_markdown
 from tests.conftest import REPO
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.catalogue import rules
+from analyzer.catalogue.rules import rules
+from analyzer.pipeline.run import scan
 from analyzer.policy import default_policy
 from analyzer.reporters.run import RunInfo
 from analyzer.reporters.sarif import render_sarif
-from analyzer.scan import scan
-from analyzer.vcs import remote_uri
+from analyzer.reporters.vcs import remote_uri
 from tests.conftest import FIXTURES
 
 CATEGORIES = {

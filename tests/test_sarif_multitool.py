@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.pipeline.run import scan
 from analyzer.policy import default_policy
 from analyzer.reporters.run import RunInfo
 from analyzer.reporters.sarif import render_sarif
-from analyzer.scan import scan
 from tests.conftest import FIXTURES
 
 MULTITOOL = os.environ.get("SARIF_MULTITOOL", "")

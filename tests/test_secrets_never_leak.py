@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from analyzer.cli import main
 from analyzer.cli.scan_command import RENDERERS
-from analyzer.redact import redact_line
+from analyzer.findings.redact import redact_line
 
 PEM_BODY = [
     "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
@@ -227,7 +227,7 @@ def test_engine_errors_do_not_quote_the_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An engine bug whose exception text quotes the source must not carry the key into a log."""
-    from analyzer import scan as scan_module
+    from analyzer.pipeline import run as scan_module
     from analyzer.policy import default_policy
 
     def broken(*_args: object) -> None:

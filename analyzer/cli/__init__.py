@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from analyzer import __version__, exitcodes
+from analyzer import __version__
+from analyzer.cli import exitcodes
 
 COMMANDS: dict[str, str] = {
     "scan": "analyzer.cli.scan_command:scan_command",

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
-from analyzer import baseline as baselines
-from analyzer import exitcodes
+from analyzer.cli import exitcodes
 from analyzer.cli.common import config_option, jobs_option, policy_for
-from analyzer.discover import scan_root
-from analyzer.output import OutputError, write_atomic
-from analyzer.scan import ScanOptions, scan
+from analyzer.pipeline.discover import scan_root
+from analyzer.pipeline.run import ScanOptions, scan
+from analyzer.policy import baseline as baselines
+from analyzer.reporters.output import OutputError, write_atomic
 
 
 @click.group()

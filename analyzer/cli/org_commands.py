@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 
-from analyzer import exitcodes
+from analyzer.cli import exitcodes
 from analyzer.cli.common import config_option, jobs_option, policy_for
-from analyzer.history import DEFAULT_DB, History, HistoryError, open_history, parse_since
-from analyzer.output import OutputError, write_atomic
+from analyzer.org.history import DEFAULT_DB, History, HistoryError, open_history, parse_since
+from analyzer.reporters.output import OutputError, write_atomic
 
 SUMMARY_FORMATS = ("text", "csv", "json")
 
@@ -143,9 +143,9 @@ def batch_command(
     progress: bool | None,
 ) -> None:
     """Scan many repositories: paths, git URLs, list files or folders of checkouts."""
-    from analyzer.batch import repos as repo_list
-    from analyzer.batch.outputs import write_inventory, write_outputs
-    from analyzer.batch.run import BatchSettings, run_batch
+    from analyzer.org import repos as repo_list
+    from analyzer.org.outputs import write_inventory, write_outputs
+    from analyzer.org.run import BatchSettings, run_batch
     from analyzer.reporters import summary as summary_reporter
 
     policy = policy_for(config, Path.cwd())
@@ -224,8 +224,8 @@ def report_command(
         items = summary_reporter.collect(history)
         summary = summary_reporter.summary_dict(items, history.last_policy())
         if html_out is not None:
-            from analyzer.inventory import from_rows
             from analyzer.reporters.html import render_html
+            from analyzer.reporters.inventory import from_rows
 
             inventory = [i for item in items for i in from_rows(item.repo, item.sites)]
             page = render_html(summary, history.last_policy(), history.trend(), inventory)
@@ -271,10 +271,10 @@ def inventory_command(
     path: Path, fmt: str, output: Path | None, config: Path | None, no_semgrep: bool
 ) -> None:
     """Every key-generation site of one repository: text, JSON or a CycloneDX 1.6 CBOM."""
-    from analyzer.batch.repos import RepoSpec
-    from analyzer.inventory import from_sites, render_json, render_text
+    from analyzer.org.repos import RepoSpec
+    from analyzer.pipeline.run import ScanOptions, scan
     from analyzer.reporters.cbom import render_cbom
-    from analyzer.scan import ScanOptions, scan
+    from analyzer.reporters.inventory import from_sites, render_json, render_text
 
     root = path.absolute()
     policy = policy_for(config, root)
@@ -301,7 +301,7 @@ def inventory_command(
 )
 def merge_command(inputs: tuple[Path, ...], db: Path | None, sarif_out: Path | None) -> None:
     """Combine CI shards: results databases (*.sqlite) and SARIF logs (*.sarif, *.json)."""
-    from analyzer.batch.outputs import combine_sarif
+    from analyzer.org.outputs import combine_sarif
 
     databases = [p for p in inputs if p.suffix in {".sqlite", ".db", ".sqlite3"}]
     logs = [p for p in inputs if p not in databases]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from analyzer.catalogue import rules
+from analyzer.catalogue.rules import rules
 from analyzer.cli.common import UsageFailure, policy_for
 from analyzer.policy.errors import suggest
 from analyzer.policy.load import CONFIG_NAME

@@ -11,21 +11,21 @@ from pathlib import Path
 
 import click
 
-from analyzer import baseline as baselines
-from analyzer import exitcodes
-from analyzer.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
+from analyzer.cli import exitcodes
 from analyzer.cli.common import config_option, jobs_option, policy_for
-from analyzer.diffscope import DiffError, DiffScope, diff_scope, restrict
-from analyzer.discover import scan_root
-from analyzer.output import OutputError, write_atomic
-from analyzer.reporters.run import RunInfo
-from analyzer.scan import (
+from analyzer.pipeline.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
+from analyzer.pipeline.discover import scan_root
+from analyzer.pipeline.run import (
     DEFAULT_FILE_TIMEOUT,
     DEFAULT_MAX_FILE_BYTES,
     ScanOptions,
     ScanReport,
     scan,
 )
+from analyzer.policy import baseline as baselines
+from analyzer.policy.diffscope import DiffError, DiffScope, diff_scope, restrict
+from analyzer.reporters.output import OutputError, write_atomic
+from analyzer.reporters.run import RunInfo
 
 Renderer = Callable[[ScanReport, RunInfo], str]
 

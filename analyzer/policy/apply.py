@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from analyzer.model import Finding, Notification, Suppression
+from analyzer.findings.model import Finding, Notification, Suppression
 from analyzer.policy.kms import kms_findings
 from analyzer.policy.model import Policy, PolicyException
 from analyzer.policy.paths import matches

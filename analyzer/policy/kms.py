@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analyzer.model import Finding, KeySite
+from analyzer.findings.model import Finding, KeySite
 from analyzer.policy.model import Policy
 from analyzer.policy.paths import matches
 

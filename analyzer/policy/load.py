@@ -19,11 +19,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NoReturn, get_args, get_origin, get_type_hints
 
-from analyzer.catalogue import rules
+from analyzer.catalogue.rules import rules
 from analyzer.policy.errors import KeyPath, PolicyError, dotted, locate, suggest
 from analyzer.policy.model import Clause, Policy, PolicyException, Standard
 from analyzer.policy.profiles import PROFILES, profile_bytes, profile_path
-from analyzer.thresholds import Thresholds
+from analyzer.policy.thresholds import Thresholds
 
 CONFIG_NAME = "keyguard.toml"
 PYPROJECT = "pyproject.toml"

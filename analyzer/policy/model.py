@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from analyzer.catalogue import rules
+from analyzer.catalogue.rules import rules
 from analyzer.policy.profiles import profile_data
-from analyzer.thresholds import Thresholds
+from analyzer.policy.thresholds import Thresholds
 
 _DEFAULT = profile_data("default")
 _GENERATION = _DEFAULT["generation"]

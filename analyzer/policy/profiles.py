@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from analyzer.resources import rules_dir
+from analyzer.knowledge.files import rules_dir
 
 PROFILES: tuple[str, ...] = ("default", "pci-min", "nist-2031")
 

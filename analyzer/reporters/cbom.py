@@ -24,7 +24,7 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
 from analyzer import __version__
-from analyzer.inventory import InventoryItem
+from analyzer.reporters.inventory import InventoryItem
 
 KDF_PRIMITIVES = frozenset({"kdf"})
 PROPERTY_PREFIX = "keyguard:"

@@ -6,9 +6,9 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from analyzer.model import Finding
+from analyzer.findings.model import Finding
+from analyzer.pipeline.run import ScanReport
 from analyzer.reporters.run import RunInfo
-from analyzer.scan import ScanReport
 
 COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 

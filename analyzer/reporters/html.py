@@ -9,9 +9,9 @@ from html import escape
 from typing import Any
 
 from analyzer import __version__
-from analyzer.catalogue import rules
-from analyzer.history import TrendPoint
-from analyzer.inventory import InventoryItem
+from analyzer.catalogue.rules import rules
+from analyzer.org.history import TrendPoint
+from analyzer.reporters.inventory import InventoryItem
 
 LEVEL_COLOURS = {"error": "#c0392b", "warning": "#d68910", "note": "#2e86c1"}
 VERDICT_COLOURS = {"compliant": "#1e8449", "violation": "#c0392b", "unverified": "#7f8c8d"}

@@ -8,9 +8,9 @@ from dataclasses import asdict
 from typing import Any
 
 from analyzer import __version__
-from analyzer.catalogue import rules
+from analyzer.catalogue.rules import rules
+from analyzer.pipeline.run import ScanReport
 from analyzer.reporters.run import RunInfo
-from analyzer.scan import ScanReport
 
 
 def report_dict(report: ScanReport, info: RunInfo) -> dict[str, Any]:

@@ -12,13 +12,13 @@ import attr
 import sarif_om as so
 
 from analyzer import __version__
-from analyzer.catalogue import Rule, rules
-from analyzer.fingerprint import FINGERPRINT_KEY
-from analyzer.model import Finding, Location, Notification
+from analyzer.catalogue.rules import Rule, rules
+from analyzer.findings.fingerprint import FINGERPRINT_KEY
+from analyzer.findings.model import Finding, Location, Notification
+from analyzer.pipeline.run import ScanReport
 from analyzer.policy import Policy
 from analyzer.reporters.run import RunInfo
-from analyzer.scan import ScanReport
-from analyzer.vcs import REPO_ROOT, provenance, repository_root
+from analyzer.reporters.vcs import REPO_ROOT, provenance, repository_root
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"

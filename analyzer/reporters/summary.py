@@ -10,8 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.catalogue import rules
-from analyzer.history import History
+from analyzer.catalogue.rules import rules
+from analyzer.org.history import History
 
 LEVELS = ("error", "warning", "note")
 

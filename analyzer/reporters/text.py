@@ -7,9 +7,9 @@ from itertools import groupby
 
 import click
 
-from analyzer.model import Finding
+from analyzer.findings.model import Finding
+from analyzer.pipeline.run import ScanReport
 from analyzer.reporters.run import RunInfo
-from analyzer.scan import ScanReport
 
 COLOURS = {"error": "red", "warning": "yellow", "note": "cyan"}
 

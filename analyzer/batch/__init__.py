@@ -1,1 +1,0 @@
-"""Organisation-wide scans: the repository list, safe cloning, per-repository workers, sharding."""

@@ -1,0 +1,155 @@
+"""Run a batch: every repository through :func:`analyzer.org.worker.process`, in parallel
+(local processes or a Dask cluster), each outcome stored in the history as soon as it arrives."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from analyzer.org.history import History
+from analyzer.org.repos import RepoSpec
+from analyzer.org.worker import Job, Outcome, process
+from analyzer.policy import Policy
+
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """How to run a batch, independent of which repositories it covers."""
+
+    workdir: Path
+    jobs: int = 0
+    timeout: float | None = None
+    force: bool = False
+    semgrep: bool = True
+    max_file_bytes: int = 2_000_000
+    command_line: str = "keyguard batch"
+    label: str | None = None
+    dask_scheduler: str | None = None
+    progress: bool = True
+    worker_command: tuple[str, ...] = ()
+
+
+@dataclass
+class BatchResult:
+    batch_id: int
+    outcomes: list[Outcome]
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def status_line(outcome: Outcome) -> str:
+    """The per-repository line shown as each repository finishes."""
+    commit = (outcome.commit or "-")[:12]
+    if outcome.status == "failed":
+        return f"failed   {outcome.repo}: {outcome.reason}"
+    if outcome.status == "skipped":
+        return f"skipped  {outcome.repo} @ {commit} (already scanned with this policy)"
+    active = sum(1 for f in outcome.findings if not f.get("suppressed"))
+    notes = len(outcome.notifications)
+    return (
+        f"scanned  {outcome.repo} @ {commit}: {active} finding{'s' * (active != 1)}, "
+        f"{len(outcome.sites)} key site{'s' * (len(outcome.sites) != 1)}, "
+        f"{notes} notification{'s' * (notes != 1)} ({outcome.seconds:.1f}s)"
+    )
+
+
+def _local(jobs: list[Job], workers: int) -> Iterator[Outcome]:
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="keyguard-repo") as pool:
+        futures = [pool.submit(process, job) for job in jobs]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def _dask(jobs: list[Job], address: str) -> Iterator[Outcome]:
+    """Per-repository scans as Dask tasks; a lost worker becomes that repository's failure."""
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise RuntimeError(
+            "--dask-scheduler needs the 'distributed' package (pip install distributed)"
+        ) from exc
+    with Client(address) as client:
+        futures = client.map(process, jobs, pure=False)
+        owner: dict[Any, Job] = dict(zip(futures, jobs, strict=True))
+        for future in dask_completed(futures):
+            job = owner[future]
+            try:
+                yield future.result()
+            except Exception as exc:
+                yield Outcome(
+                    job.spec.identity,
+                    job.spec.source,
+                    "failed",
+                    reason=f"crashed on the cluster: {type(exc).__name__}: {exc}",
+                    policy_sha256=job.policy.sha256,
+                )
+
+
+def run_batch(
+    specs: list[RepoSpec],
+    policy: Policy,
+    history: History,
+    settings: BatchSettings,
+    echo: Echo,
+) -> BatchResult:
+    """Scan ``specs``; record each outcome in its own transaction the moment it arrives."""
+    batch_id = history.start_batch(settings.command_line, policy, settings.label)
+    jobs = [
+        Job(
+            spec=spec,
+            policy=policy,
+            workdir=settings.workdir.absolute(),
+            timeout=settings.timeout,
+            scanned_commits=history.scanned_commits(spec.identity, policy.sha256),
+            force=settings.force,
+            semgrep=settings.semgrep,
+            max_file_bytes=settings.max_file_bytes,
+            command_line=settings.command_line,
+            worker_command=settings.worker_command,
+        )
+        for spec in specs
+    ]
+    workers = max(1, min(settings.jobs or os.cpu_count() or 1, len(jobs) or 1))
+    stream = (
+        _dask(jobs, settings.dask_scheduler) if settings.dask_scheduler else _local(jobs, workers)
+    )
+    bar = _progress(len(jobs), settings.progress)
+    outcomes: list[Outcome] = []
+    try:
+        for outcome in stream:
+            history.record(batch_id, outcome)
+            outcomes.append(outcome)
+            line = status_line(outcome)
+            if bar is None:
+                echo(line)
+            else:
+                bar.write(line, file=sys.stderr)
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    history.finish_batch(batch_id)
+    order = {s.identity: i for i, s in enumerate(specs)}
+    outcomes.sort(key=lambda o: order.get(o.repo, len(order)))
+    return BatchResult(batch_id, outcomes)
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="repo", desc="keyguard batch", file=sys.stderr, leave=True)
