@@ -1,0 +1,23 @@
+"""Rule ids, named once: engines, policy and reporters refer to rules through these constants."""
+
+from __future__ import annotations
+
+from typing import Final
+
+WEAK_RNG_KEY_MATERIAL: Final = "KG101"
+SEEDED_RNG: Final = "KG102"
+RSA_MODULUS_TOO_SMALL: Final = "KG201"
+DSA_DH_PARAMETERS_TOO_SMALL: Final = "KG202"
+EC_CURVE_NOT_APPROVED: Final = "KG203"
+SYMMETRIC_KEY_TOO_SHORT: Final = "KG204"
+WEAK_KEY_DERIVATION: Final = "KG205"
+RSA_EXPONENT_NOT_ALLOWED: Final = "KG206"
+HARDCODED_KEY: Final = "KG301"
+KEY_MATERIAL_IN_FILE: Final = "KG302"
+PROHIBITED_LIBRARY: Final = "KG401"
+GENERATION_OUTSIDE_KMS: Final = "KG402"
+PROHIBITED_ALGORITHM: Final = "KG403"
+IAC_KEY_SPEC_TOO_WEAK: Final = "KG501"
+IAC_KEY_OUTSIDE_APPROVED_PATH: Final = "KG502"
+IAC_KEY_ADMINISTRATION_TOO_BROAD: Final = "KG503"
+IAC_KEY_ROTATION: Final = "KG504"
