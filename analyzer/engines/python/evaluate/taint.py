@@ -7,9 +7,9 @@ from typing import Literal
 
 import libcst as cst
 
-from analyzer.engines.python.consts import MAX_DEPTH, Evaluator
-from analyzer.engines.python.scopes import Binding, Scope
+from analyzer.engines.python.evaluate.consts import MAX_DEPTH, Evaluator
 from analyzer.engines.python.table import ApiSpec, Table
+from analyzer.engines.python.walk.scopes import Binding, Scope
 
 Strength = Literal["weak", "strong"]
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from analyzer.engines.python.imports import bind_import, bind_import_from, dotted
-from analyzer.engines.python.names import NameKind, secret_kind, split_words
-from analyzer.engines.python.scopes import Binding, Scope
 from analyzer.engines.python.table import Table
+from analyzer.engines.python.walk.imports import bind_import, bind_import_from, dotted
+from analyzer.engines.python.walk.names import NameKind, secret_kind, split_words
+from analyzer.engines.python.walk.scopes import Binding, Scope
 
 
 @dataclass(eq=False)

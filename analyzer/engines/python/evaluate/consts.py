@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import libcst as cst
 
 from analyzer.engines.python.resolver import ModuleResolver
-from analyzer.engines.python.scopes import Binding, Scope
 from analyzer.engines.python.table import Table
+from analyzer.engines.python.walk.scopes import Binding, Scope
 from analyzer.findings.model import Location
 
 Value = int | str | bytes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from analyzer.engines.python.scopes import Binding, Scope
+from analyzer.engines.python.walk.scopes import Binding, Scope
 
 
 def dotted(node: cst.BaseExpression | None) -> str:
