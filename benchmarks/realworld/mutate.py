@@ -147,17 +147,41 @@ def load_apis() -> tuple[dict[str, Api], list[tuple[str, str]]]:
     return apis, prefixes
 
 
-def _aliases(tree: ast.Module) -> dict[str, str]:
+def dotted_name(rel: str) -> str:
+    """The import name of a module path: ``src/pkg/mod.py`` -> ``pkg.mod``."""
+    parts = rel.removesuffix(".py").split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    if parts and parts[0] in ("src", "lib"):
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def _aliases(tree: ast.Module, rel: str) -> dict[str, str]:
+    """Local name -> qualified name for every import; star imports under ``*`` (joined by ``|``)."""
+    package = dotted_name(rel).split(".")
+    if not rel.endswith("__init__.py"):
+        package = package[:-1]
     aliases: dict[str, str] = {}
+    stars: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
                 aliases[(a.asname or a.name).split(".")[0]] = (
                     a.name if a.asname else a.name.split(".")[0]
                 )
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+                origin = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                origin = node.module or ""
             for a in node.names:
-                aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+                if a.name == "*":
+                    stars.append(origin)
+                else:
+                    aliases[a.asname or a.name] = f"{origin}.{a.name}"
+    aliases["*"] = "|".join(stars)
     return aliases
 
 
@@ -178,7 +202,7 @@ def qualify(module: Module, func: ast.AST, prefixes: list[tuple[str, str]]) -> s
     if dotted is None:
         return None
     root, _, rest = dotted.partition(".")
-    if root not in module.aliases:
+    if root not in module.aliases or root == "*":
         return None
     name = module.aliases[root] + (f".{rest}" if rest else "")
     for prefix, target in prefixes:
@@ -214,7 +238,7 @@ def parse_module(root: Path, rel: str) -> Module | None:
         total += len(line)
     offsets.append(total)
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-    return Module(rel, source, tree, _aliases(tree), offsets, parents)
+    return Module(rel, source, tree, _aliases(tree, rel), offsets, parents)
 
 
 def production_modules(root: Path) -> dict[str, Module]:
@@ -300,15 +324,45 @@ def _param(
 def _call_sites(
     modules: dict[str, Module], func: ast.FunctionDef | ast.AsyncFunctionDef, home: Module
 ) -> Iterator[tuple[Module, ast.Call]]:
-    """Calls of ``func`` by name (``f(...)`` or ``x.f(...)``) across the production modules."""
+    """Calls of ``func``: ``self.f()``/``cls.f()`` in its module for a method; for a function
+    ``f()`` in its module and, in other modules, calls whose name resolves to it by import."""
+    is_method = bool(func.args.args) and func.args.args[0].arg in ("self", "cls")
+    qualified = f"{dotted_name(home.path)}.{func.name}"
     for module in modules.values():
+        if is_method and module is not home:
+            continue
+        stars = module.aliases.get("*", "").split("|")
         for node in ast.walk(module.tree):
             if not isinstance(node, ast.Call):
                 continue
             target = node.func
-            called = target.id if isinstance(target, ast.Name) else getattr(target, "attr", None)
-            if called == func.name and node is not func:
+            if is_method:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and target.attr == func.name
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id in ("self", "cls")
+                ):
+                    yield module, node
+            elif isinstance(target, ast.Name) and target.id == func.name:
+                if (
+                    module is home
+                    or module.aliases.get(target.id) == qualified
+                    or (target.id not in module.aliases and dotted_name(home.path) in stars)
+                ):
+                    yield module, node
+            elif module is not home and _qualified_loose(module, target) == qualified:
                 yield module, node
+
+
+def _qualified_loose(module: Module, func: ast.AST) -> str | None:
+    dotted = _dotted(func)
+    if dotted is None:
+        return None
+    root, _, rest = dotted.partition(".")
+    if root not in module.aliases or root == "*":
+        return None
+    return module.aliases[root] + (f".{rest}" if rest else "")
 
 
 def resolve(
@@ -462,6 +516,57 @@ def _rng_context(
     return None
 
 
+def _returned_by(module: Module, call: ast.Call) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The function that returns this call's value, directly or through one local variable."""
+    node: ast.AST = call
+    parent = module.parents.get(node)
+    while parent is not None and not isinstance(parent, ast.stmt):
+        node, parent = parent, module.parents.get(parent)
+    func = _function_of(module, call)
+    if func is None:
+        return None
+    if isinstance(parent, ast.Return):
+        return func
+    if (
+        isinstance(parent, ast.Assign)
+        and len(parent.targets) == 1
+        and isinstance(parent.targets[0], ast.Name)
+    ):
+        name = parent.targets[0].id
+        for ret in ast.walk(func):
+            if (
+                isinstance(ret, ast.Return)
+                and isinstance(ret.value, ast.Name)
+                and ret.value.id == name
+            ):
+                return func
+    return None
+
+
+def _wrapper_consumer(
+    modules: dict[str, Module], module: Module, call: ast.Call, apis: dict[str, Api], prefixes: list
+) -> tuple[Module, ast.AST, str, str] | None:
+    """A call of the CSPRNG's wrapper function whose value lands in key material elsewhere."""
+    func = _returned_by(module, call)
+    if func is None or _keyish(func.name):
+        return None
+    for caller, site in sorted(
+        _call_sites(modules, func, module),
+        key=lambda cs: (cs[0] is not module, cs[0].path, cs[1].lineno),
+    ):
+        context = _rng_context(caller, site, apis, prefixes)
+        if context is not None:
+            consumer, what = context
+            distance = "module" if caller is module else "cross-module"
+            return (
+                caller,
+                site if not isinstance(consumer, ast.Call) else consumer,
+                distance,
+                f"{func.name}() -> {what}",
+            )
+    return None
+
+
 def _rng_replacement(module: Module, call: ast.Call, api: str) -> str | None:
     args = ", ".join(module.text(a) for a in call.args) or "32"
     if api in ("os.urandom", "secrets.token_bytes", "Crypto.Random.get_random_bytes"):
@@ -559,6 +664,20 @@ def mutants_of(project: str, modules: dict[str, Module]) -> list[Mutant]:
                     edit_api = f"{api.name} -> {context[1]}"
                     target = consumer if isinstance(consumer, ast.Call) else call
                     add("rng-random", origin, replacement, target, module, edit_api, RANDOM_IMPORT)
+                elif replacement and (
+                    wrapped := _wrapper_consumer(modules, module, call, apis, prefixes)
+                ):
+                    caller, target, distance, what = wrapped
+                    origin = Origin(module, call, distance)
+                    add(
+                        "rng-random",
+                        origin,
+                        replacement,
+                        target,
+                        caller,
+                        f"{api.name} via {what}",
+                        RANDOM_IMPORT,
+                    )
             if api.role in ("cipher", "mac", "fernet", "jwt") and "key" in api.args:
                 value = argument(call, api.args["key"])
                 if value is None or isinstance(value, ast.Constant):
