@@ -831,11 +831,10 @@ def main(argv: list[str] | None = None) -> int:
         for m in chosen:
             print(f"{m.ident} {m.distance} {m.api}: {m.before!r} -> {m.edit.replacement!r}")
         return 0
-    baselines: dict[tuple[str, tuple[str, ...]], set[tuple[str, int, str]]] = {}
-    for m in chosen:
-        files = tuple(sorted({m.edit.file, m.call_file}))
-        if (m.project, files) not in baselines:
-            baselines[(m.project, files)] = scan_files(roots[m.project], list(files))
+    keys = sorted({(m.project, tuple(sorted({m.edit.file, m.call_file}))) for m in chosen})
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        scanned = pool.map(lambda k: scan_files(roots[k[0]], list(k[1])), keys)
+        baselines = dict(zip(keys, scanned, strict=True))
 
     def one(m: Mutant) -> Outcome:
         files = tuple(sorted({m.edit.file, m.call_file}))
