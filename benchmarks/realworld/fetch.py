@@ -164,7 +164,11 @@ def fetch(project: Project, cache_dir: Path | None = None) -> Path:
                 _unpack_deb(_download_deb(project, work), Path(tmp) / "root")
             else:
                 raise FetchError(f"unknown ecosystem {project.ecosystem!r}")
-            (Path(tmp) / "root").rename(base)  # atomic: a half-unpacked tree is never cached
+            try:  # atomic: a half-unpacked tree is never cached
+                (Path(tmp) / "root").rename(base)
+            except OSError:
+                if not base.is_dir():  # else another run unpacked it first
+                    raise
     root = base / project.subdir if project.subdir else base
     if not root.is_dir():
         raise FetchError(f"{project.name}: subdir {project.subdir!r} not found in {base}")
