@@ -127,7 +127,7 @@ class Module:
 
 @dataclass(frozen=True)
 class Api:
-    """A crypto API from keyguard's rules/python_apis.toml: role and argument positions."""
+    """A crypto API from keyguard's rules/knowledge/python_apis.toml: role and argument positions."""
 
     name: str
     role: str
@@ -136,7 +136,7 @@ class Api:
 
 def load_apis() -> tuple[dict[str, Api], list[tuple[str, str]]]:
     """APIs by qualified name, and the namespace prefixes keyguard rewrites before lookup."""
-    with (REPO / "rules" / "python_apis.toml").open("rb") as fh:
+    with (REPO / "rules" / "knowledge" / "python_apis.toml").open("rb") as fh:
         data = tomllib.load(fh)
     apis: dict[str, Api] = {}
     for entry in data["api"]:

@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parents[2]
 def rule_categories() -> dict[str, str]:
     """Rule id -> category, from this checkout's catalogue."""
     sys.path.insert(0, str(REPO))
-    from analyzer.catalogue import rules
+    from analyzer.catalogue.rules import rules
 
     return {rule_id: rule.category for rule_id, rule in rules().items()}
 
