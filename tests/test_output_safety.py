@@ -6,6 +6,7 @@ import errno
 import os
 import stat
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,17 @@ def test_cli_output_is_a_folder(project: Path) -> None:
     assert code == 2
     assert "Traceback" not in err
     assert "is a directory" in err.strip().splitlines()[-1]
+
+
+def test_a_pipe_is_written_in_place_not_replaced(tmp_path: Path) -> None:
+    """``-o /dev/null`` or a FIFO: renaming over it would swap the device for a regular file."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    output.write_atomic(fifo, "report\n")
+    reader.join(timeout=10)
+    assert received == ["report\n"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
