@@ -16,7 +16,7 @@ import yaml
 from analyzer.findings.model import Finding, Location
 from analyzer.reporters.github import annotation, escape_data, escape_property
 from tests.conftest import REPO
-from tests.gitrepo import commit, init
+from tests.gitrepos import commit_head, init
 
 RSA = "from cryptography.hazmat.primitives.asymmetric import rsa\n"
 LEGACY = "legacy = rsa.generate_private_key(public_exponent=65537, key_size=1024)\n"
@@ -105,12 +105,12 @@ def test_escaping_follows_the_workflow_command_rules() -> None:
 def pr_repo(tmp_path: Path) -> tuple[Path, str]:
     """Base commit with a legacy weak key; head commit adds weak keys and a clean change."""
     repo = init(tmp_path / "work space")
-    base = commit(
+    base = commit_head(
         repo,
         {"app/keys.py": RSA + LEGACY, "app/util.py": "x = 1\n", "tests/test_k.py": RSA},
         "base",
     )
-    commit(
+    commit_head(
         repo,
         {
             "app/keys.py": RSA + LEGACY + FRESH,

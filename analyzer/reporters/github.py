@@ -6,8 +6,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from analyzer.findings.model import Finding
-from analyzer.pipeline.run import ScanReport
+from analyzer.findings.model import Finding, ScanReport
 from analyzer.reporters.run import RunInfo
 
 COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
