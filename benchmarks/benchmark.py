@@ -293,7 +293,7 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", default="site-packages", help="stdlib, site-packages or PATH")
     parser.add_argument("--repeat", type=int, default=3, help="runs per tool (median reported)")
@@ -302,9 +302,11 @@ def main() -> None:
         "--quick", action="store_true", help=f"one run on {QUICK_FILES} files (a smoke test)"
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
-    args = parser.parse_args()
-    repeat = 1 if args.quick else max(1, args.repeat)
+    return parser.parse_args()
 
+
+def _corpus(args: argparse.Namespace) -> tuple[Path, list[str]]:
+    """The corpus folder and its Python files (a sample of them with --quick)."""
     root = corpus_root(args.corpus)
     # The standard library's folder also holds the interpreter's own site-packages.
     skip = frozenset({"site-packages", "dist-packages"}) if args.corpus == "stdlib" else frozenset()
@@ -314,10 +316,12 @@ def main() -> None:
         files = [files[int(i * step)] for i in range(QUICK_FILES)]
     if not files:
         sys.exit(f"benchmark: no Python files below {root}")
-    lines = count_lines(root, files)
-    hook = hook_files(root, files)
-    started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return root, files
 
+
+def _print_header(
+    args: argparse.Namespace, started: dt.datetime, root: Path, files: list[str], lines: int
+) -> None:
     print(f"keyguard benchmark, {started.isoformat()}")
     print(f"machine: {machine()}")
     print(f"corpus: {args.corpus} = {root}: {len(files):,} Python files, {lines:,} lines")
@@ -328,86 +332,92 @@ def main() -> None:
         + version([tool("semgrep"), "--version", "--disable-version-check"])
         + f", {version([tool('ruff'), '--version'])}"
     )
-    print(f"jobs: {args.jobs}; repeat: {repeat}")
+    print(f"jobs: {args.jobs}; repeat: {args.repeat}")
 
-    # An installed keyguard has byte code (pip compiles it); a checkout gets the same here.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "analyzer")], check=True)
-    work = Path(tempfile.mkdtemp(prefix="keyguard-bench-"))
-    try:
-        out = {name: work / f"{name}.json" for name in ("kg", "bandit", "semgrep", "ruff", "hook")}
-        env = keyguard_env()
-        caches: list[Path] = []
 
-        def fresh_cache() -> None:
-            caches.append(work / f"cache-{len(caches)}")
+def _kg_alerts(d: object) -> int:
+    return len(d["findings"])  # type: ignore[index]
 
-        def kg_alerts(d: object) -> int:
-            return len(d["findings"])  # type: ignore[index]
 
-        cold, warm = Measure("keyguard (cold)"), Measure("keyguard (warm cache)")
-        bandit = Measure("bandit (9 key-generation tests)")
-        semgrep = Measure(f"semgrep -j {args.jobs} (11 rules)")
-        ruff = Measure("ruff --select S")
-        kg_hook, bandit_hook = Measure("keyguard hook"), Measure("bandit hook")
+def _bandit_count(d: object) -> int:
+    return len(d["results"])  # type: ignore[index]
 
-        def bandit_count(d: object) -> int:
-            return len(d["results"])  # type: ignore[index]
 
-        def kg(targets: list[str], result: Path) -> Callable[[], list[str]]:
-            return lambda: keyguard_argv(targets, args.jobs, caches[-1], result)
+def _measure(
+    args: argparse.Namespace, root: Path, files: list[str], hook: list[str], work: Path
+) -> tuple[list[Measure], list[Measure]]:
+    """Every tool on the whole corpus, then keyguard and Bandit as a hook on a few files."""
+    out = {name: work / f"{name}.json" for name in ("kg", "bandit", "semgrep", "ruff", "hook")}
+    env = keyguard_env()
+    caches: list[Path] = []
 
-        rounds(
-            [
-                Step(cold, kg(files, out["kg"]), out["kg"], kg_alerts, env, fresh_cache),
-                Step(warm, kg(files, out["kg"]), out["kg"], kg_alerts, env),
-                Step(
-                    bandit, lambda: bandit_argv(files, out["bandit"]), out["bandit"], bandit_count
-                ),
-                Step(
-                    semgrep,
-                    lambda: semgrep_argv(files, args.jobs, out["semgrep"]),
-                    out["semgrep"],
-                    bandit_count,
-                ),
-                Step(ruff, lambda: ruff_argv(files, out["ruff"]), out["ruff"], len),  # type: ignore[arg-type]
-            ],
-            root,
-            repeat,
-        )
-        hook_repeat = max(repeat, 5)
-        rounds(
-            [
-                Step(kg_hook, kg(hook, out["hook"]), out["hook"], kg_alerts, env, fresh_cache),
-                Step(
-                    bandit_hook,
-                    lambda: bandit_argv(hook, out["bandit"]),
-                    out["bandit"],
-                    bandit_count,
-                ),
-            ],
-            root,
-            hook_repeat,
-        )
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    def fresh_cache() -> None:
+        caches.append(work / f"cache-{len(caches)}")
 
-    full = [cold, warm, bandit, semgrep, ruff]
-    hooks = [kg_hook, bandit_hook]
-    r_bandit = cold.wall / bandit.wall
-    r_semgrep = cold.wall / semgrep.wall
-    r_warm = warm.wall / bandit.wall
-    r_hook = kg_hook.wall / bandit_hook.wall
-    lines_out = [
-        "",
-        f"Corpus: {len(files):,} files, {lines:,} lines ({args.corpus}); "
-        f"median of {repeat} run(s); {args.jobs} jobs",
-        "",
-        *table(full, len(files), lines),
-        "",
-        f"Hook: {', '.join(hook)} (median of {hook_repeat})",
-        "",
-        *table(hooks, len(hook), count_lines(root, hook)),
-        "",
+    def kg(targets: list[str], result: Path) -> Callable[[], list[str]]:
+        return lambda: keyguard_argv(targets, args.jobs, caches[-1], result)
+
+    cold, warm = Measure("keyguard (cold)"), Measure("keyguard (warm cache)")
+    bandit = Measure("bandit (9 key-generation tests)")
+    semgrep = Measure(f"semgrep -j {args.jobs} (11 rules)")
+    ruff = Measure("ruff --select S")
+    kg_hook, bandit_hook = Measure("keyguard hook"), Measure("bandit hook")
+    rounds(
+        [
+            Step(cold, kg(files, out["kg"]), out["kg"], _kg_alerts, env, fresh_cache),
+            Step(warm, kg(files, out["kg"]), out["kg"], _kg_alerts, env),
+            Step(bandit, lambda: bandit_argv(files, out["bandit"]), out["bandit"], _bandit_count),
+            Step(
+                semgrep,
+                lambda: semgrep_argv(files, args.jobs, out["semgrep"]),
+                out["semgrep"],
+                _bandit_count,
+            ),
+            Step(ruff, lambda: ruff_argv(files, out["ruff"]), out["ruff"], len),  # type: ignore[arg-type]
+        ],
+        root,
+        args.repeat,
+    )
+    rounds(
+        [
+            Step(kg_hook, kg(hook, out["hook"]), out["hook"], _kg_alerts, env, fresh_cache),
+            Step(
+                bandit_hook,
+                lambda: bandit_argv(hook, out["bandit"]),
+                out["bandit"],
+                _bandit_count,
+            ),
+        ],
+        root,
+        _hook_repeat(args),
+    )
+    return [cold, warm, bandit, semgrep, ruff], [kg_hook, bandit_hook]
+
+
+def _hook_repeat(args: argparse.Namespace) -> int:
+    return max(args.repeat, 5)
+
+
+def _ratios(full: list[Measure], hooks: list[Measure]) -> dict[str, float]:
+    cold, warm, bandit, semgrep, _ = full
+    kg_hook, bandit_hook = hooks
+    return {
+        "cold_vs_bandit": cold.wall / bandit.wall,
+        "cold_vs_semgrep": cold.wall / semgrep.wall,
+        "warm_vs_bandit": warm.wall / bandit.wall,
+        "hook_vs_bandit": kg_hook.wall / bandit_hook.wall,
+    }
+
+
+def _ratio_table(
+    args: argparse.Namespace, full: list[Measure], hooks: list[Measure], ratios: dict[str, float]
+) -> list[str]:
+    """Each ratio against its target."""
+    cold, _, bandit, semgrep, _ = full
+    kg_hook = hooks[0]
+    r_bandit, r_semgrep = ratios["cold_vs_bandit"], ratios["cold_vs_semgrep"]
+    r_warm, r_hook = ratios["warm_vs_bandit"], ratios["hook_vs_bandit"]
+    return [
         "| ratio | value | target | |",
         "|---|---:|---:|---|",
         f"| keyguard cold / Bandit | {r_bandit:.3f} | <= 0.35 | {verdict(r_bandit <= 0.35)} |",
@@ -422,7 +432,43 @@ def main() -> None:
         f"| keyguard peak RSS per process | {cold.rss_mb:,.0f} MB | <= 450 MB "
         f"| {verdict(cold.rss_mb <= 450)} |",
     ]
-    print("\n".join(lines_out))
+
+
+def main() -> None:
+    args = _arguments()
+    args.repeat = 1 if args.quick else max(1, args.repeat)
+    root, files = _corpus(args)
+    lines = count_lines(root, files)
+    hook = hook_files(root, files)
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    _print_header(args, started, root, files, lines)
+
+    # An installed keyguard has byte code (pip compiles it); a checkout gets the same here.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "analyzer")], check=True)
+    work = Path(tempfile.mkdtemp(prefix="keyguard-bench-"))
+    try:
+        full, hooks = _measure(args, root, files, hook, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    ratios = _ratios(full, hooks)
+    print(
+        "\n".join(
+            [
+                "",
+                f"Corpus: {len(files):,} files, {lines:,} lines ({args.corpus}); "
+                f"median of {args.repeat} run(s); {args.jobs} jobs",
+                "",
+                *table(full, len(files), lines),
+                "",
+                f"Hook: {', '.join(hook)} (median of {_hook_repeat(args)})",
+                "",
+                *table(hooks, len(hook), count_lines(root, hook)),
+                "",
+                *_ratio_table(args, full, hooks, ratios),
+            ]
+        )
+    )
     if args.json:
         figures = {
             "date": started.isoformat(),
@@ -434,12 +480,7 @@ def main() -> None:
                 m.tool: {"wall": m.wall, "cpu": m.cpu, "rss_mb": m.rss_mb, "alerts": m.alerts}
                 for m in full + hooks
             },
-            "ratios": {
-                "cold_vs_bandit": r_bandit,
-                "cold_vs_semgrep": r_semgrep,
-                "warm_vs_bandit": r_warm,
-                "hook_vs_bandit": r_hook,
-            },
+            "ratios": ratios,
         }
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 

@@ -74,7 +74,11 @@ def _child(root: str, jobs: int, max_file_size: int, semgrep: bool) -> None:
     from analyzer.policy import default_policy
 
     started = time.perf_counter()
-    options = ScanOptions(jobs=jobs, max_file_bytes=max_file_size, semgrep=semgrep)
+    options = ScanOptions(
+        jobs=jobs,
+        max_file_bytes=max_file_size,
+        without=() if semgrep else ("semgrep",),
+    )
     report = scan([Path(root)], Path(root), default_policy(), options)
     seconds = time.perf_counter() - started
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,4 +1,4 @@
-"""Read the ``expect:`` / ``ok:`` annotations of fixture files (DESIGN.md's convention).
+"""Read the ``expect:`` / ``ok:`` annotations of fixture files: the fixtures' exact expectations.
 
 An annotation ends a line inside that language's comment: ``# expect: KG201`` or
 ``// ok: KG101, KG301``. Files that cannot hold comments (JSON) carry a side file

@@ -16,7 +16,7 @@ import yaml
 from analyzer.findings.model import Finding, Location
 from analyzer.reporters.github import annotation, escape_data, escape_property, plan_annotations
 from tests.conftest import REPO
-from tests.gitrepo import commit, init
+from tests.gitrepos import commit_head, init
 
 RSA = "from cryptography.hazmat.primitives.asymmetric import rsa\n"
 LEGACY = "legacy = rsa.generate_private_key(public_exponent=65537, key_size=1024)\n"
@@ -107,12 +107,12 @@ def test_escaping_follows_the_workflow_command_rules() -> None:
 def pr_repo(tmp_path: Path) -> tuple[Path, str]:
     """Base commit with a legacy weak key; head commit adds weak keys and a clean change."""
     repo = init(tmp_path / "work space")
-    base = commit(
+    base = commit_head(
         repo,
         {"app/keys.py": RSA + LEGACY, "app/util.py": "x = 1\n", "tests/test_k.py": RSA},
         "base",
     )
-    commit(
+    commit_head(
         repo,
         {
             "app/keys.py": RSA + LEGACY + FRESH,
@@ -244,9 +244,9 @@ def test_a_pull_request_with_forty_findings_annotates_its_own_three_first(
     repo = init(tmp_path / "big")
     weak = "k{} = rsa.generate_private_key(public_exponent=65537, key_size=1024)\n"
     old = RSA + "".join(weak.format(i) for i in range(37))
-    base = commit(repo, {"app/legacy.py": old}, "base")
+    base = commit_head(repo, {"app/legacy.py": old}, "base")
     new = RSA + "".join(f"n{i} = rsa.generate_private_key(65537, 512)\n" for i in range(3))
-    commit(repo, {"app/legacy.py": old, "app/zz_new.py": new}, "head")
+    commit_head(repo, {"app/legacy.py": old, "app/zz_new.py": new}, "head")
     event = {"pull_request": {"number": 9, "base": {"sha": base}}}
     done, summary, outputs = run_step(repo, tmp_path, "pull_request", event, only_changed="false")
     assert "findings=40\n" in outputs.read_text(), done.stdout + done.stderr

@@ -22,7 +22,8 @@ import pytest
 import analyzer
 from analyzer.findings.model import FileResult
 from analyzer.pipeline import run as scan_module
-from analyzer.pipeline.run import ScanOptions, _analyze, _Context, _Work, scan
+from analyzer.pipeline.files import _analyze, _Context, _Work
+from analyzer.pipeline.run import ScanOptions, scan
 from analyzer.pipeline.timelimit import TimeLimitExceeded, time_limit
 from analyzer.policy import default_policy
 
@@ -46,7 +47,7 @@ def _stuck_engine(source: bytes, path: str, *_args: Any) -> FileResult:
 
 @pytest.fixture
 def stuck(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setattr(scan_module, "analyze_python", _stuck_engine)
+    monkeypatch.setattr("analyzer.engines.python.engine.analyze_python", _stuck_engine)
     monkeypatch.setattr("analyzer.engines.python.prefilter.python_prefilter", lambda _data: True)
     for i in range(30):
         (tmp_path / f"mod{i:02}.py").write_text(f"x = {i}\n")
@@ -55,7 +56,7 @@ def stuck(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def _scan(root: Path, jobs: int) -> scan_module.ScanReport:
-    options = ScanOptions(jobs=jobs, file_timeout=0.5, semgrep=False, secrets=False)
+    options = ScanOptions(jobs=jobs, file_timeout=0.5, without=("semgrep", "secrets"))
     return scan([root], root, default_policy(), options)
 
 
@@ -81,7 +82,7 @@ def test_slow_file_is_abandoned_in_a_worker(stuck: Path) -> None:
 
 def test_no_limit_but_no_crash_outside_the_main_thread(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("import os\nkey = os.urandom(32)\n")
-    work = _Work(tmp_path / "a.py", "a.py", python=True, secrets=True)
+    work = _Work(tmp_path / "a.py", "a.py")
     out: list[FileResult] = []
     thread = threading.Thread(
         target=lambda: out.append(
@@ -96,7 +97,7 @@ def test_no_limit_but_no_crash_outside_the_main_thread(tmp_path: Path) -> None:
 
 def test_previous_alarm_handler_is_restored(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
-    work = _Work(tmp_path / "a.py", "a.py", python=True, secrets=True)
+    work = _Work(tmp_path / "a.py", "a.py")
     before = signal.getsignal(signal.SIGALRM)
     _analyze(work, _Context(tmp_path, default_policy(), 10**6, None, 5))
     assert signal.getsignal(signal.SIGALRM) is before
@@ -285,7 +286,7 @@ def test_recursion_limit_is_left_alone(tmp_path: Path) -> None:
 
 
 def _scan_real(root: Path) -> scan_module.ScanReport:
-    return scan([root], root, default_policy(), ScanOptions(jobs=1, semgrep=False))
+    return scan([root], root, default_policy(), ScanOptions(jobs=1, without=("semgrep",)))
 
 
 def test_cli_file_timeout(stuck: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import analyzer.pipeline.run as scan_module
+import analyzer.engines.semgrep.runner as semgrep_runner
+import analyzer.pipeline.files as files_module
 from analyzer.cli import main
+from analyzer.engines.python import RecordingResolver
 from analyzer.engines.python.resolver import ModuleResolver
 from analyzer.findings.model import FileResult, Finding, KeySite, Location, Notification, Related
 from analyzer.pipeline.cache import (
     FORMAT,
-    RecordingResolver,
     ResultCache,
     result_from_json,
     result_to_json,
@@ -40,7 +41,7 @@ USES_SETTINGS = (
 
 
 def _options(cache_dir: Path | None) -> ScanOptions:
-    return ScanOptions(jobs=1, semgrep=False, cache_dir=cache_dir)
+    return ScanOptions(jobs=1, without=("semgrep",), cache_dir=cache_dir)
 
 
 def _snapshot(report: ScanReport) -> tuple[list, list, list]:
@@ -55,13 +56,13 @@ def _snapshot(report: ScanReport) -> tuple[list, list, list]:
 def analysed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files the engines actually ran on (cache misses), in order."""
     seen: list[str] = []
-    real = scan_module._analyze
+    real = files_module._analyze
 
     def counting(work, ctx):  # type: ignore[no-untyped-def]
         seen.append(work.rel)
         return real(work, ctx)
 
-    monkeypatch.setattr(scan_module, "_analyze", counting)
+    monkeypatch.setattr(files_module, "_analyze", counting)
     return seen
 
 
@@ -225,13 +226,13 @@ def test_semgrep_results_are_cached_per_file(
     cold = scan([root], root, default_policy(), options)
     assert any(f.engine == "semgrep" for f in cold.findings), "Semgrep must find something here"
     runs: list[object] = []
-    real = scan_module.run_semgrep
+    real = semgrep_runner.run_semgrep
 
     def counting(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         runs.append(args)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(scan_module, "run_semgrep", counting)
+    monkeypatch.setattr(semgrep_runner, "run_semgrep", counting)
     warm = scan([root], root, default_policy(), options)
     assert runs == []
     assert _snapshot(warm) == _snapshot(cold)

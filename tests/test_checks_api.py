@@ -9,7 +9,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from analyzer.cli.checks_api import CheckRun, ChecksError, publish
-from tests.gitrepo import commit, init
+from tests.gitrepos import commit_head, init
 from tests.test_action import RSA, commands, run_step
 
 TOKEN = "ghs_notARealTokenButLongEnough1234"
@@ -60,7 +60,9 @@ def test_missing_permission_is_a_clear_error_without_the_token(httpserver: HTTPS
 def forty(tmp_path: Path) -> tuple[Path, str]:
     repo = init(tmp_path / "forty")
     weak = "k{} = rsa.generate_private_key(public_exponent=65537, key_size=1024)\n"
-    base = commit(repo, {"app/legacy.py": RSA + "".join(weak.format(i) for i in range(40))}, "b")
+    base = commit_head(
+        repo, {"app/legacy.py": RSA + "".join(weak.format(i) for i in range(40))}, "b"
+    )
     return repo, base
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.pipeline.run import PARALLEL_MIN_FILES, ScanOptions, ScanReport, scan
+from analyzer.pipeline.files import PARALLEL_MIN_FILES
+from analyzer.pipeline.run import ScanOptions, ScanReport, scan
 from analyzer.policy import default_policy
 from analyzer.reporters.jsonout import render_json
 from analyzer.reporters.run import RunInfo
@@ -54,7 +55,7 @@ def _tree(root: Path) -> Path:
 
 
 def _scan(root: Path, jobs: int) -> ScanReport:
-    options = ScanOptions(jobs=jobs, semgrep=False, max_file_bytes=2_000)
+    options = ScanOptions(jobs=jobs, without=("semgrep",), max_file_bytes=2_000)
     return scan([root], root, default_policy(), options)
 
 

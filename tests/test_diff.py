@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from analyzer.cli import main
 from analyzer.policy.diffscope import DiffError, diff_scope, parse_diff
-from tests.gitrepo import commit, git, init
+from tests.gitrepos import commit_head, git, init
 
 RSA = "from cryptography.hazmat.primitives.asymmetric import rsa\n"
 WEAK_CALL = "key = rsa.generate_private_key(public_exponent=65537, key_size={})\n"
@@ -55,7 +55,7 @@ def test_parse_diff_added_changed_new_and_deleted() -> None:
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     repo = init(tmp_path / "repo")
-    commit(
+    commit_head(
         repo,
         {
             "app/old.py": RSA + WEAK_CALL.format(1024),
@@ -86,9 +86,9 @@ def test_scope_includes_staged_unstaged_and_untracked(repo: Path) -> None:
 
 def test_merge_base_ignores_changes_on_the_base_branch(repo: Path) -> None:
     git(repo, "checkout", "-q", "-b", "feature")
-    commit(repo, {"app/other.py": "x = 1\nfeature = 1\n"}, "feature")
+    commit_head(repo, {"app/other.py": "x = 1\nfeature = 1\n"}, "feature")
     git(repo, "checkout", "-q", "main")
-    commit(repo, {"app/main_only.py": "m = 1\n"}, "main moves on")
+    commit_head(repo, {"app/main_only.py": "m = 1\n"}, "main moves on")
     git(repo, "checkout", "-q", "feature")
     scope = diff_scope(repo, "main")
     assert scope.changed == {"app/other.py": {2}}
@@ -163,6 +163,6 @@ def test_not_a_git_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 def test_diff_scope_error_names_shallow_history(repo: Path) -> None:
     git(repo, "checkout", "-q", "--orphan", "unrelated")
-    commit(repo, {"u.py": "u = 1\n"}, "unrelated root")
+    commit_head(repo, {"u.py": "u = 1\n"}, "unrelated root")
     with pytest.raises(DiffError, match="no merge base"):
         diff_scope(repo, "main")

@@ -24,7 +24,7 @@ from analyzer.engines.python.engine import analyze_python
 from analyzer.engines.python.resolver import ModuleResolver
 from analyzer.engines.secrets.engine import scan_secrets
 from analyzer.findings.model import FileResult
-from analyzer.pipeline.run import _analyze, _Context, _Work
+from analyzer.pipeline.files import _analyze, _Context, _Work
 from analyzer.policy import default_policy
 from analyzer.policy.thresholds import Thresholds
 
@@ -192,7 +192,7 @@ def test_scan_layer_never_raises(tmp_path_factory: pytest.TempPathFactory, sourc
     for name in ("fuzz.py", "fuzz.env", "fuzz.yaml", "fuzz.tf"):
         (root / name).write_bytes(source)
     for name in ("fuzz.py", "fuzz.env", "fuzz.yaml", "fuzz.tf"):
-        work = _Work(root / name, name, python=name.endswith(".py"), secrets=True)
+        work = _Work(root / name, name)
         result = _analyze(work, _Context(root, default_policy(), 2_000_000, None, 30))
         assert result.path == name
         assert not [n for n in result.notifications if n.kind == "internal-error"], (

@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 from analyzer.org.history import open_history, parse_since
-from analyzer.org.worker import Outcome
+from analyzer.org.records import Outcome
 from analyzer.policy import default_policy
 
 

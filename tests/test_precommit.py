@@ -12,10 +12,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-import analyzer.pipeline.run
+import analyzer.engines.python.engine
+import analyzer.engines.semgrep.runner
 from analyzer.cli import main
 from tests.conftest import REPO
-from tests.gitrepo import GIT_ENV, commit, git, init
+from tests.gitrepos import GIT_ENV, commit_head, git, init
 
 BAD = (
     "from cryptography.hazmat.primitives.asymmetric import rsa\n"
@@ -48,7 +49,7 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         target = copy / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, target)
-    return copy, commit(copy, {}, "keyguard under test")
+    return copy, commit_head(copy, {}, "keyguard under test")
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ def project(tmp_path: Path, hook_repo: tuple[Path, str]) -> Path:
     source, rev = hook_repo
     repo = init(tmp_path / "project")
     config = {"repos": [{"repo": str(source), "rev": rev, "hooks": [{"id": "keyguard"}]}]}
-    commit(repo, {".pre-commit-config.yaml": yaml.safe_dump(config), "README": "x\n"}, "init")
+    commit_head(repo, {".pre-commit-config.yaml": yaml.safe_dump(config), "README": "x\n"}, "init")
     return repo
 
 
@@ -151,7 +152,7 @@ def test_five_python_files_parse_five_and_never_start_semgrep(
         "web/app.js": "const {generateKeyPairSync} = require('crypto');\nconst key = generateKeyPairSync('rsa', {modulusLength: 1024});\n",
         "svc/Main.java": "class Main {}\n",
     }
-    commit(repo, untouched, "existing code")
+    commit_head(repo, untouched, "existing code")
     changed = [f"app/m{i}.py" for i in range(5)]
     for name in changed:
         (repo / name).parent.mkdir(exist_ok=True)
@@ -160,7 +161,7 @@ def test_five_python_files_parse_five_and_never_start_semgrep(
 
     parsed: list[str] = []
     semgrep_runs: list[object] = []
-    real_analyze = analyzer.pipeline.run.analyze_python
+    real_analyze = analyzer.engines.python.engine.analyze_python
 
     def counting_analyze(source: bytes, path: str, *args: object, **kwargs: object):
         parsed.append(path)
@@ -170,8 +171,8 @@ def test_five_python_files_parse_five_and_never_start_semgrep(
         semgrep_runs.append(args)
         return [], []
 
-    monkeypatch.setattr(analyzer.pipeline.run, "analyze_python", counting_analyze)
-    monkeypatch.setattr(analyzer.pipeline.run, "run_semgrep", no_semgrep)
+    monkeypatch.setattr(analyzer.engines.python.engine, "analyze_python", counting_analyze)
+    monkeypatch.setattr(analyzer.engines.semgrep.runner, "run_semgrep", no_semgrep)
     result = CliRunner().invoke(main, ["scan", "--no-color", "--no-cache", *changed])
     assert result.exit_code == 1, result.output
     assert sorted(parsed) == changed

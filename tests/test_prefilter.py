@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from analyzer.engines.python.prefilter import python_prefilter
 from analyzer.engines.secrets.engine import scan_secrets, secrets_prefilter
 from analyzer.engines.semgrep.engine import semgrep_prefilter
-from analyzer.pipeline.languages import is_python, semgrep_language
+from analyzer.knowledge.languages import language_name, languages_of_engine
 from tests.conftest import FIXTURES
 from tests.labels import read_labels
 
@@ -33,8 +33,17 @@ def _stdlib_sources() -> list[Path]:
     return found
 
 
+def is_python(rel: str) -> bool:
+    return language_name(rel) == "python"
+
+
+def semgrep_language(rel: str) -> str | None:
+    name = language_name(rel)
+    return name if name in languages_of_engine("semgrep") else None
+
+
 def _engines_for(rel: str, data: bytes) -> set[str]:
-    """The engines the scan would hand this file to (mirrors analyzer.pipeline.run's dispatch)."""
+    """The engines the scan would hand this file to (mirrors the pipeline's dispatch)."""
     engines: set[str] = set()
     if is_python(rel) and python_prefilter(data):
         engines.add("python")

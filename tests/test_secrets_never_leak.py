@@ -233,9 +233,9 @@ def test_engine_errors_do_not_quote_the_key(
     def broken(*_args: object) -> None:
         raise ValueError(f"unexpected literal '{AES_KEY}' and {ENV_KEY}")
 
-    monkeypatch.setattr(scan_module, "analyze_python", broken)
+    monkeypatch.setattr("analyzer.engines.python.engine.analyze_python", broken)
     (tmp_path / "crypto.py").write_text(FILES["app/crypto.py"])
-    options = scan_module.ScanOptions(jobs=1, semgrep=False, secrets=False)
+    options = scan_module.ScanOptions(jobs=1, without=("semgrep", "secrets"))
     report = scan_module.scan([tmp_path], tmp_path, default_policy(), options)
     messages = [n.message for n in report.notifications if n.kind == "internal-error"]
     assert messages and "ValueError" in messages[0]

@@ -48,7 +48,9 @@ def create(
     targets = list(paths) or [Path(".")]
     root = scan_root(targets)
     policy = policy_for(config, root)
-    report = scan(targets, root, policy, ScanOptions(jobs=jobs, semgrep=not no_semgrep))
+    report = scan(
+        targets, root, policy, ScanOptions(jobs=jobs, without=("semgrep",) if no_semgrep else ())
+    )
     entries = baselines.entries_for(baselines.without_file(report.findings, root, output))
     try:
         write_atomic(output, baselines.dump(entries))

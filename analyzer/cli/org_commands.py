@@ -217,11 +217,12 @@ def report_command(
     db: Path, since: str | None, fmt: str, html_out: Path | None, output: Path | None
 ) -> None:
     """Summaries and changes from the results database; the HTML evidence report."""
+    from analyzer.org.latest import collect
     from analyzer.reporters import summary as summary_reporter
 
     history = _open(db, create=False)
     try:
-        items = summary_reporter.collect(history)
+        items = collect(history)
         summary = summary_reporter.summary_dict(items, history.last_policy())
         if html_out is not None:
             from analyzer.reporters.html import render_html
@@ -278,7 +279,7 @@ def inventory_command(
 
     root = path.absolute()
     policy = policy_for(config, root)
-    report = scan([root], root, policy, ScanOptions(semgrep=not no_semgrep))
+    report = scan([root], root, policy, ScanOptions(without=("semgrep",) if no_semgrep else ()))
     items = from_sites(RepoSpec(str(root), is_url=False).identity, report.sites)
     renderers = {"text": render_text, "json": render_json, "cbom": render_cbom}
     _write(output, renderers[fmt](items))

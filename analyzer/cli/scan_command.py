@@ -194,7 +194,7 @@ def scan_command(
         jobs=jobs,
         max_file_bytes=max_file_size,
         file_timeout=file_timeout,
-        semgrep=not no_semgrep,
+        without=("semgrep",) if no_semgrep else (),
         cache_dir=None if no_cache else (cache_dir or root / DEFAULT_CACHE_DIR),
     )
     scope: DiffScope | None = None

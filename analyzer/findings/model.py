@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import Generic, Literal, TypeVar
 
 Level = Literal["error", "warning", "note"]
 Verdict = Literal["compliant", "violation", "unverified"]
@@ -96,3 +98,30 @@ class FileResult:
     notifications: list[Notification] = field(default_factory=list)
     analyzed: bool = False
     """True when an engine looked at the file (it passed a prefilter)."""
+
+
+P = TypeVar("P")
+
+
+@dataclass
+class ScanReport(Generic[P]):
+    """Everything a reporter needs, and nothing it must compute; ``P`` is the policy's type
+    (the policy layer sits above this one)."""
+
+    root: Path
+    policy: P
+    findings: list[Finding] = field(default_factory=list)
+    sites: list[KeySite] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+    files_seen: int = 0
+    files_analyzed: int = 0
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    ended: dt.datetime | None = None
+
+    def active(self) -> list[Finding]:
+        """Findings that are not suppressed."""
+        return [f for f in self.findings if f.suppression is None]
+
+    def count_at_or_above(self, level: str) -> int:
+        floor = LEVEL_ORDER[level]
+        return sum(1 for f in self.active() if LEVEL_ORDER[f.level or "warning"] >= floor)

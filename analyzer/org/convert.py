@@ -6,10 +6,9 @@ from dataclasses import asdict
 from typing import Any
 
 from analyzer.catalogue.rules import rules
-from analyzer.findings.model import Finding, KeySite
+from analyzer.findings.model import Finding, KeySite, ScanReport
+from analyzer.org.records import Outcome
 from analyzer.org.repos import RepoSpec
-from analyzer.org.worker import Outcome
-from analyzer.pipeline.run import ScanReport
 from analyzer.reporters.run import RunInfo
 from analyzer.reporters.sarif import build_run
 

@@ -8,14 +8,14 @@ import datetime as dt
 import json
 import sqlite3
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analyzer.org.worker import Outcome
+from analyzer.findings.history import Change, TrendPoint
+from analyzer.org.records import Outcome
 from analyzer.policy import Policy
 
 DEFAULT_DB = Path(".keyguard") / "results.sqlite"
@@ -139,32 +139,6 @@ class Scan:
     files_analyzed: int
     run: dict[str, Any] | None
     notifications: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Change:
-    """A finding that appeared or disappeared in a repository since a date."""
-
-    repo: str
-    kind: str  # "new" | "fixed"
-    finding: dict[str, Any]
-    before: str | None
-    after: str | None
-
-
-@dataclass
-class TrendPoint:
-    """One batch run (or several shards under one label): counts of active findings."""
-
-    label: str
-    started: str
-    repos: int = 0
-    failed: int = 0
-    by_level: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def total(self) -> int:
-        return sum(self.by_level.values())
 
 
 def policy_json(policy: Policy) -> str:
@@ -470,91 +444,115 @@ class History:
         Returns (batches added, scans added). Idempotent: rows are matched by their uid.
         """
         source = open_history(other, create=False)
-        added_batches = added_scans = 0
         try:
             with self.transaction() as db:
-                batch_ids: dict[int, int] = {}
-                for b in source.batches():
-                    row = db.execute("SELECT id FROM batches WHERE uid = ?", (b["uid"],)).fetchone()
-                    if row:
-                        batch_ids[b["id"]] = row[0]
-                        continue
-                    cur = db.execute(
-                        "INSERT INTO batches (uid, label, started, ended, command, policy_sha256,"
-                        " policy_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            b["uid"],
-                            b["label"],
-                            b["started"],
-                            b["ended"],
-                            b["command"],
-                            b["policy_sha256"],
-                            b["policy_json"],
-                        ),
-                    )
-                    batch_ids[b["id"]] = int(cur.lastrowid or 0)
-                    added_batches += 1
-                scan_ids: dict[int, int] = {}
-                for s in source.conn.execute("SELECT * FROM scans ORDER BY scanned_at, id"):
-                    row = db.execute("SELECT id FROM scans WHERE uid = ?", (s["uid"],)).fetchone()
-                    if row:
-                        scan_ids[s["id"]] = row[0]
-                        continue
-                    clash = db.execute(
-                        "SELECT id, scanned_at FROM scans WHERE repo = ? AND commit_sha = ?"
-                        " AND policy_sha256 = ?",
-                        (s["repo"], s["commit_sha"], s["policy_sha256"]),
-                    ).fetchone()
-                    if clash and clash["scanned_at"] >= s["scanned_at"]:
-                        scan_ids[s["id"]] = clash["id"]
-                        continue
-                    if clash:
-                        db.execute("DELETE FROM scans WHERE id = ?", (clash["id"],))
-                    values = dict(s)
-                    values.pop("id")
-                    values["batch_id"] = batch_ids.get(values["batch_id"])
-                    cols = ", ".join(values)
-                    cur = db.execute(
-                        f"INSERT INTO scans ({cols}) VALUES ({', '.join('?' for _ in values)})",
-                        tuple(values.values()),
-                    )
-                    new_id = int(cur.lastrowid or 0)
-                    scan_ids[s["id"]] = new_id
-                    findings = [
-                        dict(r)
-                        for r in source.conn.execute(
-                            "SELECT * FROM findings WHERE scan_id = ?", (s["id"],)
-                        )
-                    ]
-                    sites = [
-                        dict(r)
-                        for r in source.conn.execute(
-                            "SELECT * FROM sites WHERE scan_id = ?", (s["id"],)
-                        )
-                    ]
-                    for site in sites:
-                        site["rule_ids"] = json.loads(site["rule_ids"])
-                        site["properties"] = json.loads(site["properties"] or "{}")
-                    self._insert_details(db, new_id, findings, sites)
-                    added_scans += 1
-                for e in source.conn.execute("SELECT * FROM batch_repos"):
-                    db.execute(
-                        "INSERT OR IGNORE INTO batch_repos (batch_id, repo, source, status, reason,"
-                        " commit_sha, scan_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            batch_ids[e["batch_id"]],
-                            e["repo"],
-                            e["source"],
-                            e["status"],
-                            e["reason"],
-                            e["commit_sha"],
-                            scan_ids.get(e["scan_id"]) if e["scan_id"] is not None else None,
-                            e["at"],
-                        ),
-                    )
+                batch_ids, added_batches = self._merge_batches(db, source)
+                scan_ids, added_scans = self._merge_scans(db, source, batch_ids)
+                self._merge_batch_repos(db, source, batch_ids, scan_ids)
         finally:
             source.close()
         return added_batches, added_scans
+
+    @staticmethod
+    def _merge_batches(db: sqlite3.Connection, source: History) -> tuple[dict[int, int], int]:
+        """The other history's batches that are not here yet: (its batch id -> ours, added)."""
+        batch_ids: dict[int, int] = {}
+        added = 0
+        for b in source.batches():
+            row = db.execute("SELECT id FROM batches WHERE uid = ?", (b["uid"],)).fetchone()
+            if row:
+                batch_ids[b["id"]] = row[0]
+                continue
+            cur = db.execute(
+                "INSERT INTO batches (uid, label, started, ended, command, policy_sha256,"
+                " policy_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    b["uid"],
+                    b["label"],
+                    b["started"],
+                    b["ended"],
+                    b["command"],
+                    b["policy_sha256"],
+                    b["policy_json"],
+                ),
+            )
+            batch_ids[b["id"]] = int(cur.lastrowid or 0)
+            added += 1
+        return batch_ids, added
+
+    def _merge_scans(
+        self, db: sqlite3.Connection, source: History, batch_ids: dict[int, int]
+    ) -> tuple[dict[int, int], int]:
+        """The other history's scans, unless one of the same repository, commit and policy here
+        is as new: (its scan id -> ours, added)."""
+        scan_ids: dict[int, int] = {}
+        added = 0
+        for s in source.conn.execute("SELECT * FROM scans ORDER BY scanned_at, id"):
+            row = db.execute("SELECT id FROM scans WHERE uid = ?", (s["uid"],)).fetchone()
+            if row:
+                scan_ids[s["id"]] = row[0]
+                continue
+            clash = db.execute(
+                "SELECT id, scanned_at FROM scans WHERE repo = ? AND commit_sha = ?"
+                " AND policy_sha256 = ?",
+                (s["repo"], s["commit_sha"], s["policy_sha256"]),
+            ).fetchone()
+            if clash and clash["scanned_at"] >= s["scanned_at"]:
+                scan_ids[s["id"]] = clash["id"]
+                continue
+            if clash:
+                db.execute("DELETE FROM scans WHERE id = ?", (clash["id"],))
+            values = dict(s)
+            values.pop("id")
+            values["batch_id"] = batch_ids.get(values["batch_id"])
+            cols = ", ".join(values)
+            cur = db.execute(
+                f"INSERT INTO scans ({cols}) VALUES ({', '.join('?' for _ in values)})",
+                tuple(values.values()),
+            )
+            new_id = int(cur.lastrowid or 0)
+            scan_ids[s["id"]] = new_id
+            self._insert_details(db, new_id, *_details_of(source, s["id"]))
+            added += 1
+        return scan_ids, added
+
+    @staticmethod
+    def _merge_batch_repos(
+        db: sqlite3.Connection,
+        source: History,
+        batch_ids: dict[int, int],
+        scan_ids: dict[int, int],
+    ) -> None:
+        """Each batch's per-repository entries, pointing at the merged scans."""
+        for e in source.conn.execute("SELECT * FROM batch_repos"):
+            db.execute(
+                "INSERT OR IGNORE INTO batch_repos (batch_id, repo, source, status, reason,"
+                " commit_sha, scan_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    batch_ids[e["batch_id"]],
+                    e["repo"],
+                    e["source"],
+                    e["status"],
+                    e["reason"],
+                    e["commit_sha"],
+                    scan_ids.get(e["scan_id"]) if e["scan_id"] is not None else None,
+                    e["at"],
+                ),
+            )
+
+
+def _details_of(source: History, scan_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One scan's findings and sites as rows ready to insert again."""
+    findings = [
+        dict(r) for r in source.conn.execute("SELECT * FROM findings WHERE scan_id = ?", (scan_id,))
+    ]
+    sites = [
+        dict(r) for r in source.conn.execute("SELECT * FROM sites WHERE scan_id = ?", (scan_id,))
+    ]
+    for site in sites:
+        site["rule_ids"] = json.loads(site["rule_ids"])
+        site["properties"] = json.loads(site["properties"] or "{}")
+    return findings, sites
 
 
 def _cell(value: Any) -> Any:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.org.history import History
+from analyzer.org.latest import collect
 from analyzer.org.repos import RepoSpec
 from analyzer.reporters import summary as summary_reporter
 from analyzer.reporters.output import write_atomic
@@ -28,7 +29,7 @@ def combine_sarif(texts: list[str]) -> str:
 def write_outputs(history: History, specs: list[RepoSpec], out_dir: Path) -> dict[str, Any]:
     """Write the batch's files under ``out_dir``; returns the summary (plain data)."""
     wanted = {s.identity: s for s in specs}
-    items = summary_reporter.collect(history, repos=list(wanted))
+    items = collect(history, repos=list(wanted))
     latest = {s.repo: s for s in history.latest_scans()}
     runs = []
     for item in items:
@@ -50,7 +51,7 @@ def write_inventory(history: History, specs: list[RepoSpec], out_dir: Path) -> N
     from analyzer.reporters.cbom import render_cbom
     from analyzer.reporters.inventory import from_rows, render_json
 
-    items = summary_reporter.collect(history, repos=[s.identity for s in specs])
+    items = collect(history, repos=[s.identity for s in specs])
     inventory = [i for item in items for i in from_rows(item.repo, item.sites)]
     write_atomic(out_dir / "cbom.cdx.json", render_cbom(inventory))
     write_atomic(out_dir / "inventory.json", render_json(inventory))

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.org.history import History
+from analyzer.org.records import Job, Outcome
 from analyzer.org.repos import RepoSpec
-from analyzer.org.worker import Job, Outcome, process
+from analyzer.org.worker import process
 from analyzer.policy import Policy
 
 Echo = Callable[[str], None]

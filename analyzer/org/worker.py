@@ -11,59 +11,12 @@ import sys
 import tempfile
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import analyzer
 from analyzer.org.gitsafe import GitError, local_head, remote_head, run_bounded, safe_clone
+from analyzer.org.records import Job, Outcome
 from analyzer.org.repos import RepoSpec
-from analyzer.policy import Policy
-
-Status = str  # "scanned" | "skipped" | "failed"
-
-
-@dataclass(frozen=True)
-class Job:
-    """Everything a worker needs; picklable, so it travels to a subprocess or a Dask worker."""
-
-    spec: RepoSpec
-    policy: Policy
-    workdir: Path
-    timeout: float | None = None
-    scanned_commits: frozenset[str] = frozenset()
-    force: bool = False
-    semgrep: bool = True
-    max_file_bytes: int = 2_000_000
-    command_line: str = "keyguard batch"
-    worker_command: tuple[str, ...] = ()
-
-
-@dataclass
-class Outcome:
-    """What became of one repository, as plain data (JSON-ready)."""
-
-    repo: str
-    source: str
-    status: Status
-    reason: str = ""
-    commit: str | None = None
-    policy_sha256: str = ""
-    started: str = ""
-    seconds: float = 0.0
-    files_seen: int = 0
-    files_analyzed: int = 0
-    run: dict[str, Any] | None = None
-    findings: list[dict[str, Any]] = field(default_factory=list)
-    sites: list[dict[str, Any]] = field(default_factory=list)
-    notifications: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Outcome:
-        return cls(**data)
 
 
 def default_worker_command() -> tuple[str, ...]:
@@ -156,7 +109,11 @@ def scan_here(job: Job) -> Outcome:
     else:
         root = Path(spec.source).absolute()
     commit = local_head(root)
-    options = ScanOptions(jobs=1, semgrep=job.semgrep, max_file_bytes=job.max_file_bytes)
+    options = ScanOptions(
+        jobs=1,
+        without=() if job.semgrep else ("semgrep",),
+        max_file_bytes=job.max_file_bytes,
+    )
     report = scan([root], root, job.policy, options)
     exit_code = 1 if report.count_at_or_above("error") else 0
     info = RunInfo(command_line=job.command_line, exit_code=exit_code)

@@ -3,8 +3,9 @@
 An entry holds the FileResult the in-process engines produced for one file. Its key is the hash of
 the file's bytes, its path, the engines that ran, the tool (version and a digest of its code and
 data) and the policy; entries of another tool build or policy live in another namespace folder and
-are never read. A Python result that used a constant of another module records those look-ups, and
-the entry is only used while every look-up still gives the same answer. Entries are JSON (never
+are never read. A result that used a fact of another file (a constant of another Python module)
+records those look-ups by engine, and the entry is only used while its engine says every look-up
+still gives the same answer. Entries are JSON (never
 pickle: a cache folder may come from an untrusted checkout), written atomically; an entry that cannot
 be read or decoded is a miss and is rewritten.
 """
@@ -19,6 +20,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,7 +37,7 @@ from analyzer.findings.model import (
 )
 from analyzer.knowledge.files import rules_dir
 
-FORMAT = 2
+FORMAT = 3
 DEFAULT_DIR = Path(".keyguard") / "cache"
 STALE_NAMESPACE_SECONDS = 7 * 24 * 3600
 
@@ -63,47 +65,6 @@ def policy_digest(policy: Any) -> str:
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-# ----------------------------------------------------------------------------------------------
-# Cross-module look-ups
-
-
-class RecordingResolver:
-    """Wraps a ModuleResolver and notes every answer a file's analysis depended on."""
-
-    RECORDED = ("constant", "is_module")
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.lookups: list[list[Any]] = []
-
-    def constant(self, from_path: str, level: int, module: str, name: str) -> Any:
-        found = self.inner.constant(from_path, level, module, name)
-        self.lookups.append(["constant", [from_path, level, module, name], _answer(found)])
-        return found
-
-    def is_module(self, from_path: str, level: int, module: str) -> bool:
-        found = self.inner.is_module(from_path, level, module)
-        self.lookups.append(["is_module", [from_path, level, module], _answer(found)])
-        return found
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-
-def _answer(value: Any) -> str:
-    return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
-
-
-def lookups_hold(lookups: list[list[Any]], resolver: Any) -> bool:
-    """Whether each recorded look-up still gives the answer it gave when the entry was written."""
-    for method, args, answer in lookups:
-        if method not in RecordingResolver.RECORDED:
-            return False
-        if _answer(getattr(resolver, method)(*args)) != answer:
-            return False
-    return True
 
 
 # ----------------------------------------------------------------------------------------------
@@ -171,14 +132,17 @@ class ResultCache:
     def _entry(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key[2:]}.json"
 
-    def get(self, key: str, resolver: Any = None) -> FileResult | None:
-        """The stored result, or None when absent, unreadable, corrupt or stale."""
+    def get(
+        self, key: str, holds: Callable[[dict[str, Any]], bool] | None = None
+    ) -> FileResult | None:
+        """The stored result, or None when absent, unreadable, corrupt or stale (``holds`` says
+        whether the look-ups of other files the result depended on still give the same answers)."""
         try:
             data = json.loads(self._entry(key).read_bytes())
             if data.get("format") != FORMAT or data.get("entry") != key:
                 return None
-            lookups = data.get("lookups") or []
-            if lookups and (resolver is None or not lookups_hold(lookups, resolver)):
+            lookups = data.get("lookups") or {}
+            if lookups and (holds is None or not holds(lookups)):
                 return None
             return result_from_json(data["result"])
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -186,13 +150,15 @@ class ResultCache:
         except Exception:  # a resolver or decoding surprise costs a miss, never the scan
             return None
 
-    def put(self, key: str, result: FileResult, lookups: list[list[Any]] | None = None) -> None:
+    def put(
+        self, key: str, result: FileResult, lookups: dict[str, list[list[Any]]] | None = None
+    ) -> None:
         """Store atomically (temporary file and rename); failures are ignored."""
         entry = self._entry(key)
         payload = {
             "format": FORMAT,
             "entry": key,
-            "lookups": lookups or [],
+            "lookups": lookups or {},
             "result": result_to_json(result),
         }
         try:

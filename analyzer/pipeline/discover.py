@@ -9,30 +9,7 @@ from pathlib import Path
 
 import pathspec
 
-SKIP_DIRS: frozenset[str] = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".tox",
-        ".nox",
-        ".venv",
-        "venv",
-        ".eggs",
-        "node_modules",
-        "__pycache__",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        ".hypothesis",
-        ".keyguard",
-        ".terraform",
-        "build",
-        "dist",
-        ".gradle",
-        ".idea",
-    }
-)
+from analyzer.knowledge.languages import SKIP_DIRS
 
 OWN_OUTPUTS: frozenset[str] = frozenset({".keyguard-baseline.json"})
 OWN_OUTPUT_SUFFIXES: tuple[str, ...] = (".sarif", ".sarif.json")

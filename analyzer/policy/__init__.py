@@ -3,8 +3,8 @@
 from analyzer.policy.apply import apply_policy
 from analyzer.policy.errors import PolicyError
 from analyzer.policy.kms import kms_findings
-from analyzer.policy.load import builtin_policy, find_config, load_policy
-from analyzer.policy.model import Clause, Policy, PolicyException, Standard, default_policy
+from analyzer.policy.load import builtin_policy, default_policy, find_config, load_policy
+from analyzer.policy.model import Clause, Policy, PolicyException, Standard
 
 __all__ = [
     "Clause",

@@ -16,7 +16,7 @@ from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
 from analyzer.findings.model import Finding
-from analyzer.pipeline.discover import SKIP_DIRS
+from analyzer.knowledge.languages import SKIP_DIRS
 
 GIT_TIMEOUT = 60
 

@@ -441,3 +441,8 @@ def _apply(base: Policy, layer: _Layer) -> Policy:
         test_paths=layer.test_paths if layer.test_paths is not None else base.test_paths,
         **{_GENERATION_FIELDS[k]: v for k, v in layer.generation.items()},
     )
+
+
+def default_policy() -> Policy:
+    """The embedded default standard, loaded from the shipped default profile."""
+    return builtin_policy("default")

@@ -121,10 +121,3 @@ class Policy:
         if rule_id in self.disabled_rules and rule_id not in self.enabled_rules:
             return False
         return rule.requires is None or bool(getattr(self, rule.requires))
-
-
-def default_policy() -> Policy:
-    """The embedded default standard, loaded from the shipped default profile."""
-    from analyzer.policy.load import builtin_policy
-
-    return builtin_policy("default")

@@ -4,7 +4,6 @@ parameter (size or curve), library and verdict, with every site as an evidence o
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 
 from cyclonedx.model import Property
@@ -113,7 +112,3 @@ def validate_cbom(text: str) -> str | None:
     """The library's own strict 1.6 schema validator; an error message or None."""
     error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
     return None if error is None else str(error)
-
-
-def cbom_components(text: str) -> list[dict[str, object]]:
-    return list(json.loads(text).get("components", []))

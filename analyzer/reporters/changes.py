@@ -7,7 +7,7 @@ import io
 import json
 from dataclasses import asdict
 
-from analyzer.org.history import Change
+from analyzer.findings.history import Change
 
 
 def render_changes(changes: list[Change], since: str, fmt: str) -> str:

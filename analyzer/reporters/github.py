@@ -8,8 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer.findings.model import LEVEL_ORDER, Finding
-from analyzer.pipeline.run import ScanReport
+from analyzer.findings.model import LEVEL_ORDER, Finding, ScanReport
 from analyzer.reporters.run import RunInfo
 
 COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}

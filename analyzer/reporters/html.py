@@ -10,7 +10,7 @@ from typing import Any
 
 from analyzer import __version__
 from analyzer.catalogue.rules import rules
-from analyzer.org.history import TrendPoint
+from analyzer.findings.history import TrendPoint
 from analyzer.reporters.inventory import InventoryItem
 
 LEVEL_COLOURS = {"error": "#c0392b", "warning": "#d68910", "note": "#2e86c1"}
@@ -96,20 +96,12 @@ def trend_chart(points: list[TrendPoint]) -> str:
     return "".join(parts)
 
 
-def render_html(
-    summary: dict[str, Any],
-    policy: dict[str, Any] | None,
-    trend: list[TrendPoint],
-    inventory: list[InventoryItem],
-    generated: dt.datetime | None = None,
-) -> str:
-    """The whole page."""
-    policy = policy or {}
-    standard = policy.get("standard") or {}
-    totals = summary["totals"]
+def _head(
+    policy: dict[str, Any], standard: dict[str, Any], generated: dt.datetime | None
+) -> list[str]:
+    """The document head and the title block: which standard, when, by which build."""
     when = (generated or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
-    catalogue = rules()
-    out: list[str] = [
+    return [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -122,8 +114,12 @@ def render_html(
         f"{_e(standard.get('version'))}, owner {_e(standard.get('owner'))}) · PCI DSS v4.0.1 "
         f"Requirement 3.7.1 · generated {_e(when)} by keyguard {_e(__version__)} · policy sha256 "
         f"<code>{_e(policy.get('sha256') or '-')}</code></p>",
-        '<h2 id="overview">Overview</h2><div class="cards">',
     ]
+
+
+def _overview(totals: dict[str, Any]) -> list[str]:
+    """Cards with the totals and the count per level."""
+    out = ['<h2 id="overview">Overview</h2><div class="cards">']
     cards = [
         ("repositories", "repositories", totals["repositories"]),
         ("scanned", "scanned", totals["scanned"]),
@@ -145,8 +141,12 @@ def render_html(
         )
     )
     out.append("</p>")
+    return out
 
-    out.append('<h2 id="standard">The standard and its clauses</h2><table>')
+
+def _clauses(policy: dict[str, Any], totals: dict[str, Any]) -> list[str]:
+    """The standard's clauses with their rules and active findings."""
+    out = ['<h2 id="standard">The standard and its clauses</h2><table>']
     out.append(
         "<tr><th>Clause</th><th>Title</th><th>Requirement</th><th>Rules</th><th>Active findings</th></tr>"
     )
@@ -158,10 +158,12 @@ def render_html(
             f"{_metric('totals.by_clause.' + clause['id'], count, 'td', 'n')}</tr>"
         )
     out.append("</table>")
+    return out
 
-    out.append(
-        '<h2 id="charts">Findings by clause, repository and category</h2><div class="charts">'
-    )
+
+def _charts(summary: dict[str, Any], totals: dict[str, Any]) -> list[str]:
+    """Bar charts per clause, repository, category and verdict, and the category table."""
+    out = ['<h2 id="charts">Findings by clause, repository and category</h2><div class="charts">']
     out.append(bar_chart("Active findings per clause", list(totals["by_clause"].items())))
     out.append(
         bar_chart(
@@ -187,12 +189,16 @@ def render_html(
             f"<tr><td>{_e(category)}</td>{_metric('totals.by_category.' + category, count, 'td', 'n')}</tr>"
         )
     out.append("</table>")
+    return out
 
-    out.append(
+
+def _repositories(summary: dict[str, Any]) -> list[str]:
+    """One row per repository: commit, status, counts (a failed one says why)."""
+    out = [
         '<h2 id="repositories">Repositories</h2><table><tr><th>Repository</th><th>Commit</th>'
         "<th>Status</th><th>error</th><th>warning</th><th>note</th><th>Active</th>"
         "<th>Suppressed</th><th>Key sites</th></tr>"
-    )
+    ]
     for i, repo in enumerate(summary["repositories"]):
         prefix = f"repositories.{i}."
         if repo["status"] == "failed":
@@ -212,9 +218,12 @@ def render_html(
             f"{_metric(prefix + 'sites', repo['sites'], 'td', 'n')}</tr>"
         )
     out.append("</table>")
+    return out
 
-    out.append('<h2 id="trend">Trend across batch runs</h2>')
-    out.append(trend_chart(trend))
+
+def _trend(trend: list[TrendPoint]) -> list[str]:
+    """The trend chart and one row per batch run."""
+    out = ['<h2 id="trend">Trend across batch runs</h2>', trend_chart(trend)]
     out.append(
         "<table><tr><th>#</th><th>Batch</th><th>Started</th><th>Repositories</th>"
         "<th>Failed</th><th>Active findings</th></tr>"
@@ -226,8 +235,12 @@ def render_html(
             f"{_metric(f'trend.{i - 1}.total', point.total, 'td', 'n')}</tr>"
         )
     out.append("</table>")
+    return out
 
-    out.append('<h2 id="exceptions">Policy exceptions</h2>')
+
+def _exceptions(policy: dict[str, Any]) -> list[str]:
+    """The policy's approved exceptions; an expired one is marked."""
+    out = ['<h2 id="exceptions">Policy exceptions</h2>']
     exceptions = policy.get("exceptions", [])
     out.append(
         f"<p>{_metric('exceptions', len(exceptions))} approved exception(s) in the policy.</p>"
@@ -246,8 +259,12 @@ def render_html(
                 f"<td{expired}>{_e(ex['expires'])}</td><td>{_e(ex['ticket'])}</td></tr>"
             )
         out.append("</table>")
+    return out
 
-    out.append('<h2 id="inventory">Key inventory</h2>')
+
+def _inventory(totals: dict[str, Any], inventory: list[InventoryItem]) -> list[str]:
+    """Every key-generation site with its verdict."""
+    out = ['<h2 id="inventory">Key inventory</h2>']
     out.append(
         "<p>Every key-generation site, compliant or not. "
         + ", ".join(
@@ -269,13 +286,17 @@ def render_html(
             f"<td>{_e(', '.join(item.rule_ids))}</td></tr>"
         )
     out.append("</table>")
+    return out
 
-    out.append(
+
+def _rules(policy: dict[str, Any], totals: dict[str, Any]) -> list[str]:
+    """The rule catalogue with active findings per rule."""
+    out = [
         '<h2 id="rules">Rules</h2><table><tr><th>Rule</th><th>Category</th><th>Clause</th>'
         "<th>CWE</th><th>Finds</th><th>Active findings</th></tr>"
-    )
+    ]
     clause_of = {r: c["id"] for c in reversed(policy.get("clauses", [])) for r in c["rules"]}
-    for rule in catalogue.values():
+    for rule in rules().values():
         count = totals["by_rule"].get(rule.id, 0)
         out.append(
             f"<tr><td>{_e(rule.id)}</td><td>{_e(rule.category)}</td>"
@@ -284,4 +305,29 @@ def render_html(
             f"{_metric('totals.by_rule.' + rule.id, count, 'td', 'n')}</tr>"
         )
     out.append("</table></body></html>")
+    return out
+
+
+def render_html(
+    summary: dict[str, Any],
+    policy: dict[str, Any] | None,
+    trend: list[TrendPoint],
+    inventory: list[InventoryItem],
+    generated: dt.datetime | None = None,
+) -> str:
+    """The whole page: the standard, the totals, each repository, the trend, the exceptions,
+    the key inventory and the rules."""
+    policy = policy or {}
+    totals = summary["totals"]
+    out = [
+        *_head(policy, policy.get("standard") or {}, generated),
+        *_overview(totals),
+        *_clauses(policy, totals),
+        *_charts(summary, totals),
+        *_repositories(summary),
+        *_trend(trend),
+        *_exceptions(policy),
+        *_inventory(totals, inventory),
+        *_rules(policy, totals),
+    ]
     return "\n".join(out) + "\n"

@@ -9,7 +9,7 @@ from typing import Any
 
 from analyzer import __version__
 from analyzer.catalogue.rules import rules
-from analyzer.pipeline.run import ScanReport
+from analyzer.findings.model import ScanReport
 from analyzer.reporters.run import RunInfo
 
 

@@ -14,8 +14,7 @@ import sarif_om as so
 from analyzer import __version__
 from analyzer.catalogue.rules import Rule, rules
 from analyzer.findings.fingerprint import FINGERPRINT_KEY
-from analyzer.findings.model import Finding, Location, Notification
-from analyzer.pipeline.run import ScanReport
+from analyzer.findings.model import Finding, Location, Notification, ScanReport
 from analyzer.policy import Policy
 from analyzer.reporters.run import RunInfo
 from analyzer.reporters.vcs import REPO_ROOT, provenance, repository_root

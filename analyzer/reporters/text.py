@@ -7,8 +7,7 @@ from itertools import groupby
 
 import click
 
-from analyzer.findings.model import Finding
-from analyzer.pipeline.run import ScanReport
+from analyzer.findings.model import Finding, ScanReport
 from analyzer.reporters.run import RunInfo
 
 COLOURS = {"error": "red", "warning": "yellow", "note": "cyan"}

@@ -1,0 +1,45 @@
+"""The IaC engine as the pipeline sees it (``ENGINE``): Terraform and CloudFormation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyzer.engines.base import EngineContext, Target
+from analyzer.findings.model import FileResult, Finding, KeySite
+from analyzer.knowledge.languages import BY_NAME, languages_of_engine
+
+
+class IacEngine:
+    """Per-file engine (inventory, policy documents, rotation) with a project step that marks
+    each declared key violated by the infrastructure findings inside it."""
+
+    name = "iac"
+    languages: frozenset[str] | None = languages_of_engine("iac")
+
+    def prefilter(self, data: bytes, language: str | None) -> bool:
+        row = BY_NAME.get(language or "")
+        return row is not None and row.prefilter is not None and bool(row.prefilter.search(data))
+
+    def analyze(self, target: Target, data: bytes, context: EngineContext) -> FileResult:
+        from analyzer.engines.iac import engine
+
+        return engine.analyze_iac(data, target.rel, context.thresholds)
+
+    def still_holds(self, lookups: list[list[Any]], context: EngineContext) -> bool:
+        return not lookups
+
+    def preload(self) -> None:
+        """Nothing to import ahead: the YAML parser is cheap."""
+
+    def link(
+        self, findings: list[Finding], sites: list[KeySite], context: EngineContext
+    ) -> list[Finding] | None:
+        if not any("iac" in site.properties for site in sites):
+            return None
+        from analyzer.engines.iac import engine
+
+        engine.link_sites(sites, findings)
+        return None
+
+
+ENGINE = IacEngine()

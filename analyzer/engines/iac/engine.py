@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 
 import yaml
 
@@ -24,9 +23,11 @@ from analyzer.engines.iac.resources import (
     google_algorithm,
 )
 from analyzer.findings.model import FileResult, Finding, KeySite, Location, Notification
+from analyzer.knowledge.languages import BY_NAME, language_name, languages_of_engine
 from analyzer.policy.thresholds import Thresholds
 
 NEVER = "(?!)"
+_IAC = languages_of_engine("iac")
 
 
 def _curve_ok(curve: str | None, thresholds: Thresholds) -> bool:
@@ -84,41 +85,21 @@ def iac_placeholders(thresholds: Thresholds) -> dict[str, str]:
 
 # --- which files are infrastructure code -------------------------------------------------------
 
-TERRAFORM_SUFFIXES: frozenset[str] = frozenset({".tf"})
-CLOUDFORMATION_SUFFIXES: frozenset[str] = frozenset({".yaml", ".yml", ".json", ".template"})
-# A CloudFormation resource of a type keyguard checks: ``Type: AWS::KMS::Key`` in YAML or JSON.
-_CFN_RESOURCE = re.compile(rb"""["']?Type["']?[ \t]*:[ \t]*["']?AWS::(?:KMS|IAM)::""")
-_TF_TOKENS: tuple[bytes, ...] = (
-    b"kms",
-    b"key_vault",
-    b"tls_private_key",
-    b"iam_policy",
-    b"policy",
-)
-
-
-def could_be_iac(rel: str) -> bool:
-    """Whether a file's name allows it to be Terraform or a CloudFormation template."""
-    suffix = PurePosixPath(rel).suffix.lower()
-    return suffix in TERRAFORM_SUFFIXES or suffix in CLOUDFORMATION_SUFFIXES
-
 
 def iac_kind(rel: str, head: bytes) -> str | None:
-    """``terraform``, ``cloudformation`` or None; CloudFormation is told from other YAML/JSON by
-    its content: a template version or a resource of a KMS or IAM type."""
-    suffix = PurePosixPath(rel).suffix.lower()
-    if suffix in TERRAFORM_SUFFIXES:
-        return "terraform"
-    if suffix in CLOUDFORMATION_SUFFIXES and (
-        b"AWSTemplateFormatVersion" in head or _CFN_RESOURCE.search(head)
-    ):
-        return "cloudformation"
-    return None
+    """``terraform``, ``cloudformation`` or None (the language table tells CloudFormation from
+    other YAML/JSON by its content)."""
+    name = language_name(rel, head)
+    return name if name in _IAC else None
 
 
 def iac_prefilter(data: bytes) -> bool:
-    """True when an infrastructure file can declare a key or a policy keyguard checks."""
-    return any(t in data for t in _TF_TOKENS) or _CFN_RESOURCE.search(data) is not None
+    """True when an infrastructure file can declare a key or a policy keyguard checks (the
+    language table's prefilter of Terraform and CloudFormation)."""
+    return any(
+        row.prefilter is not None and row.prefilter.search(data) is not None
+        for row in (BY_NAME[name] for name in _IAC)
+    )
 
 
 # --- the Python part of the IaC engine: inventory, policy documents, Google rotation ------------

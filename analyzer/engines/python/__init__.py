@@ -1,0 +1,89 @@
+"""The Python engine as the pipeline sees it (``ENGINE``); LibCST loads on the first parse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyzer.engines.base import EngineContext, Target
+from analyzer.findings.model import FileResult
+from analyzer.knowledge.languages import languages_of_engine
+
+_RESOLVER = "python.resolver"
+
+
+class RecordingResolver:
+    """Wraps the module resolver and notes every answer a file's analysis depended on."""
+
+    RECORDED = ("constant", "is_module")
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.lookups: list[list[Any]] = []
+
+    def constant(self, from_path: str, level: int, module: str, name: str) -> Any:
+        found = self.inner.constant(from_path, level, module, name)
+        self.lookups.append(["constant", [from_path, level, module, name], _answer(found)])
+        return found
+
+    def is_module(self, from_path: str, level: int, module: str) -> bool:
+        found = self.inner.is_module(from_path, level, module)
+        self.lookups.append(["is_module", [from_path, level, module], _answer(found)])
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def _answer(value: Any) -> str:
+    import hashlib
+
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
+
+
+def _resolver(context: EngineContext) -> Any:
+    """One module resolver per scan and process (it keeps module constants as they were read)."""
+    if _RESOLVER not in context.state:
+        from analyzer.engines.python.resolver import ModuleResolver
+
+        context.state[_RESOLVER] = ModuleResolver(context.root)
+    return context.state[_RESOLVER]
+
+
+class PythonEngine:
+    """Per-file engine: one LibCST parse and walk; constants of sibling modules are looked up."""
+
+    name = "python"
+    languages: frozenset[str] | None = languages_of_engine("python")
+
+    def prefilter(self, data: bytes, language: str | None) -> bool:
+        from analyzer.engines.python import prefilter
+
+        return prefilter.python_prefilter(data)
+
+    def analyze(self, target: Target, data: bytes, context: EngineContext) -> FileResult:
+        from analyzer.engines.python import engine
+
+        recording = RecordingResolver(_resolver(context))
+        result = engine.analyze_python(data, target.rel, context.thresholds, recording)
+        if recording.lookups:
+            context.lookups.setdefault(self.name, []).extend(recording.lookups)
+        return result
+
+    def still_holds(self, lookups: list[list[Any]], context: EngineContext) -> bool:
+        resolver = None
+        for method, args, answer in lookups:
+            if method not in RecordingResolver.RECORDED:
+                return False
+            resolver = resolver or _resolver(context)
+            if _answer(getattr(resolver, method)(*args)) != answer:
+                return False
+        return True
+
+    def preload(self) -> None:
+        """Import the parser and the rules once, before worker processes fork."""
+        import analyzer.engines.python.checks.run
+        import analyzer.engines.python.evaluate.consts
+        import analyzer.engines.python.walk.visitor  # noqa: F401
+
+
+ENGINE = PythonEngine()

@@ -11,10 +11,10 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from analyzer.engines.semgrep.languages import RULE_DIRS, language_for
 from analyzer.engines.semgrep.parse import parse_output
 from analyzer.engines.semgrep.render import render_rules
 from analyzer.findings.model import FileResult, Notification
+from analyzer.knowledge.languages import BY_NAME, language_name
 from analyzer.policy.thresholds import Thresholds
 
 _QUIET_ENV = {
@@ -63,7 +63,7 @@ def run_semgrep(
     known = languages_of or {}
     if run_timeout is None:
         run_timeout = min(1800, 300 + 2 * len(targets))
-    languages = {lang for _, rel in targets if (lang := known.get(rel) or language_for(rel))}
+    languages = {lang for _, rel in targets if (lang := known.get(rel) or language_name(rel))}
     command = find_semgrep()
     if command is None:
         return [], [_unavailable(languages, "the semgrep executable was not found")]
@@ -72,7 +72,8 @@ def run_semgrep(
         config_dir = tmp_dir / "rules"
         config_dir.mkdir()
         try:
-            render_rules(thresholds, config_dir, {RULE_DIRS[lang] for lang in languages})
+            rule_dirs = {rules for lang in languages if (rules := BY_NAME[lang].rules)}
+            render_rules(thresholds, config_dir, rule_dirs)
         except (OSError, KeyError, ValueError) as exc:
             return [], [_unavailable(languages, f"the rule templates could not be rendered: {exc}")]
         argv = [

@@ -1,0 +1,245 @@
+"""Per-file engines over many files: read, prefilter, analyse, cache; in worker processes."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analyzer.engines.base import EngineContext, FileEngine, Target
+from analyzer.engines.registry import FILE_ENGINES
+from analyzer.findings.model import FileResult, Notification
+from analyzer.findings.redact import redact_line
+from analyzer.knowledge.languages import engines_for, is_source, language_name
+from analyzer.pipeline.cache import ResultCache, content_hash
+from analyzer.pipeline.discover import Candidate
+from analyzer.pipeline.timelimit import TimeLimitExceeded, time_limit
+from analyzer.policy import Policy
+
+PARALLEL_MIN_FILES = 24
+
+
+@dataclass(frozen=True)
+class _Work:
+    """A unit handed to a worker: one file."""
+
+    path: Path
+    rel: str
+
+
+@dataclass
+class _Context:
+    """What every worker needs for the whole scan; sent once per worker process."""
+
+    root: Path
+    policy: Policy
+    limit: int
+    cache: ResultCache | None
+    timeout: float = 0
+    without: frozenset[str] = frozenset()
+    jobs: int = 1
+    _engine: EngineContext | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> EngineContext:
+        """The engines' view of the scan (made on demand, kept for the process)."""
+        if self._engine is None:
+            self._engine = EngineContext(self.root, self.policy.thresholds, self.jobs)
+        return self._engine
+
+    def engines(self, rel: str, data: bytes) -> list[FileEngine]:
+        """The per-file engines that read this file, in the order they run."""
+        wanted = engines_for(rel, data)
+        return [
+            e for name, e in FILE_ENGINES.items() if name in wanted and name not in self.without
+        ]
+
+    def key(self, rel: str, data: bytes) -> str | None:
+        """The cache key of a file's combined per-file result (None without a cache)."""
+        if self.cache is None:
+            return None
+        names = ",".join(e.name for e in self.engines(rel, data))
+        return self.cache.key(rel, content_hash(data), names)
+
+    def lookups_hold(self, lookups: dict[str, list[list[Any]]]) -> bool:
+        """Whether every engine's recorded look-ups for a cached result still hold."""
+        for name, recorded in lookups.items():
+            engine = FILE_ENGINES.get(name)
+            if engine is None or not engine.still_holds(recorded, self.engine):
+                return False
+        return True
+
+
+_WORKER: list[_Context] = []
+
+
+def _read(candidate: Candidate, limit: int) -> tuple[bytes | None, Notification | None]:
+    try:
+        size = candidate.path.stat().st_size
+        if size > limit:
+            if not is_source(candidate.rel):
+                return None, None
+            return None, Notification(
+                f"{candidate.rel}: skipped, {size:,} bytes is over the {limit:,}-byte limit "
+                "(raise it with --max-file-size)",
+                kind="file-too-large",
+                path=candidate.rel,
+            )
+        return candidate.path.read_bytes(), None
+    except OSError as exc:
+        return None, Notification(
+            f"{candidate.rel}: cannot be read ({exc.strerror or exc})",
+            kind="unreadable",
+            path=candidate.rel,
+        )
+
+
+def _absorb(result: FileResult, found: FileResult) -> None:
+    """Add one engine's result for a file to the file's combined result."""
+    result.analyzed = True
+    result.findings += found.findings
+    result.sites += found.sites
+    result.notifications += found.notifications
+
+
+def _run_engines(work: _Work, data: bytes, ctx: _Context, result: FileResult) -> None:
+    """Each engine that wants the file and whose prefilter passes it, within the time limit."""
+    language = language_name(work.rel, data)
+    target = Target(work.path, work.rel, language)
+    with time_limit(ctx.timeout), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a SyntaxWarning would print the scanned line
+        for engine in ctx.engines(work.rel, data):
+            if engine.prefilter(data, language):
+                _absorb(result, engine.analyze(target, data, ctx.engine))
+
+
+def _timed_out(work: _Work, ctx: _Context, result: FileResult) -> FileResult:
+    result.findings.clear()
+    result.sites.clear()
+    result.notifications.append(
+        Notification(
+            f"{work.rel}: abandoned after {ctx.timeout:g} s, analysis took too long "
+            "(raise the limit with --file-timeout)",
+            kind="file-timeout",
+            path=work.rel,
+        )
+    )
+    return result
+
+
+def _failed(work: _Work, exc: Exception, result: FileResult) -> FileResult:
+    result.notifications.append(
+        Notification(
+            # an exception's text may quote the file: redacted and cut, like a snippet
+            f"{work.rel}: internal error while analysing "
+            f"({type(exc).__name__}: {redact_line(str(exc))[:200]})",
+            kind="internal-error",
+            level="error",
+            path=work.rel,
+        )
+    )
+    return result
+
+
+def _analyze(work: _Work, ctx: _Context) -> FileResult:
+    """Run the per-file engines on one file and store the result in the cache; never raises."""
+    result = FileResult(work.rel)
+    data, problem = _read(Candidate(work.path, work.rel), ctx.limit)
+    if problem is not None or data is None:
+        result.notifications.extend([problem] if problem else [])
+        return result
+    ctx.engine.lookups.clear()
+    try:
+        _run_engines(work, data, ctx, result)
+    except TimeLimitExceeded:
+        return _timed_out(work, ctx, result)
+    except Exception as exc:  # an engine bug must not cost the other files
+        return _failed(work, exc, result)
+    key = ctx.key(work.rel, data)
+    if ctx.cache is not None and key is not None:
+        ctx.cache.put(key, result, dict(ctx.engine.lookups))
+    return result
+
+
+def _analyze_unit(unit: list[_Work]) -> list[FileResult]:
+    return [_analyze(work, _WORKER[0]) for work in unit]
+
+
+def _init_worker(ctx: _Context) -> None:
+    _WORKER[:] = [ctx]
+
+
+def _units(works: list[_Work], jobs: int) -> list[list[_Work]]:
+    """Work units of similar byte size, largest first, many more than workers so that the pool
+    balances itself: a large file is a unit alone, small files are packed together."""
+    sized = sorted(((_size(w.path), w) for w in works), key=lambda p: p[0], reverse=True)
+    total = sum(size for size, _ in sized)
+    target = max(total // (jobs * 16), 64 * 1024)
+    units: list[list[_Work]] = []
+    current: list[_Work] = []
+    filled = 0
+    for size, work in sized:
+        if size >= target:
+            units.append([work])
+            continue
+        current.append(work)
+        filled += size + 4096
+        if filled >= target:
+            units.append(current)
+            current, filled = [], 0
+    if current:
+        units.append(current)
+    return units
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def from_cache(works: list[_Work], ctx: _Context) -> tuple[list[FileResult], list[_Work]]:
+    """Split work into results found in the cache and files still to analyse."""
+    if ctx.cache is None or ctx.cache.is_empty():
+        return [], works
+    hits: list[FileResult] = []
+    todo: list[_Work] = []
+    for work in works:
+        try:
+            if work.path.stat().st_size > ctx.limit:
+                todo.append(work)
+                continue
+            data = work.path.read_bytes()
+        except OSError:
+            todo.append(work)
+            continue
+        key = ctx.key(work.rel, data)
+        found = ctx.cache.get(key, ctx.lookups_hold) if key else None
+        if found is None:
+            todo.append(work)
+        else:
+            hits.append(found)
+    return hits, todo
+
+
+def analyze_files(works: list[_Work], ctx: _Context, jobs: int) -> list[FileResult]:
+    """Each file's combined per-file result, in a pool of worker processes when it pays."""
+    if jobs <= 1 or len(works) < PARALLEL_MIN_FILES:
+        return [_analyze(work, ctx) for work in works]
+    for engine in FILE_ENGINES.values():
+        engine.preload()  # imported once here and inherited by the forked workers
+    results: list[FileResult] = []
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(ctx,)) as pool:
+        for unit_results in pool.map(_analyze_unit, _units(works, jobs)):
+            results.extend(unit_results)
+    return results
+
+
+def cpu_jobs(jobs: int) -> int:
+    """The number of worker processes: as asked, or one per core."""
+    return jobs or os.cpu_count() or 1
