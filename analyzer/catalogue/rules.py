@@ -89,7 +89,7 @@ class Rule:
     def text(self) -> str:
         """The documentation as plain text for terminals and SARIF ``help.text``."""
         examples = "".join(
-            f"\n\n{title}:\n" + "\n\n".join(e.code() for e in self.examples_of(kind))
+            f"\n\n{title}:\n" + _plain_examples(self.examples_of(kind))
             for kind, title in EXAMPLE_KINDS.items()
         )
         return (
@@ -97,6 +97,13 @@ class Rule:
             f"What it does:\n{_plain(self.what)}\n\n"
             f"Why is this bad?\n{_plain(self.why)}{examples}\n"
         )
+
+
+def _plain_examples(examples: tuple[Example, ...]) -> str:
+    """Example code for a terminal; several languages each under a ``(language)`` line."""
+    if len(examples) == 1:
+        return examples[0].code()
+    return "\n\n".join(f"({e.fence})\n{e.code()}" for e in examples)
 
 
 def _plain(markdown: str) -> str:

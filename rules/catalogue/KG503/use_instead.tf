@@ -1,5 +1,11 @@
 resource "aws_kms_key" "shared" {
   enable_key_rotation = true
-  policy = jsonencode({ Statement = [{ Effect = "Allow",
-  Principal = { AWS = var.key_admin_role }, Action = ["kms:Describe*", "kms:Put*"] }] })
+  policy              = <<EOF
+{"Statement": [
+  {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/KeyCustodian"},
+   "Action": ["kms:Create*", "kms:Put*"], "Resource": "*"},
+  {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/OrdersApp"},
+   "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"}
+]}
+EOF
 }
