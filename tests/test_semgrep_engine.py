@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.engines.semgrep.engine import language_for, render_mapping, render_rules, run_semgrep
 from analyzer.engines.semgrep import runner as semgrep_runner
+from analyzer.engines.semgrep.engine import language_for, render_mapping, render_rules, run_semgrep
 from analyzer.engines.semgrep.languages import LANGUAGES
 from analyzer.policy.thresholds import Thresholds
 from tests.labels import read_labels

@@ -6,7 +6,16 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
+from analyzer.knowledge.algorithms import prohibited_names
 from analyzer.knowledge.files import rules_dir
+
+# Facts of the knowledge base the rule texts name: ``${prohibited_algorithms}`` and the like.
+PLACEHOLDER = "${prohibited_algorithms}"
+
+
+def _with_knowledge(entry: dict) -> dict:
+    names = ", ".join(prohibited_names())
+    return {k: v.replace(PLACEHOLDER, names) if isinstance(v, str) else v for k, v in entry.items()}
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,7 @@ def rules() -> dict[str, Rule]:
     """Every rule, by id, in catalogue order."""
     with (rules_dir() / "catalogue.toml").open("rb") as fh:
         data = tomllib.load(fh)
-    return {entry["id"]: Rule(**entry) for entry in data["rule"]}
+    return {entry["id"]: Rule(**_with_knowledge(entry)) for entry in data["rule"]}
 
 
 def markdown_table() -> str:
