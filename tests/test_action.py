@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from analyzer.findings.model import Finding, Location
-from analyzer.reporters.github import annotation, escape_data, escape_property
+from analyzer.reporters.github import annotation, escape_data, escape_property, plan_annotations
 from tests.conftest import REPO
 from tests.gitrepo import commit, init
 
@@ -57,6 +57,8 @@ def test_action_declares_inputs_outputs_and_steps() -> None:
         "sarif-file",
         "annotate",
         "only-changed",
+        "checks",
+        "token",
         "python-version",
     }
     assert action["inputs"]["annotate"]["default"] == "true"
@@ -124,7 +126,12 @@ def pr_repo(tmp_path: Path) -> tuple[Path, str]:
 
 
 def run_step(
-    repo: Path, tmp_path: Path, event_name: str, event: dict, **inputs: str
+    repo: Path,
+    tmp_path: Path,
+    event_name: str,
+    event: dict,
+    extra_env: dict[str, str] | None = None,
+    **inputs: str,
 ) -> tuple[subprocess.CompletedProcess[str], Path, Path]:
     event_file = tmp_path / "event.json"
     event_file.write_text(json.dumps(event))
@@ -145,7 +152,7 @@ def run_step(
         "INPUT_ANNOTATE": "true",
         "INPUT_ONLY_CHANGED": "auto",
     }
-    env |= {f"INPUT_{k.upper()}": v for k, v in inputs.items()}
+    env |= {f"INPUT_{k.upper()}": v for k, v in inputs.items()} | (extra_env or {})
     done = subprocess.run(
         [sys.executable, "-m", "analyzer.cli.action"],
         cwd=tmp_path,
@@ -229,3 +236,50 @@ def test_bad_input_is_an_error_annotation(pr_repo: tuple[Path, str], tmp_path: P
     done, _, _ = run_step(repo, tmp_path, "push", {}, fail_on="sometimes")
     assert done.returncode == 2
     assert done.stdout.startswith("::error title=keyguard::input fail-on must be one of")
+
+
+def test_a_pull_request_with_forty_findings_annotates_its_own_three_first(
+    tmp_path: Path,
+) -> None:
+    repo = init(tmp_path / "big")
+    weak = "k{} = rsa.generate_private_key(public_exponent=65537, key_size=1024)\n"
+    old = RSA + "".join(weak.format(i) for i in range(37))
+    base = commit(repo, {"app/legacy.py": old}, "base")
+    new = RSA + "".join(f"n{i} = rsa.generate_private_key(65537, 512)\n" for i in range(3))
+    commit(repo, {"app/legacy.py": old, "app/zz_new.py": new}, "head")
+    event = {"pull_request": {"number": 9, "base": {"sha": base}}}
+    done, summary, outputs = run_step(repo, tmp_path, "pull_request", event, only_changed="false")
+    assert "findings=40\n" in outputs.read_text(), done.stdout + done.stderr
+    shown = commands(done.stdout)
+    assert len(shown) == 10
+    assert [line.split(",")[:2] for line in shown[:3]] == [
+        ["::error file=app/zz_new.py", f"line={n}"] for n in (2, 3, 4)
+    ]
+    assert all("file=app/legacy.py" in line for line in shown[3:])
+    held = "30 more findings not annotated (GitHub shows at most 10 annotations of each level"
+    assert held in done.stdout
+    assert "every finding is in the SARIF file out/keyguard.sarif and code scanning" in done.stdout
+    assert held in summary.read_text()
+
+
+def test_annotation_plan_orders_by_change_level_and_code_kind_and_caps_each_kind() -> None:
+    def finding(path: str, line: int, level: str, is_test: bool = False) -> Finding:
+        return Finding(
+            "KG201", Location(path, line, 1), "m", "keyguard-python", level=level, is_test=is_test
+        )
+
+    findings = (
+        [finding("a.py", n, "warning") for n in range(1, 13)]
+        + [finding("tests/t.py", 1, "error", is_test=True), finding("b.py", 5, "error")]
+        + [finding("c.py", 1, "note"), finding("z.py", 99, "warning")]
+    )
+    plan = plan_annotations(findings, lambda f: f.location.path == "z.py")
+    assert [(f.location.path, f.location.line) for f in plan.shown[:3]] == [
+        ("z.py", 99),
+        ("b.py", 5),
+        ("tests/t.py", 1),
+    ]
+    assert sum(f.level == "warning" for f in plan.shown) == 10
+    assert plan.shown[-1].level == "note"
+    assert plan.held_back == 3
+    assert plan_annotations(findings[:3]).notice() is None

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 import analyzer
-from analyzer.pipeline import run as scan_module
 from analyzer.findings.model import FileResult
+from analyzer.pipeline import run as scan_module
 from analyzer.pipeline.run import ScanOptions, _analyze, _Context, _Work, scan
 from analyzer.pipeline.timelimit import TimeLimitExceeded, time_limit
 from analyzer.policy import default_policy

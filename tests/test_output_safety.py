@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analyzer.reporters import output
 from analyzer.cli import main
+from analyzer.reporters import output
 from analyzer.reporters.output import OutputError, write_atomic
 
 OLD = '{"old": "report"}\n'

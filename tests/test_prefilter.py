@@ -135,17 +135,15 @@ def test_secrets_gate_mirrors_detect_secrets_entropy_plugins() -> None:
         HexHighEntropyString,
     )
 
-    from analyzer.engines.secrets.engine import _ENTROPY_PLUGINS, PLUGINS, _entropy
+    from analyzer.engines.secrets.detectors import ENTROPY_PLUGINS, PLUGINS, entropy
 
     limits = {p["name"]: p.get("limit") for p in PLUGINS["plugins_used"]}
     for (regex, charset, limit), plugin in zip(
-        _ENTROPY_PLUGINS, (Base64HighEntropyString(), HexHighEntropyString()), strict=True
+        ENTROPY_PLUGINS, (Base64HighEntropyString(), HexHighEntropyString()), strict=True
     ):
         assert regex.pattern == plugin.regex.pattern
         assert charset == plugin.charset
         assert limit == limits[type(plugin).__name__]
         for value in ("Zx8Qm2Lp9Rt4Vw7Yb3Nc5Jk1", "0123456789abcdef", "aaaa", "deadbeef12"):
             if all(c in charset for c in value) and not value.isdigit():
-                assert (
-                    abs(_entropy(value, charset) - plugin.calculate_shannon_entropy(value)) < 1e-9
-                )
+                assert abs(entropy(value, charset) - plugin.calculate_shannon_entropy(value)) < 1e-9

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from analyzer.engines.python.engine import ModuleResolver, analyze_python, python_prefilter
-from analyzer.engines.python.names import secret_kind, split_words
 from analyzer.engines.python.table import load_table
+from analyzer.engines.python.walk.names import secret_kind, split_words
 from analyzer.policy.thresholds import Thresholds
 from tests.labels import read_labels
 

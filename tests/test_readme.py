@@ -8,13 +8,13 @@ from __future__ import annotations
 import os
 import re
 
-from analyzer.catalogue.rules import markdown_docs, markdown_table
-from analyzer.policy.render import thresholds_markdown
+from analyzer.catalogue.rules import markdown_docs
+from analyzer.policy.render import rules_markdown, thresholds_markdown
 from tests.conftest import REPO
 
 README = REPO / "README.md"
 SECTIONS = {
-    "rules-table": markdown_table,
+    "rules-table": rules_markdown,
     "rules-docs": markdown_docs,
     "policy-defaults": thresholds_markdown,
 }

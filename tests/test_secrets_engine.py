@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.engines.secrets.engine import is_key_name, scan_secrets, secrets_prefilter
+from analyzer.engines.secrets.engine import scan_secrets
+from analyzer.engines.secrets.names import is_key_name
+from analyzer.engines.secrets.prefilter import secrets_prefilter
 
 TOKEN = "ghp_R8x2mQ7vLk3Zp9Nw4Yt6Hs1Jd5Fb0Ca2Ee"
 

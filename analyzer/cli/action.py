@@ -11,17 +11,27 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.cli import exitcodes
+from analyzer.cli.checks_api import ChecksError, check_run_from_env, publish
 from analyzer.cli.scan_command import RENDERERS, exit_code_for
+from analyzer.findings.model import Finding
 from analyzer.pipeline.discover import scan_root
-from analyzer.pipeline.run import ScanOptions, scan
+from analyzer.pipeline.run import ScanOptions, ScanReport, scan
 from analyzer.policy import PolicyError, load_policy
 from analyzer.policy.diffscope import DiffError, DiffScope, diff_scope, restrict
-from analyzer.reporters.github import annotations, escape_data, summary_markdown
+from analyzer.reporters.checks import check_annotation
+from analyzer.reporters.github import (
+    AnnotationPlan,
+    annotations,
+    escape_data,
+    finding_path,
+    plan_annotations,
+    summary_markdown,
+)
 from analyzer.reporters.output import OutputError, write_atomic
 from analyzer.reporters.run import RunInfo
 from analyzer.reporters.sarif import render_sarif
@@ -46,6 +56,7 @@ class Inputs:
     sarif_file: str
     annotate: bool
     only_changed: str
+    checks: bool
 
 
 def _input(env: Mapping[str, str], name: str, default: str = "") -> str:
@@ -85,6 +96,7 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         sarif_file=_input(env, "sarif-file", "keyguard.sarif"),
         annotate=_flag(_input(env, "annotate", "true"), "annotate"),
         only_changed=only,
+        checks=_flag(_input(env, "checks", "false"), "checks"),
     )
 
 
@@ -98,6 +110,11 @@ def base_revision(env: Mapping[str, str], only_changed: str) -> str | None:
     event_name = env.get("GITHUB_EVENT_NAME", "")
     if only_changed == "auto" and event_name not in PR_EVENTS:
         return None
+    return _event_base(env, event_name)
+
+
+def _event_base(env: Mapping[str, str], event_name: str) -> str | None:
+    """The pull request's base SHA, or a push's ``before``, from the event payload."""
     try:
         event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
     except (KeyError, OSError, ValueError):
@@ -106,6 +123,60 @@ def base_revision(env: Mapping[str, str], only_changed: str) -> str | None:
     if not base and event_name == "push":
         base = event.get("before")
     return base if isinstance(base, str) and base and base != NULL_SHA else None
+
+
+def _changed_lines(
+    env: Mapping[str, str], scope: DiffScope | None, workspace: Path, root: Path
+) -> Callable[[Finding], bool]:
+    """Whether a finding touches a line the pull request changed (for annotation order).
+
+    A full scan of a pull request still puts the author's lines first; outside a pull request, or
+    when the diff cannot be had, every finding counts the same.
+    """
+    if scope is None:
+        event_name = env.get("GITHUB_EVENT_NAME", "")
+        base = _event_base(env, event_name) if event_name in PR_EVENTS else None
+        if base is None:
+            return lambda _: False
+        try:
+            scope = diff_scope(workspace, base)
+        except DiffError:
+            return lambda _: False
+    known = scope
+    return lambda finding: known.touches(finding, root)
+
+
+def _head_sha(env: Mapping[str, str]) -> str | None:
+    """The pull request's head commit (what GitHub shows checks on), else None."""
+    try:
+        event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
+    except (KeyError, OSError, ValueError):
+        return None
+    sha = (event.get("pull_request") or {}).get("head", {}).get("sha")
+    return sha if isinstance(sha, str) and sha else None
+
+
+def _publish_checks(
+    env: Mapping[str, str],
+    report: ScanReport,
+    standard: str,
+    workspace: Path,
+    plan: AnnotationPlan,
+    code: int,
+) -> None:
+    """Every finding as a check run; a refusal is a warning, never a failed scan."""
+    everything = plan_annotations(report.findings, per_kind=len(report.findings) + 1)
+    payload = [
+        check_annotation(f, finding_path(f, report.root, workspace)) for f in everything.shown
+    ]
+    summary = f"keyguard found {len(payload)} finding(s) under {standard}."
+    try:
+        run = check_run_from_env(env, _head_sha(env), f"keyguard: {standard}")
+        run_id = publish(run, payload, summary, failed=code != exitcodes.OK)
+    except ChecksError as exc:
+        print(f"::warning title=keyguard::{escape_data(str(exc))}")
+        return
+    print(f"keyguard: published {len(payload)} findings as check run {run_id}")
 
 
 def _append(path: str | None, text: str) -> None:
@@ -146,6 +217,7 @@ def run(env: Mapping[str, str]) -> int:
     report = scan(scanned, root, policy, ScanOptions())
     if scope is not None:
         report.findings = restrict(report.findings, scope, root)
+    plan = plan_annotations(report.findings, _changed_lines(env, scope, workspace, root))
     code = exit_code_for(report, inputs.fail_on)
     info = RunInfo(command_line="python -m analyzer.cli.action", exit_code=code)
 
@@ -156,14 +228,22 @@ def run(env: Mapping[str, str]) -> int:
         print(f"::error title=keyguard::{escape_data(str(exc))}")
         return exitcodes.USAGE
     if inputs.annotate:
-        for line in annotations(report, workspace):
+        for line in annotations(report, plan, workspace):
             print(line)
+        notice = plan.notice(sarif_path.as_posix())
+        if notice:
+            print(notice)
     if inputs.fmt != "github":
         print("::group::keyguard report")
         print(RENDERERS[inputs.fmt](report, info), end="")
         print("::endgroup::")
+    if inputs.checks:
+        _publish_checks(env, report, policy.standard.title, workspace, plan, code)
     where = f"lines changed since `{scope.merge_base[:12]}`" if scope is not None else "all files"
-    _append(env.get("GITHUB_STEP_SUMMARY"), summary_markdown(report, where))
+    summary = summary_markdown(
+        report, where, plan=plan if inputs.annotate else None, sarif_file=sarif_path.as_posix()
+    )
+    _append(env.get("GITHUB_STEP_SUMMARY"), summary)
     _append(
         env.get("GITHUB_OUTPUT"),
         f"findings={len(report.active())}\nsarif-file={sarif_path.as_posix()}\n",

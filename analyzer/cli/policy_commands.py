@@ -87,11 +87,9 @@ def rules_command(config: Path | None, path: Path) -> None:
     policy = policy_for(config, path)
     rows = [("ID", "CATEGORY", "LEVEL", "CLAUSE", "ENABLED", "FINDS")]
     for rule in rules().values():
-        clause = policy.clause_for(rule.id)
+        clause = policy.clause_id(rule.id) or "-"
         enabled = "yes" if policy.rule_enabled(rule.id) else "no"
-        rows.append(
-            (rule.id, rule.category, rule.level, clause.id if clause else "-", enabled, rule.short)
-        )
+        rows.append((rule.id, rule.category, rule.level, clause, enabled, rule.short))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         click.echo(
@@ -133,5 +131,5 @@ def explain_command(config: Path | None, rule_id: str) -> None:
         click.echo(f"{clause.id} {clause.title}\n{clause.text}")
     click.echo(f"\nLevel: {rule.level}   Category: {rule.category}   CWE-{rule.cwe}")
     if not policy.rule_enabled(rule.id):
-        why = "require_kms is false" if rule.id == "KG402" else "disabled in [rules]"
+        why = f"{rule.requires} is false" if rule.requires else "disabled in [rules]"
         click.echo(f"Enabled: no ({why} in {policy.source})")

@@ -11,9 +11,18 @@ _LONG_TOKEN = re.compile(r"[A-Za-z0-9+/_\-]{20,}(?:={1,2}(?![A-Za-z0-9+/_\-]))?"
 _REDACTED = re.compile(r"\A[^*]{0,2}\*{4}\(\d+\)\Z")
 
 
-def redact_value(value: str) -> str:
-    """``s3****(16)``: two characters and the length."""
-    return f"{value[:2]}****({len(value)})"
+def redact_value(value: str | bytes) -> str:
+    """``s3****(16)``: two characters and the length, the one form every output shows.
+
+    Bytes are read as Latin-1 so that every byte counts as one character of the length.
+    """
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    return f"{text[:2]}****({len(text)})"
+
+
+def redact_in(line: str, value: str) -> str:
+    """``line`` with every occurrence of ``value`` replaced by its redacted form."""
+    return line.replace(value, redact_value(value)) if value else line
 
 
 def fingerprint_value(value: str) -> str:

@@ -285,9 +285,9 @@ def _run_in_process(works: list[_Work], ctx: _Context, options: ScanOptions) -> 
     if jobs <= 1 or len(works) < PARALLEL_MIN_FILES:
         return [_analyze(work, ctx) for work in works]
     # Imported once here and inherited by the forked workers.
-    import analyzer.engines.python.consts
-    import analyzer.engines.python.rules
-    import analyzer.engines.python.visitor  # noqa: F401
+    import analyzer.engines.python.checks.run
+    import analyzer.engines.python.evaluate.consts
+    import analyzer.engines.python.walk.visitor  # noqa: F401
 
     results: list[FileResult] = []
     from concurrent.futures import ProcessPoolExecutor

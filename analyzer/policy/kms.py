@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from analyzer.catalogue.ids import GENERATION_OUTSIDE_KMS
 from analyzer.findings.model import Finding, KeySite
 from analyzer.policy.model import Policy
 from analyzer.policy.paths import matches
 
-RULE = "KG402"
+RULE = GENERATION_OUTSIDE_KMS
 
 
 def kms_findings(sites: list[KeySite], policy: Policy) -> list[Finding]:

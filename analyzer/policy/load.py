@@ -21,7 +21,7 @@ from typing import Any, NoReturn, get_args, get_origin, get_type_hints
 
 from analyzer.catalogue.rules import rules
 from analyzer.policy.errors import KeyPath, PolicyError, dotted, locate, suggest
-from analyzer.policy.model import Clause, Policy, PolicyException, Standard
+from analyzer.policy.model import Clause, Policy, PolicyException, Standard, Taxonomy
 from analyzer.policy.profiles import PROFILES, profile_bytes, profile_path
 from analyzer.policy.thresholds import Thresholds
 
@@ -49,12 +49,16 @@ TABLES: dict[str, dict[str, Any]] = {
         "approved_path": str,
     },
     "rules": {"disable": STR_LIST, "enable": STR_LIST},
+    "pci_dss": {f.name: str for f in dataclasses.fields(Taxonomy)},
+    "cwe": {f.name: str for f in dataclasses.fields(Taxonomy)},
 }
+_CLAUSE_ENTRY: tuple[dict[str, Any], frozenset[str]] = (
+    {"id": str, "title": str, "text": str, "rules": STR_LIST},
+    frozenset({"id", "title", "text", "rules"}),
+)
 ARRAYS: dict[str, tuple[dict[str, Any], frozenset[str]]] = {
-    "clauses": (
-        {"id": str, "title": str, "text": str, "rules": STR_LIST},
-        frozenset({"id", "title", "text", "rules"}),
-    ),
+    "clauses": _CLAUSE_ENTRY,
+    "pci_requirements": _CLAUSE_ENTRY,
     "exceptions": (
         {
             "rule": str,
@@ -100,6 +104,9 @@ class _Layer:
     extends: str | None = None
     standard: dict[str, str] = field(default_factory=dict)
     clauses: list[Clause] = field(default_factory=list)
+    pci_requirements: list[Clause] = field(default_factory=list)
+    pci_dss: dict[str, str] = field(default_factory=dict)
+    cwe: dict[str, str] = field(default_factory=dict)
     thresholds: dict[str, Any] = field(default_factory=dict)
     libraries: dict[str, dict[str, str]] = field(default_factory=dict)
     generation: dict[str, Any] = field(default_factory=dict)
@@ -311,20 +318,10 @@ def _validate(doc: _Doc) -> _Layer:
     for key, ids in layer.rules.items():
         for rule_id in ids:
             _rule_id(doc, ["rules", key], rule_id)
-    layer.clauses = [
-        Clause(
-            e["id"],
-            e["title"],
-            e["text"],
-            tuple(_rule_id(doc, ["clauses", i, "rules"], r) for r in e["rules"]),
-        )
-        for i, e in enumerate(_array(doc, "clauses"))
-    ]
-    seen: set[str] = set()
-    for index, clause in enumerate(layer.clauses):
-        if clause.id in seen:
-            doc.fail(["clauses", index, "id"], f"clause id {clause.id!r} is defined twice")
-        seen.add(clause.id)
+    for name in ("pci_dss", "cwe"):
+        setattr(layer, name, _table(doc, [name], data.get(name, {}), TABLES[name]))
+    layer.clauses = _clause_array(doc, "clauses")
+    layer.pci_requirements = _clause_array(doc, "pci_requirements")
     for index, entry in enumerate(_array(doc, "exceptions")):
         path = ["exceptions", index]
         for key in ("justification", "approved_by"):
@@ -343,6 +340,25 @@ def _validate(doc: _Doc) -> _Layer:
             )
         )
     return layer
+
+
+def _clause_array(doc: _Doc, name: str) -> list[Clause]:
+    """``[[clauses]]`` or ``[[pci_requirements]]``: ids unique, every rule id known."""
+    clauses = [
+        Clause(
+            e["id"],
+            e["title"],
+            e["text"],
+            tuple(_rule_id(doc, [name, i, "rules"], r) for r in e["rules"]),
+        )
+        for i, e in enumerate(_array(doc, name))
+    ]
+    seen: set[str] = set()
+    for index, clause in enumerate(clauses):
+        if clause.id in seen:
+            doc.fail([name, index, "id"], f"clause id {clause.id!r} is defined twice")
+        seen.add(clause.id)
+    return clauses
 
 
 def _array(doc: _Doc, name: str) -> list[dict[str, Any]]:
@@ -410,6 +426,9 @@ def _apply(base: Policy, layer: _Layer) -> Policy:
         base,
         standard=replace(base.standard, **layer.standard),
         clauses=_merge_clauses(base.clauses, layer.clauses),
+        pci_requirements=_merge_clauses(base.pci_requirements, layer.pci_requirements),
+        pci_dss=replace(base.pci_dss, **layer.pci_dss),
+        cwe=replace(base.cwe, **layer.cwe),
         thresholds=replace(thresholds, **changes),
         approved_libraries=approved,
         exceptions=(*base.exceptions, *layer.exceptions),

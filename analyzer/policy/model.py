@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from analyzer.catalogue.rules import rules
 from analyzer.policy.profiles import profile_data
@@ -28,8 +29,19 @@ class Standard:
 
 
 @dataclass(frozen=True)
+class Taxonomy:
+    """An outside catalogue the findings are mapped to (PCI DSS, CWE): its identity."""
+
+    name: str
+    full_name: str
+    version: str
+    organization: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Clause:
-    """One clause of the standard, as an assessor reads it, and the rules that enforce it."""
+    """One clause of a standard (ours, or a PCI DSS requirement) and the rules that enforce it."""
 
     id: str
     title: str
@@ -53,9 +65,11 @@ class PolicyException:
         return self.expires < today
 
 
-DEFAULT_CLAUSES: tuple[Clause, ...] = tuple(
-    Clause(c["id"], c["title"], c["text"], tuple(c["rules"])) for c in _DEFAULT["clauses"]
-)
+def _clauses(entries: list[dict[str, Any]]) -> tuple[Clause, ...]:
+    return tuple(Clause(c["id"], c["title"], c["text"], tuple(c["rules"])) for c in entries)
+
+
+DEFAULT_CLAUSES: tuple[Clause, ...] = _clauses(_DEFAULT["clauses"])
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,9 @@ class Policy:
 
     standard: Standard = field(default_factory=Standard)
     clauses: tuple[Clause, ...] = DEFAULT_CLAUSES
+    pci_dss: Taxonomy = field(default_factory=lambda: Taxonomy(**_DEFAULT["pci_dss"]))
+    pci_requirements: tuple[Clause, ...] = _clauses(_DEFAULT["pci_requirements"])
+    cwe: Taxonomy = field(default_factory=lambda: Taxonomy(**_DEFAULT["cwe"]))
     thresholds: Thresholds = field(default_factory=Thresholds)
     exceptions: tuple[PolicyException, ...] = ()
     require_kms: bool = _GENERATION["require_kms"]
@@ -87,13 +104,23 @@ class Policy:
                 return clause
         return None
 
+    def clause_id(self, rule_id: str) -> str | None:
+        """The id of the clause that covers a rule, for reports."""
+        clause = self.clause_for(rule_id)
+        return clause.id if clause else None
+
+    def pci_requirements_for(self, rule_id: str) -> tuple[Clause, ...]:
+        """The PCI DSS requirements a rule gives evidence for."""
+        return tuple(req for req in self.pci_requirements if rule_id in req.rules)
+
     def rule_enabled(self, rule_id: str) -> bool:
-        """Whether a rule runs: known, not disabled (unless re-enabled); KG402 needs require_kms."""
-        if rule_id not in rules():
+        """Whether a rule runs: known, not disabled (unless re-enabled), its switch on if it needs one."""
+        rule = rules().get(rule_id)
+        if rule is None:
             return False
         if rule_id in self.disabled_rules and rule_id not in self.enabled_rules:
             return False
-        return rule_id != "KG402" or self.require_kms
+        return rule.requires is None or bool(getattr(self, rule.requires))
 
 
 def default_policy() -> Policy:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
 from typing import Any
 
+from analyzer.catalogue.rules import markdown_table, rules
 from analyzer.policy.load import THRESHOLD_TYPES, builtin_policy
 from analyzer.policy.model import Policy
 from analyzer.policy.profiles import profile_bytes
@@ -63,10 +65,12 @@ def policy_to_toml(policy: Policy) -> str:
     }
     lines += _table("generation", generation)
     lines += _table("rules", {"disable": policy.disabled_rules, "enable": policy.enabled_rules})
-    for c in policy.clauses:
-        lines += _table(
-            "clauses", {"id": c.id, "title": c.title, "text": c.text, "rules": c.rules}, True
-        )
+    for name in ("clauses", "pci_requirements"):
+        for c in getattr(policy, name):
+            entry = {"id": c.id, "title": c.title, "text": c.text, "rules": c.rules}
+            lines += _table(name, entry, True)
+    for name in ("pci_dss", "cwe"):
+        lines += _table(name, dataclasses.asdict(getattr(policy, name)))
     for e in policy.exceptions:
         entry = {
             "rule": e.rule,
@@ -170,6 +174,12 @@ def _documented_settings(name: str) -> list[tuple[str, str]]:
         elif not line:
             comment = []
     return rows
+
+
+def rules_markdown() -> str:
+    """The README's rule table: the catalogue, with each rule's clause of the default standard."""
+    policy = builtin_policy("default")
+    return markdown_table({r: c for r in rules() if (c := policy.clause_id(r)) is not None})
 
 
 def thresholds_markdown() -> str:

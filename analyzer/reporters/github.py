@@ -4,13 +4,65 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer.findings.model import Finding
+from analyzer.findings.model import LEVEL_ORDER, Finding
 from analyzer.pipeline.run import ScanReport
 from analyzer.reporters.run import RunInfo
 
 COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
+
+# GitHub keeps at most 10 annotations of each kind (error, warning, notice) per step and drops the
+# rest without a word; three kinds of ten stay under its 50-per-job limit too.
+PER_KIND_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class AnnotationPlan:
+    """Which findings become annotations, most important first, and how many are held back."""
+
+    shown: list[Finding]
+    held_back: int
+
+    def notice(self, sarif_file: str | None = None) -> str | None:
+        """The log line saying what did not fit, or None when everything is annotated."""
+        if not self.held_back:
+            return None
+        where = f"the SARIF file {sarif_file} and code scanning" if sarif_file else "the SARIF log"
+        more = f"{self.held_back} more finding{'s' if self.held_back != 1 else ''}"
+        return (
+            f"keyguard: {more} not annotated (GitHub shows at most {PER_KIND_LIMIT} annotations "
+            f"of each level per step); every finding is in {where}."
+        )
+
+
+def plan_annotations(
+    findings: Sequence[Finding],
+    on_changed_line: Callable[[Finding], bool] = lambda _: False,
+    per_kind: int = PER_KIND_LIMIT,
+) -> AnnotationPlan:
+    """Order active findings (changed lines, then errors, then production code) and cap each kind."""
+    active = [f for f in findings if f.suppression is None]
+    ordered = sorted(
+        active,
+        key=lambda f: (
+            not on_changed_line(f),
+            -LEVEL_ORDER[f.level or "warning"],
+            f.is_test,
+            f.location.path,
+            f.location.line,
+        ),
+    )
+    used: Counter[str] = Counter()
+    shown: list[Finding] = []
+    for finding in ordered:
+        kind = COMMANDS[finding.level or "warning"]
+        if used[kind] < per_kind:
+            used[kind] += 1
+            shown.append(finding)
+    return AnnotationPlan(shown, len(active) - len(shown))
 
 
 def escape_data(text: str) -> str:
@@ -23,7 +75,7 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _path(finding: Finding, root: Path, workspace: Path | None) -> str:
+def finding_path(finding: Finding, root: Path, workspace: Path | None) -> str:
     """The finding's file relative to the workspace, where GitHub looks for it."""
     if workspace is None:
         return finding.location.path
@@ -52,20 +104,20 @@ def annotation(finding: Finding, path: str) -> str:
     return f"::{COMMANDS[finding.level or 'warning']} {head}::{escape_data(message)}"
 
 
-def annotations(report: ScanReport, workspace: Path | None = None) -> list[str]:
-    """Annotations for the report's active findings, in report order."""
+def annotations(
+    report: ScanReport, plan: AnnotationPlan, workspace: Path | None = None
+) -> list[str]:
+    """The annotation lines of a plan, in its order."""
     workspace = workspace or _workspace()
-    return [
-        annotation(f, _path(f, report.root, workspace))
-        for f in report.findings
-        if f.suppression is None
-    ]
+    return [annotation(f, finding_path(f, report.root, workspace)) for f in plan.shown]
 
 
 def render_github(report: ScanReport, info: RunInfo) -> str:
-    """The ``--format github`` report: one annotation per active finding."""
-    lines = annotations(report)
-    return "".join(line + "\n" for line in lines)
+    """The ``--format github`` report: the annotations GitHub will show, then what did not fit."""
+    plan = plan_annotations(report.findings)
+    lines = annotations(report, plan)
+    notice = plan.notice()
+    return "".join(line + "\n" for line in [*lines, *([notice] if notice else [])])
 
 
 def _cell(text: str) -> str:
@@ -73,7 +125,12 @@ def _cell(text: str) -> str:
 
 
 def summary_markdown(
-    report: ScanReport, scope: str, extra: list[str] | None = None, limit: int = 200
+    report: ScanReport,
+    scope: str,
+    extra: list[str] | None = None,
+    limit: int = 200,
+    plan: AnnotationPlan | None = None,
+    sarif_file: str | None = None,
 ) -> str:
     """A job summary: counts, then one table row per active finding (first ``limit`` rows)."""
     active = report.active()
@@ -92,10 +149,13 @@ def summary_markdown(
     if active:
         out += ["| Level | Rule | Location | Message |", "| --- | --- | --- | --- |"]
         for f in active[:limit]:
-            where = f"`{_path(f, report.root, workspace)}:{f.location.line}`"
+            where = f"`{finding_path(f, report.root, workspace)}:{f.location.line}`"
             out.append(f"| {f.level} | {f.rule_id} | {where} | {_cell(f.message)} |")
         if len(active) > limit:
             out += ["", f"… and {len(active) - limit} more (see the SARIF file)."]
         out.append("")
+    notice = plan.notice(sarif_file) if plan is not None else None
+    if notice:
+        out += [notice.removeprefix("keyguard: "), ""]
     out += extra or []
     return "\n".join(out).rstrip("\n") + "\n"

@@ -274,10 +274,12 @@ def render_html(
         '<h2 id="rules">Rules</h2><table><tr><th>Rule</th><th>Category</th><th>Clause</th>'
         "<th>CWE</th><th>Finds</th><th>Active findings</th></tr>"
     )
+    clause_of = {r: c["id"] for c in reversed(policy.get("clauses", [])) for r in c["rules"]}
     for rule in catalogue.values():
         count = totals["by_rule"].get(rule.id, 0)
         out.append(
-            f"<tr><td>{_e(rule.id)}</td><td>{_e(rule.category)}</td><td>{_e(rule.clause)}</td>"
+            f"<tr><td>{_e(rule.id)}</td><td>{_e(rule.category)}</td>"
+            f"<td>{_e(clause_of.get(rule.id, '-'))}</td>"
             f"<td>CWE-{rule.cwe}</td><td>{_e(rule.short)}</td>"
             f"{_metric('totals.by_rule.' + rule.id, count, 'td', 'n')}</tr>"
         )

@@ -20,8 +20,7 @@ def report_dict(report: ScanReport, info: RunInfo) -> dict[str, Any]:
     for f in report.findings:
         item = asdict(f)
         item["category"] = catalogue[f.rule_id].category
-        clause = report.policy.clause_for(f.rule_id)
-        item["clause"] = clause.id if clause else None
+        item["clause"] = report.policy.clause_id(f.rule_id)
         findings.append(item)
     active = report.active()
     return {

@@ -23,21 +23,6 @@ from analyzer.reporters.vcs import REPO_ROOT, provenance, repository_root
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 INFORMATION_URI = "https://github.com/keyguard-dev/keyguard"
-PCI = "PCI DSS"
-CWE = "CWE"
-PCI_REQUIREMENTS: dict[str, tuple[str, str]] = {
-    "3.7.1": (
-        "Key-management policies and procedures include generation of strong cryptographic keys",
-        "Key-management policies and procedures are implemented to include generation of strong "
-        "cryptographic keys.",
-    ),
-    "3.6.1": (
-        "Procedures protect cryptographic keys against disclosure and misuse",
-        "Procedures are defined and implemented to protect cryptographic keys used to protect "
-        "stored account data against disclosure and misuse.",
-    ),
-}
-PROTECTION_CATEGORIES = frozenset({"hardcoded-key", "key-governance"})
 ALWAYS_EMIT = frozenset({"level"})
 
 
@@ -61,46 +46,27 @@ def _to_json(value: Any) -> Any:
     return value
 
 
-def _pci_for(rule: Rule) -> list[str]:
-    return ["3.6.1"] if rule.category in PROTECTION_CATEGORIES else ["3.7.1"]
+def _relationship(taxon: str, taxonomy: str, index: int) -> so.ReportingDescriptorRelationship:
+    return so.ReportingDescriptorRelationship(
+        target=so.ReportingDescriptorReference(
+            id=taxon, tool_component=so.ToolComponentReference(name=taxonomy, index=index)
+        ),
+        kinds=["relevant"],
+    )
 
 
 def _descriptor(
     rule: Rule, policy: Policy, taxonomy_index: dict[str, int]
 ) -> so.ReportingDescriptor:
+    """A rule with its relationships to the standard's clause, PCI DSS and CWE (from the policy)."""
     clause = policy.clause_for(rule.id)
+    standard, pci, cwe = policy.standard.id, policy.pci_dss.name, policy.cwe.name
     relationships = []
     if clause is not None:
-        relationships.append(
-            so.ReportingDescriptorRelationship(
-                target=so.ReportingDescriptorReference(
-                    id=clause.id,
-                    tool_component=so.ToolComponentReference(
-                        name=policy.standard.id, index=taxonomy_index[policy.standard.id]
-                    ),
-                ),
-                kinds=["relevant"],
-            )
-        )
-    for req in _pci_for(rule):
-        relationships.append(
-            so.ReportingDescriptorRelationship(
-                target=so.ReportingDescriptorReference(
-                    id=req,
-                    tool_component=so.ToolComponentReference(name=PCI, index=taxonomy_index[PCI]),
-                ),
-                kinds=["relevant"],
-            )
-        )
-    relationships.append(
-        so.ReportingDescriptorRelationship(
-            target=so.ReportingDescriptorReference(
-                id=f"CWE-{rule.cwe}",
-                tool_component=so.ToolComponentReference(name=CWE, index=taxonomy_index[CWE]),
-            ),
-            kinds=["relevant"],
-        )
-    )
+        relationships.append(_relationship(clause.id, standard, taxonomy_index[standard]))
+    for req in policy.pci_requirements_for(rule.id):
+        relationships.append(_relationship(req.id, pci, taxonomy_index[pci]))
+    relationships.append(_relationship(f"CWE-{rule.cwe}", cwe, taxonomy_index[cwe]))
     return so.ReportingDescriptor(
         id=rule.id,
         name=rule.name,
@@ -126,7 +92,7 @@ def _descriptor(
 
 
 def _taxonomies(policy: Policy, used_cwes: list[int]) -> list[so.ToolComponent]:
-    standard = policy.standard
+    standard, pci, cwe = policy.standard, policy.pci_dss, policy.cwe
     return [
         so.ToolComponent(
             name=standard.id,
@@ -147,27 +113,27 @@ def _taxonomies(policy: Policy, used_cwes: list[int]) -> list[so.ToolComponent]:
             ],
         ),
         so.ToolComponent(
-            name=PCI,
-            full_name="Payment Card Industry Data Security Standard",
-            version="4.0.1",
-            organization="PCI Security Standards Council",
-            information_uri="https://www.pcisecuritystandards.org/document_library/",
+            name=pci.name,
+            full_name=pci.full_name,
+            version=pci.version,
+            organization=pci.organization,
+            information_uri=pci.url,
             taxa=[
                 so.ReportingDescriptor(
-                    id=req,
-                    name=f"Requirement {req}",
-                    short_description=so.MultiformatMessageString(text=title),
-                    full_description=so.MultiformatMessageString(text=text),
+                    id=req.id,
+                    name=f"Requirement {req.id}",
+                    short_description=so.MultiformatMessageString(text=req.title),
+                    full_description=so.MultiformatMessageString(text=req.text),
                 )
-                for req, (title, text) in PCI_REQUIREMENTS.items()
+                for req in policy.pci_requirements
             ],
         ),
         so.ToolComponent(
-            name=CWE,
-            full_name="Common Weakness Enumeration",
-            version="4.15",
-            organization="MITRE",
-            information_uri="https://cwe.mitre.org/",
+            name=cwe.name,
+            full_name=cwe.full_name,
+            version=cwe.version,
+            organization=cwe.organization,
+            information_uri=cwe.url,
             taxa=[
                 so.ReportingDescriptor(
                     id=f"CWE-{n}",
@@ -195,12 +161,11 @@ def _physical(location: Location, snippet: str | None = None) -> so.PhysicalLoca
 
 def _result(finding: Finding, index: int, policy: Policy) -> so.Result:
     rule = rules()[finding.rule_id]
-    clause = policy.clause_for(rule.id)
     properties: dict[str, Any] = {
         "category": rule.category,
         "engine": finding.engine,
         "isTestCode": finding.is_test,
-        "clause": clause.id if clause else None,
+        "clause": policy.clause_id(rule.id),
         "facts": dict(finding.facts) or None,
     }
     suppressions = None
@@ -261,7 +226,7 @@ def build_run(report: ScanReport, info: RunInfo) -> dict[str, Any]:
     catalogue = list(rules().values())
     rule_index = {r.id: i for i, r in enumerate(catalogue)}
     used_cwes = sorted({r.cwe for r in catalogue})
-    taxonomy_index = {policy.standard.id: 0, PCI: 1, CWE: 2}
+    taxonomy_index = {policy.standard.id: 0, policy.pci_dss.name: 1, policy.cwe.name: 2}
     vcs = provenance(report.root)
     base_ids = _base_ids(report.root, repository_root(report.root) if vcs else None)
     run = so.Run(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from analyzer.engines.python.prefilter import python_prefilter
@@ -17,7 +18,9 @@ from analyzer.findings.model import FileResult, Finding, KeySite, Location, Noti
 from analyzer.policy.thresholds import Thresholds
 
 if TYPE_CHECKING:
-    from analyzer.engines.python.rules import Anchor
+    import libcst as cst
+
+    from analyzer.engines.python.checks.context import Anchor, RawFinding, RawSite
 
 # LibCST and the modules built on it are imported by analyze_python on first use: the prefilter
 # and the resolver are imported by every scan, and most scans parse few files or none.
@@ -35,21 +38,8 @@ def _notify(path: str, kind: str, message: str, line: int | None = None) -> File
     return FileResult(path, notifications=[Notification(message, kind, "warning", path, line)])
 
 
-def analyze_python(
-    source: bytes,
-    path: str,
-    thresholds: Thresholds,
-    resolver: ModuleResolver | None = None,
-) -> FileResult:
-    """Analyse one Python file; ``path`` is POSIX and relative to the scan root."""
-    import libcst as cst
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
-    from analyzer.engines.python.consts import Evaluator
-    from analyzer.engines.python.rules import Rules
-    from analyzer.engines.python.table import load_table
-    from analyzer.engines.python.visitor import Collector
-
+def _readable_text(source: bytes, path: str) -> str | FileResult:
+    """The decoded source, or a notification when it is not Python text CPython accepts."""
     try:
         text = _decode(source)
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
@@ -68,12 +58,40 @@ def analyze_python(
         return _notify(
             path, "too-complex", f"{path} is nested too deeply to parse ({type(exc).__name__})"
         )
+    return text
+
+
+def _check_module(
+    module: cst.Module, path: str, thresholds: Thresholds, resolver: ModuleResolver | None
+) -> tuple[list[RawFinding], list[RawSite]]:
+    """Walk the module once and run every check over what the walk recorded."""
+    from analyzer.engines.python.checks.run import run_checks
+    from analyzer.engines.python.evaluate.consts import Evaluator
+    from analyzer.engines.python.table import load_table
+    from analyzer.engines.python.walk.visitor import Collector
+
+    table = load_table()
+    collector = Collector(table, module)
+    module.visit(collector)
+    return run_checks(collector.result, table, thresholds, Evaluator(table, resolver, path))
+
+
+def analyze_python(
+    source: bytes,
+    path: str,
+    thresholds: Thresholds,
+    resolver: ModuleResolver | None = None,
+) -> FileResult:
+    """Analyse one Python file; ``path`` is POSIX and relative to the scan root."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    text = _readable_text(source, path)
+    if isinstance(text, FileResult):
+        return text
     try:
         module = cst.parse_module(text)
-        collector = Collector(load_table(), module)
-        module.visit(collector)
-        evaluator = Evaluator(load_table(), resolver, path)
-        raw_findings, raw_sites = Rules(collector.result, load_table(), thresholds, evaluator).run()
+        raw_findings, raw_sites = _check_module(module, path, thresholds, resolver)
         if not raw_findings and not raw_sites:
             return FileResult(path)
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
@@ -88,7 +106,6 @@ def analyze_python(
         return _notify(
             path, "too-complex", f"{path} is nested too deeply to analyse ({type(exc).__name__})"
         )
-    lines = text.splitlines()
 
     def where(anchor: Anchor) -> Location:
         if isinstance(anchor, Location):
@@ -98,6 +115,18 @@ def analyze_python(
             path, span.start.line, span.start.column + 1, span.end.line, span.end.column + 1
         )
 
+    return _file_result(path, text, raw_findings, raw_sites, where)
+
+
+def _file_result(
+    path: str,
+    text: str,
+    raw_findings: list[RawFinding],
+    raw_sites: list[RawSite],
+    where: Callable[[Anchor], Location],
+) -> FileResult:
+    """Anchor findings and sites at locations, drop duplicates and sort."""
+    lines = text.splitlines()
     result = FileResult(path)
     seen: set[tuple[str, int, int, str]] = set()
     for raw in raw_findings:

@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
-# Imports of crypto libraries: any file that has one is analysed.
-_CRYPTO = re.compile(
-    rb"^[ \t]*(?:from|import)[ \t]+(?:cryptography|Crypto|Cryptodome|rsa|ecdsa|pyDes|M2Crypto|"
-    rb"OpenSSL|jwt|jose|paramiko|nacl|boto3|hvac|google\.cloud\.kms|azure\.keyvault)\b",
-    re.MULTILINE,
-)
 # Randomness and KDF/MAC APIs, and words that mark key material near them.
 _RANDOM = re.compile(
     rb"\b(?:random|urandom|token_bytes|token_hex|token_urlsafe|pbkdf2_hmac|scrypt|hmac)\b"
@@ -20,8 +15,17 @@ _MARKER = re.compile(
 )
 
 
+@cache
+def _crypto_imports() -> re.Pattern[bytes]:
+    """Imports of any third-party library of the API table (derived from it, never retyped)."""
+    from analyzer.engines.python.table import load_table
+
+    roots = "|".join(re.escape(root) for root in load_table().import_roots)
+    return re.compile(rb"^[ \t]*(?:from|import)[ \t]+(?:" + roots.encode() + rb")\b", re.MULTILINE)
+
+
 def python_prefilter(source: bytes) -> bool:
     """True when the file imports a crypto library or mixes randomness with key-material words."""
-    if _CRYPTO.search(source):
+    if _crypto_imports().search(source):
         return True
     return bool(_RANDOM.search(source) and _MARKER.search(source))

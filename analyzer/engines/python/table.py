@@ -61,6 +61,7 @@ class Table:
     exclude_contexts: frozenset[str]
     curve_aliases: dict[str, str]
     curve_bits: dict[str, int]
+    import_roots: tuple[str, ...] = ()
 
     def lookup(self, qualname: str) -> tuple[ApiSpec, str] | None:
         """The API spec for a qualified name and the library that provides it."""
@@ -78,6 +79,39 @@ class Table:
     def canonical_curve(self, name: str) -> str | None:
         """The canonical curve name for any alias (``P-256``, ``NIST256p`` -> ``secp256r1``)."""
         return self.curve_aliases.get(normalise_curve(name))
+
+
+def module_path(qualname: str) -> str:
+    """The importable module of an API name: the parts before its first class, instance or ``()``.
+
+    ``google.cloud.kms.KeyManagementServiceClient().create_crypto_key`` -> ``google.cloud.kms``.
+    """
+    parts: list[str] = []
+    for part in qualname.split("."):
+        if not part or part[0].isupper() or "(" in part:
+            break
+        parts.append(part)
+    return ".".join(parts) or qualname.split(".")[0]
+
+
+def import_roots(
+    apis: dict[str, ApiSpec],
+    namespaces: tuple[tuple[str, str, str | None], ...],
+    shared: frozenset[str],
+) -> tuple[str, ...]:
+    """What a file imports when it uses a third-party crypto API of the table.
+
+    The top-level package of every non-stdlib API and of every namespace alias; for a package
+    root that several distributions share (``google``, ``azure``) the module path itself.
+    """
+    roots: set[str] = set()
+    for name, spec in apis.items():
+        if spec.library == "stdlib":
+            continue
+        top = name.split(".")[0]
+        roots.add(module_path(name) if top in shared else top)
+    roots.update(prefix.rstrip(".").split(".")[0] for prefix, _target, _lib in namespaces)
+    return tuple(sorted(roots))
 
 
 def normalise_curve(name: str) -> str:
@@ -122,11 +156,13 @@ def load_table() -> Table:
         for alias in [canonical, *info.get("aliases", [])]:
             aliases[normalise_curve(alias)] = canonical
     rng, flow, names = data["rng"], data["flow"], data["names"]
+    apis = _apis(data["api"])
+    namespaces = tuple(
+        (n["prefix"], n["target"], n.get("library")) for n in data.get("namespace", [])
+    )
     return Table(
-        apis=_apis(data["api"]),
-        namespaces=tuple(
-            (n["prefix"], n["target"], n.get("library")) for n in data.get("namespace", [])
-        ),
+        apis=apis,
+        namespaces=namespaces,
         pycrypto_only=tuple(data["pycrypto"]["only_in_pycrypto"]),
         pycrypto_library=data["pycrypto"]["library"],
         shared_library=data["pycrypto"]["shared_library"],
@@ -147,4 +183,5 @@ def load_table() -> Table:
         exclude_contexts=frozenset(names["exclude_contexts"]),
         curve_aliases=aliases,
         curve_bits=bits,
+        import_roots=import_roots(apis, namespaces, frozenset(data["shared_package_roots"])),
     )

@@ -1,0 +1,1 @@
+"""The rules of the Python engine, one module per rule family, run by ``run_checks``."""

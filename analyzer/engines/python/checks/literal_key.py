@@ -1,0 +1,32 @@
+"""Hard-coded keys and passwords passed to a crypto API (KG301)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from analyzer.catalogue.ids import HARDCODED_KEY
+from analyzer.engines.python.checks.arguments import origins_as_related
+from analyzer.engines.python.checks.context import ApiCall, CheckContext, short
+
+
+def redact(value: str | bytes) -> str:
+    """``"s3****"`` plus the length: enough to find the literal, never the literal itself."""
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    return f'"{text[:2]}****" ({len(text)} chars)'
+
+
+def check_literal_key(ctx: CheckContext, api: ApiCall, role: str, expr: cst.BaseExpression) -> None:
+    """KG301 when the key or password argument is a literal (directly, via a constant or a decoder)."""
+    if role not in ("key", "password"):
+        return
+    literal = ctx.evaluator.literal(expr, api.scope)
+    if literal is None:
+        return
+    shown = redact(literal.value)  # type: ignore[arg-type]
+    ctx.report(
+        HARDCODED_KEY,
+        api.call,
+        f"literal {role} {shown} passed to `{short(api.qualname)}`; load it from a secret manager",
+        {**api.facts, "argument": role, "literal": shown},
+        origins_as_related(literal, "literal"),
+    )

@@ -1,0 +1,139 @@
+"""Run every check over one module: each known API call, then every sink back to its RNG."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from analyzer.engines.python.checks.arguments import get_arg
+from analyzer.engines.python.checks.context import (
+    ApiCall,
+    CheckContext,
+    RawFinding,
+    RawSite,
+    short,
+)
+from analyzer.engines.python.checks.curve import check_curve, has_curve, resolve_curve
+from analyzer.engines.python.checks.exponent import check_rsa_exponent
+from analyzer.engines.python.checks.kdf import check_kdf
+from analyzer.engines.python.checks.key_size import check_key_size, key_size
+from analyzer.engines.python.checks.library import (
+    attributed_library,
+    check_prohibited_algorithm,
+    check_prohibited_library,
+    is_pycrypto_only,
+    uses_pycrypto,
+)
+from analyzer.engines.python.checks.literal_key import check_literal_key
+from analyzer.engines.python.checks.rng import check_random_sources
+from analyzer.engines.python.evaluate.consts import Evaluator
+from analyzer.engines.python.evaluate.taint import Flow
+from analyzer.engines.python.table import ApiSpec, Table
+from analyzer.engines.python.walk.scopes import Scope
+from analyzer.engines.python.walk.visitor import Collected, Sink
+from analyzer.policy.thresholds import Thresholds
+
+KEY_ROLES = ("key",)
+SECRET_ROLES = ("password", "iv", "nonce", "salt")
+
+
+def run_checks(
+    collected: Collected, table: Table, thresholds: Thresholds, evaluator: Evaluator
+) -> tuple[list[RawFinding], list[RawSite]]:
+    """All findings and key sites of one module."""
+    ctx = CheckContext(collected, table, thresholds, evaluator, Flow(evaluator, table))
+    ctx.uses_pycrypto = uses_pycrypto(collected.imports, table)
+    for call, scope in collected.calls:
+        qual = evaluator.qualname(call.func, scope)
+        if qual is None:
+            continue
+        if qual in table.seed_functions:
+            generator = qual.rsplit(".", 1)[0] + "."
+            ctx.seeds.setdefault(generator, []).append((call, scope))
+        found = table.lookup(qual)
+        if found is not None:
+            check_api_call(ctx, make_api_call(ctx, call, scope, qual, *found))
+        elif ctx.uses_pycrypto and is_pycrypto_only(qual, table):
+            check_prohibited_library(ctx, call, qual, table.pycrypto_library, "random")
+    for sink in collected.sinks:
+        label = (
+            f"`{sink.label}`"
+            if not sink.label.endswith("()")
+            else f"the return value of `{sink.label}`"
+        )
+        ctx.sinks.append((sink, f"reaches {label}"))
+    check_random_sources(ctx)
+    return ctx.findings, list(ctx.sites.values())
+
+
+def make_api_call(
+    ctx: CheckContext, call: cst.Call, scope: Scope, qual: str, spec: ApiSpec, library: str
+) -> ApiCall:
+    """The call with its library attributed and its algorithm resolved (fixed or by argument)."""
+    library = attributed_library(ctx, qual, library)
+    algorithm: str | None = spec.algorithm
+    if "algorithm" in spec.args:
+        _status, expr = get_arg(call, spec.args["algorithm"])
+        name = ctx.evaluator.qualname(expr, scope) if expr is not None else None
+        algorithm = spec.algorithm_map.get((name or "").rsplit(".", 1)[-1])
+    facts: dict[str, str | int] = {
+        "api": qual,
+        "library": library,
+        "algorithm": algorithm or "unknown",
+    }
+    return ApiCall(call, scope, qual, spec, library, algorithm, facts)
+
+
+def check_api_call(ctx: CheckContext, api: ApiCall) -> None:
+    """Library, algorithm, key arguments and — for generation and derivation — the key site."""
+    findings_before = len(ctx.findings)
+    check_prohibited_library(ctx, api.call, api.qualname, api.library, api.algorithm or "unknown")
+    check_prohibited_algorithm(ctx, api)
+    for role in KEY_ROLES + SECRET_ROLES:
+        if role in api.spec.args:
+            status, expr = get_arg(api.call, api.spec.args[role])
+            if status == "given" and expr is not None:
+                check_literal_key(ctx, api, role, expr)
+                kind = "key" if role == "key" else "secret"
+                sink = Sink(expr, api.scope, kind, role, api.call)  # type: ignore[arg-type]
+                ctx.sinks.append((sink, f"reaches the {role} argument of `{short(api.qualname)}`"))
+    site = key_site(ctx, api)
+    if site is not None:
+        site.rule_ids = sorted({f.rule_id for f in ctx.findings[findings_before:]})
+        if site.rule_ids:
+            site.verdict = "violation"
+        ctx.sites[id(api.call)] = site
+
+
+def key_site(ctx: CheckContext, api: ApiCall) -> RawSite | None:
+    """Run the generation or derivation checks and return the inventory site they describe."""
+    spec = api.spec
+    if spec.role in ("keygen", "symmetric-keygen"):
+        return check_generation(ctx, api)
+    if spec.role == "kdf":
+        site = RawSite(api.call, api.qualname, api.library, spec.algorithm, spec.primitive)
+        site.verdict = "compliant" if check_kdf(ctx, api) else "unverified"
+        return site
+    if spec.role == "kms":
+        return RawSite(
+            api.call, api.qualname, api.library, spec.algorithm, spec.primitive, verdict="compliant"
+        )
+    return None
+
+
+def check_generation(ctx: CheckContext, api: ApiCall) -> RawSite:
+    """Size, exponent and curve of a key generation call (KG201-KG204, KG206)."""
+    site = RawSite(
+        api.call, api.qualname, api.library, api.algorithm or "unknown", api.spec.primitive
+    )
+    if api.algorithm is None:
+        return site
+    bits, size = key_size(ctx, api)
+    site.size = bits
+    resolved = check_key_size(ctx, api, bits, size)
+    check_rsa_exponent(ctx, api)
+    if has_curve(api):
+        site.curve = resolve_curve(ctx, api, bits)
+        resolved = site.curve is not None and resolved
+        check_curve(ctx, api, site.curve)
+    site.verdict = "compliant" if resolved else "unverified"
+    return site

@@ -1,0 +1,250 @@
+"""The constant evaluator and qualified-name resolution over the recorded scopes."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+import libcst as cst
+
+from analyzer.engines.python.resolver import ModuleResolver
+from analyzer.engines.python.table import Table
+from analyzer.engines.python.walk.scopes import Binding, Scope
+from analyzer.findings.model import Location
+
+Value = int | str | bytes
+MAX_DEPTH = 40
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a constant came from: a node in this file or a location in another module."""
+
+    text: str
+    node: cst.CSTNode | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Const:
+    """A resolved value and the assignments it passed through."""
+
+    value: Value
+    origins: tuple[Origin, ...] = ()
+
+
+def _arith(op: cst.BaseBinaryOp, left: Value, right: Value) -> Value | None:
+    if isinstance(left, int) and isinstance(right, int):
+        if isinstance(op, cst.Add):
+            return left + right
+        if isinstance(op, cst.Subtract):
+            return left - right
+        if isinstance(op, cst.Multiply):
+            return left * right
+        if isinstance(op, cst.FloorDivide) and right:
+            return left // right
+        if isinstance(op, cst.LeftShift) and 0 <= right <= 64:
+            return left << right
+        if isinstance(op, cst.RightShift) and right >= 0:
+            return left >> right
+        if isinstance(op, cst.Power) and 0 <= right <= 64:
+            return left**right
+        return None
+    if isinstance(op, cst.Add) and type(left) is type(right):
+        return left + right  # type: ignore[operator]
+    if isinstance(op, cst.Multiply) and isinstance(left, (str, bytes)) and isinstance(right, int):
+        return left * right if 0 <= right <= 4096 else None
+    return None
+
+
+class Evaluator:
+    """Resolves qualified names and constant values of expressions in a scope."""
+
+    def __init__(self, table: Table, resolver: ModuleResolver | None, path: str) -> None:
+        self.table = table
+        self.resolver = resolver
+        self.path = path
+
+    # -- qualified names ----------------------------------------------------------------------
+    def qualname(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
+        """``random.Random().getrandbits`` for ``rng.getrandbits`` after ``rng = random.Random()``."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(expr, cst.Name):
+            bindings = scope.lookup(expr.value)
+            if not bindings:
+                return expr.value
+            for binding in bindings:
+                if binding.kind == "import":
+                    return binding.qualname
+            if len(bindings) == 1:
+                return self._binding_qualname(bindings[0], depth)
+            return None
+        if isinstance(expr, cst.Attribute):
+            attr = expr.attr.value
+            owned = self._self_attr(expr, scope)
+            if owned is not None:
+                return self._binding_qualname(owned[0], depth) if len(owned) == 1 else None
+            base = self.qualname(expr.value, scope, depth + 1)
+            return f"{base}.{attr}" if base else None
+        if isinstance(expr, cst.Call):
+            base = self.qualname(expr.func, scope, depth + 1)
+            return f"{base}()" if base else None
+        return None
+
+    def _binding_qualname(self, binding: Binding, depth: int) -> str | None:
+        if binding.kind == "class":
+            return None
+        value = binding.value
+        if (
+            binding.kind == "assign"
+            and binding.scope is not None
+            and isinstance(value, (cst.Call, cst.Name, cst.Attribute))
+        ):
+            return self.qualname(value, binding.scope, depth + 1)
+        return None
+
+    def _self_attr(self, expr: cst.Attribute, scope: Scope) -> list[Binding] | None:
+        owner = scope.enclosing_class
+        if (
+            owner is not None
+            and isinstance(expr.value, cst.Name)
+            and expr.value.value == scope.self_name
+        ):
+            return owner.attrs.get(expr.attr.value) or owner.bindings.get(expr.attr.value)
+        return None
+
+    def constructor(self, expr: cst.BaseExpression, scope: Scope) -> tuple[cst.Call, Scope] | None:
+        """The call that created the instance ``expr`` names, if it was assigned once."""
+        if isinstance(expr, cst.Call):
+            return expr, scope
+        bindings: list[Binding] | None = None
+        if isinstance(expr, cst.Name):
+            bindings = scope.lookup(expr.value)
+        elif isinstance(expr, cst.Attribute):
+            bindings = self._self_attr(expr, scope)
+        if bindings and len(bindings) == 1:
+            binding = bindings[0]
+            if isinstance(binding.value, cst.Call) and binding.scope is not None:
+                return binding.value, binding.scope
+        return None
+
+    # -- constants ----------------------------------------------------------------------------
+    def const(self, expr: cst.BaseExpression | None, scope: Scope, depth: int = 0) -> Const | None:
+        """The value of ``expr`` if it is a constant the standard can be checked against."""
+        if expr is None or depth > MAX_DEPTH:
+            return None
+        if isinstance(expr, (cst.Integer, cst.SimpleString, cst.ConcatenatedString)):
+            try:
+                value = (
+                    ast.literal_eval(expr.value)
+                    if isinstance(expr, cst.Integer)
+                    else expr.evaluated_value
+                )
+            except (ValueError, SyntaxError):
+                return None
+            return Const(value) if isinstance(value, (int, str, bytes)) else None
+        if isinstance(expr, cst.Name):
+            return self._name_const(expr.value, scope, depth)
+        if isinstance(expr, cst.Attribute):
+            return self._attr_const(expr, scope, depth)
+        if isinstance(expr, cst.BinaryOperation):
+            left = self.const(expr.left, scope, depth + 1)
+            right = self.const(expr.right, scope, depth + 1) if left else None
+            if left is None or right is None:
+                return None
+            value = _arith(expr.operator, left.value, right.value)
+            return None if value is None else Const(value, left.origins + right.origins)
+        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+            inner = self.const(expr.expression, scope, depth + 1)
+            if inner is not None and isinstance(inner.value, int):
+                return Const(-inner.value, inner.origins)
+            return None
+        if isinstance(expr, cst.Call) and len(expr.args) == 1 and not expr.args[0].star:
+            name = self.qualname(expr.func, scope, depth + 1)
+            inner = self.const(expr.args[0].value, scope, depth + 1)
+            if inner is None:
+                return None
+            if name == "len" and isinstance(inner.value, (str, bytes)):
+                return Const(len(inner.value), inner.origins)
+            if name == "int" and isinstance(inner.value, (int, str)):
+                try:
+                    return Const(int(inner.value), inner.origins)
+                except ValueError:
+                    return None
+        return None
+
+    def _from_binding(self, name: str, binding: Binding, depth: int) -> Const | None:
+        if binding.scope is None:
+            return None
+        if binding.kind == "assign":
+            inner = self.const(binding.value, binding.scope, depth + 1)
+            origin = Origin(f"`{name}` is assigned here", node=binding.node)
+        elif binding.kind == "param" and binding.value is not None:
+            inner = self.const(binding.value, binding.scope, depth + 1)
+            origin = Origin(f"default value of parameter `{name}`", node=binding.node)
+        elif binding.kind == "import" and binding.import_from and binding.import_from[2]:
+            level, module, imported = binding.import_from
+            return self._external(level, module, imported, name)
+        else:
+            return None
+        return None if inner is None else Const(inner.value, (origin, *inner.origins))
+
+    def _external(self, level: int, module: str, name: str, shown: str) -> Const | None:
+        if self.resolver is None:
+            return None
+        found = self.resolver.constant(self.path, level, module, name)
+        if found is None:
+            return None
+        where = Location(found.path, found.line, found.column)
+        return Const(found.value, (Origin(f"`{shown}` is assigned here", location=where),))
+
+    def _name_const(self, name: str, scope: Scope, depth: int) -> Const | None:
+        bindings = scope.lookup(name)
+        if len(bindings) != 1:
+            return None
+        return self._from_binding(name, bindings[0], depth)
+
+    def _attr_const(self, expr: cst.Attribute, scope: Scope, depth: int) -> Const | None:
+        attr = expr.attr.value
+        owned = self._self_attr(expr, scope)
+        if owned is not None:
+            return self._from_binding(attr, owned[0], depth) if len(owned) == 1 else None
+        if isinstance(expr.value, cst.Name):
+            bindings = scope.lookup(expr.value.value)
+            if len(bindings) != 1:
+                return None
+            binding = bindings[0]
+            if binding.kind == "class" and binding.class_scope is not None:
+                inner = binding.class_scope.bindings.get(attr, [])
+                return self._from_binding(attr, inner[0], depth) if len(inner) == 1 else None
+            if binding.kind == "import" and binding.import_from is not None:
+                level, module, imported = binding.import_from
+                if imported is not None:
+                    module = f"{module}.{imported}" if module else imported
+                return self._external(level, module, attr, f"{expr.value.value}.{attr}")
+            return None
+        dotted = self.qualname(expr.value, scope, depth + 1)
+        if dotted and isinstance(expr.value, cst.Attribute):
+            return self._external(0, dotted, attr, f"{dotted}.{attr}")
+        return None
+
+    def literal(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Const | None:
+        """A non-empty str/bytes literal, directly, via a constant or a decoding call."""
+        if depth > MAX_DEPTH:
+            return None
+        found = self.const(expr, scope, depth + 1)
+        if found is not None:
+            ok = isinstance(found.value, (str, bytes)) and len(found.value) > 0
+            return found if ok else None
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "encode":
+                return self.literal(func.value, scope, depth + 1)
+            if (
+                expr.args
+                and not expr.args[0].star
+                and self.qualname(func, scope, depth + 1) in self.table.decoders
+            ):
+                return self.literal(expr.args[0].value, scope, depth + 1)
+        return None

@@ -1,0 +1,1 @@
+"""The single walk over a module: scopes, bindings, imports, secret-like names."""

@@ -1,0 +1,202 @@
+"""The single walk over a module: scopes, bindings, calls and the places that hold secrets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from analyzer.engines.python.table import Table
+from analyzer.engines.python.walk.imports import bind_import, bind_import_from, dotted
+from analyzer.engines.python.walk.names import NameKind, secret_kind, split_words
+from analyzer.engines.python.walk.scopes import Binding, Scope
+
+
+@dataclass(eq=False)
+class Sink:
+    """A place that says "this value is a secret": a secret-like name, keyword or dict key."""
+
+    value: cst.BaseExpression
+    scope: Scope
+    kind: NameKind
+    label: str
+    node: cst.CSTNode
+
+
+@dataclass
+class Collected:
+    """What the walk recorded for the rules to evaluate."""
+
+    module_scope: Scope
+    calls: list[tuple[cst.Call, Scope]] = field(default_factory=list)
+    sinks: list[Sink] = field(default_factory=list)
+    imports: list[str] = field(default_factory=list)
+
+
+def _string_value(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+class Collector(cst.CSTVisitor):
+    """Builds the scope tree and records calls and secret sinks in one traversal."""
+
+    def __init__(self, table: Table, module: cst.Module) -> None:
+        self.table = table
+        self.scope = Scope("module", "<module>", None, module)
+        self.result = Collected(self.scope)
+
+    # -- scopes -------------------------------------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        inner = Scope("class", node.name.value, self.scope, node)
+        self.scope.bind(node.name.value, Binding("class", node, class_scope=inner))
+        self.scope = inner
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.scope = self.scope.parent or self.scope
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        outer = self.scope
+        outer.bind(node.name.value, Binding("other", node))
+        inner = Scope("function", node.name.value, outer, node)
+        params = node.params
+        positional = [*params.posonly_params, *params.params]
+        if outer.kind == "class" and positional:
+            inner.enclosing_class = outer
+            inner.self_name = positional[0].name.value
+        elif outer.kind == "function":
+            inner.enclosing_class = outer.enclosing_class
+            inner.self_name = outer.self_name
+        for param in [*positional, *params.kwonly_params]:
+            inner.bind(param.name.value, Binding("param", param, value=param.default, scope=outer))
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                inner.bind(star.name.value, Binding("other", star))
+        self.scope = inner
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.scope = self.scope.parent or self.scope
+
+    # -- bindings -----------------------------------------------------------------------------
+    def visit_Import(self, node: cst.Import) -> None:
+        bind_import(node, self.scope)
+        self.result.imports.extend(dotted(alias.name) for alias in node.names)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        bind_import_from(node, self.scope)
+        if (
+            node.module is not None
+            and not node.relative
+            and not isinstance(node.names, cst.ImportStar)
+        ):
+            base = dotted(node.module)
+            self.result.imports.extend(f"{base}.{dotted(a.name)}" for a in node.names)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        module = self.scope.module()
+        for item in node.names:
+            module.bind(item.name.value, Binding("other", node))
+
+    def _bind_target(
+        self,
+        target: cst.BaseExpression,
+        node: cst.CSTNode,
+        value: cst.BaseExpression | None,
+        single: bool,
+    ) -> None:
+        if isinstance(target, cst.Name):
+            kind = "assign" if single and value is not None else "other"
+            self.scope.bind(target.value, Binding(kind, node, value=value if single else None))
+            label = target.value
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._bind_target(element.value, node, None, False)
+            return
+        elif isinstance(target, cst.StarredElement):
+            self._bind_target(target.value, node, None, False)
+            return
+        elif isinstance(target, cst.Attribute):
+            label = target.attr.value
+            owner = self.scope.enclosing_class
+            if (
+                owner is not None
+                and isinstance(target.value, cst.Name)
+                and target.value.value == self.scope.self_name
+            ):
+                kind = "assign" if single and value is not None else "other"
+                owner.attrs.setdefault(label, []).append(
+                    Binding(kind, node, value=value if single else None, scope=self.scope)
+                )
+        elif isinstance(target, cst.Subscript) and len(target.slice) == 1:
+            index = target.slice[0].slice
+            key = _string_value(index.value) if isinstance(index, cst.Index) else None
+            if key is None:
+                return
+            label = key
+        else:
+            return
+        if value is not None:
+            self._sink(value, label, node)
+
+    def _sink(self, value: cst.BaseExpression, label: str, node: cst.CSTNode) -> None:
+        kind = secret_kind(label.removesuffix("()"), self.table)
+        if kind is not None and not self._excluded_context():
+            self.result.sinks.append(Sink(value, self.scope, kind, label, node))
+
+    def _excluded_context(self) -> bool:
+        scope: Scope | None = self.scope
+        while scope is not None and scope.kind != "module":
+            if any(w in self.table.exclude_contexts for w in split_words(scope.name)):
+                return True
+            scope = scope.parent
+        return False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        single = len(node.targets) == 1
+        for target in node.targets:
+            self._bind_target(target.target, node, node.value, single)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._bind_target(node.target, node, node.value, node.value is not None)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            self.scope.bind(node.target.value, Binding("other", node, value=node.value))
+            self._sink(node.value, node.target.value, node)
+        else:
+            self._bind_target(node.target, node, None, False)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind_target(node.target, node, None, False)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind_target(node.target, node, None, False)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind_target(node.asname.name, node, None, False)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            self.scope.bind(node.name.name.value, Binding("other", node))
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._bind_target(node.target, node, None, False)
+
+    # -- uses ---------------------------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        self.result.calls.append((node, self.scope))
+        for arg in node.args:
+            if arg.keyword is not None:
+                self._sink(arg.value, arg.keyword.value, arg)
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        key = _string_value(node.key)
+        if key is not None:
+            self._sink(node.value, key, node)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None and self.scope.kind == "function":
+            self._sink(node.value, f"{self.scope.name}()", node)

@@ -1,0 +1,45 @@
+"""The byte prefilter: which files could hold a secrets finding, decided without decoding them."""
+
+from __future__ import annotations
+
+import re
+
+PRIVATE_MARKER = re.compile(rb"PRIVATE KEY|PuTTY-User-Key-File|BEGIN SSH2 ENCRYPTED")
+
+# What a reportable high-entropy line needs after its key-like name and separator: a quoted run of
+# at least 8 base64/hex characters later on the line (detect-secrets' entropy plugins only read
+# quoted strings, and no shorter one reaches their limits), or a bare value of such characters that
+# ends the line (``NAME=value``, which the detectors quote).
+# Both run on the lower-cased bytes: a case-sensitive search is three times faster than (?i).
+_NAME_SEPARATOR = re.compile(
+    rb"(?:key|secret|token|passw(?:or)?d|passphrase|pwd|credential|private)[\w.-]*+"
+    rb"[\"']?[^\S\n]*(?::=|=>|[:=])"
+)
+_QUOTED_VALUE = re.compile(rb"[\"'][a-z0-9+/=_-]{8}")
+_BARE_VALUE = re.compile(
+    rb"(?<![a-z0-9+/_-])[a-z0-9+/=_-]{8,}+[ \t]*+(?:#[^\r\n]*+)?(?:[\r\n\x0b\x0c\x1c-\x1e\x85]|$)"
+)
+_BLANK = re.compile(rb"[^\S\n]*+")
+_LINE_WINDOW = 4096
+
+
+def _value_follows(lower: bytes, start: int) -> bool:
+    """A quoted run of 8 key characters later on the line, or a bare one that ends the line.
+
+    Searches stay within the line (and 4 KiB of it), so a long minified line costs linear time.
+    """
+    end = lower.find(b"\n", start)
+    end = min(len(lower) if end < 0 else end, start + _LINE_WINDOW)
+    if _QUOTED_VALUE.search(lower, start, end):
+        return True
+    blank = _BLANK.match(lower, start, end)
+    return bool(_BARE_VALUE.match(lower, blank.end() if blank else start, end))
+
+
+def secrets_prefilter(data: bytes) -> bool:
+    """True when a file has a private-key marker, or a key-like name assigned a value that could
+    be a high-entropy key literal on the same line."""
+    if PRIVATE_MARKER.search(data):
+        return True
+    lower = data.lower()
+    return any(_value_follows(lower, m.end()) for m in _NAME_SEPARATOR.finditer(lower))

@@ -1,0 +1,3 @@
+import secrets
+
+session_key = secrets.token_bytes(32)

@@ -1,0 +1,10 @@
+import java.security.SecureRandom;
+
+class Salts {
+    byte[] salt() {
+        SecureRandom rng = new SecureRandom();
+        byte[] salt = new byte[16];
+        rng.nextBytes(salt);
+        return salt;
+    }
+}

@@ -1,0 +1,3 @@
+from cryptography.hazmat.primitives.asymmetric import dh
+
+params = dh.generate_parameters(generator=2, key_size=2048)

@@ -1,0 +1,3 @@
+import os
+
+aes_key = os.urandom(8)

@@ -1,0 +1,3 @@
+import rsa
+
+public, private = rsa.newkeys(2048)

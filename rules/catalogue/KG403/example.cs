@@ -1,0 +1,6 @@
+using System.Security.Cryptography;
+
+public class Legacy
+{
+    public SymmetricAlgorithm Cipher() => TripleDES.Create();
+}

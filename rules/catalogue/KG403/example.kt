@@ -1,0 +1,3 @@
+import javax.crypto.Cipher
+
+fun legacyCipher(): Cipher = Cipher.getInstance("Blowfish/CBC/PKCS5Padding")

@@ -1,0 +1,6 @@
+using System.Security.Cryptography;
+
+public class Modern
+{
+    public SymmetricAlgorithm Cipher() => Aes.Create();
+}

@@ -1,0 +1,3 @@
+import javax.crypto.Cipher
+
+fun modernCipher(): Cipher = Cipher.getInstance("AES/GCM/NoPadding")
