@@ -4,46 +4,25 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import shutil
 import subprocess
 from pathlib import Path
-from string import Template
 
 import pytest
 
-from analyzer.engines.iac.engine import (
-    analyze_iac,
-    iac_kind,
-    iac_placeholders,
-    iac_prefilter,
-    link_sites,
-)
+from analyzer.engines.iac.engine import analyze_iac, iac_kind, iac_prefilter, link_sites
+from analyzer.engines.semgrep.render import render_rules
 from analyzer.findings.model import Finding, KeySite, Location
 from analyzer.policy.thresholds import Thresholds
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import FIXTURES
 from tests.labels import read_labels
 
 SEMGREP = shutil.which("semgrep") or str(Path(__import__("sys").executable).parent / "semgrep")
 IAC_DIRS = ("terraform", "cloudformation")
 
 
-class _Braced(Template):
-    flags = re.NOFLAG
-    pattern = (
-        r"\$(?:(?P<escaped>(?!))|(?P<named>(?!))|\{(?P<braced>[a-z][a-z0-9_]*)\}|(?P<invalid>(?!)))"
-    )
-
-
 def _render(thresholds: Thresholds, out: Path) -> None:
-    mapping = {
-        "rsa_min_bits": str(thresholds.rsa_min_bits),
-        "ec_curves_list": ", ".join(thresholds.ec_curves),
-        **iac_placeholders(thresholds),
-    }
-    for name in IAC_DIRS:
-        template = REPO / "rules" / "semgrep" / name / "keys.yaml"
-        (out / f"{name}.yaml").write_text(_Braced(template.read_text()).substitute(mapping))
+    render_rules(thresholds, out, set(IAC_DIRS))
 
 
 def _scan(thresholds: Thresholds, tmp: Path) -> tuple[set[tuple[str, int, str]], list[KeySite]]:

@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from analyzer.knowledge.algorithms import prohibited_names
 from analyzer.knowledge.files import rules_dir
 
 RULE_FILE = "rule.toml"
+# A fact of the knowledge base a rule text may name; filled in when the rule is loaded.
+PROHIBITED_PLACEHOLDER = "${prohibited_algorithms}"
 # Example kinds, in the order the documentation shows them: the file stem and the section title.
 EXAMPLE_KINDS: dict[str, str] = {"example": "Example", "use_instead": "Use instead"}
 # Example file suffix -> Markdown fence language, in the order the documentation shows them.
@@ -125,6 +128,11 @@ def load_rule(folder: Path) -> Rule:
         for suffix in FENCES
         if (path := folder / f"{kind}{suffix}").is_file()
     )
+    names = ", ".join(prohibited_names())
+    data = {
+        k: v.replace(PROHIBITED_PLACEHOLDER, names) if isinstance(v, str) else v
+        for k, v in data.items()
+    }
     return Rule(**data, examples=examples)
 
 

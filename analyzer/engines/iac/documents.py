@@ -9,7 +9,9 @@ from fnmatch import fnmatchcase
 
 import yaml
 
-from analyzer.engines.iac.resources import ADMIN_ACTIONS, USAGE_ACTIONS
+from analyzer.catalogue.ids import IAC_KEY_ADMINISTRATION_TOO_BROAD
+from analyzer.findings.model import Finding, Location
+from analyzer.knowledge.iac_resources import iac_resources
 
 _ROOT_SUFFIX = ":root"
 
@@ -70,8 +72,8 @@ def check_policy(document: yaml.Node, line_offset: int = 0) -> list[PolicyProble
         if (scalar(get(statement, "Effect") or yaml.ScalarNode("", "")) or "") != "Allow":
             continue
         actions = [a for n in _items(get(statement, "Action")) if (a := scalar(n))]
-        admin = _matches(actions, ADMIN_ACTIONS)
-        usage = _matches(actions, USAGE_ACTIONS)
+        admin = _matches(actions, iac_resources().admin_actions)
+        usage = _matches(actions, iac_resources().usage_actions)
         for principal, line in _principals(get(statement, "Principal")):
             where = line + line_offset
             if principal == "*" and admin:
@@ -108,3 +110,31 @@ def parse_document(text: str) -> yaml.Node | None:
     except yaml.YAMLError:
         return None
     return node if isinstance(node, yaml.MappingNode) else None
+
+
+def policy_findings(document: yaml.Node, rel: str, offset: int, where: str) -> list[Finding]:
+    """KG503 findings of one policy document; ``where`` names it in the messages."""
+    return [
+        Finding(
+            IAC_KEY_ADMINISTRATION_TOO_BROAD,
+            Location(rel, p.line),
+            f"{where}: {p.message}",
+            "iac",
+            facts={"principal": p.principal},
+        )
+        for p in check_policy(document, offset)
+    ]
+
+
+def policies(node: yaml.Node) -> Iterator[tuple[str, yaml.Node]]:
+    """Every ``KeyPolicy`` / ``PolicyDocument`` mapping below ``node``."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            name = scalar(key)
+            if name in ("KeyPolicy", "PolicyDocument") and isinstance(value, yaml.MappingNode):
+                yield name, value
+            else:
+                yield from policies(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from policies(item)

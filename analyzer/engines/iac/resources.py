@@ -1,107 +1,221 @@
-"""What infrastructure key specs mean: AWS KeySpecs, Cloud KMS algorithms, Azure and TLS curves."""
+"""Key resources of infrastructure code: what a Terraform or CloudFormation key declaration means
+(the inventory's KeySite), and the checks that need the resource's meaning rather than a pattern
+(Cloud KMS rotation, KG504; a prohibited algorithm, KG403)."""
 
 from __future__ import annotations
 
-# AWS KMS KeySpec -> (algorithm, size in bits, standard curve name or None).
-AWS_KEY_SPECS: dict[str, tuple[str, int | None, str | None]] = {
-    "SYMMETRIC_DEFAULT": ("AES", 256, None),
-    "RSA_2048": ("RSA", 2048, None),
-    "RSA_3072": ("RSA", 3072, None),
-    "RSA_4096": ("RSA", 4096, None),
-    "ECC_NIST_P256": ("EC", 256, "secp256r1"),
-    "ECC_NIST_P384": ("EC", 384, "secp384r1"),
-    "ECC_NIST_P521": ("EC", 521, "secp521r1"),
-    "ECC_SECG_P256K1": ("EC", 256, "secp256k1"),
-    "HMAC_224": ("HMAC", 224, None),
-    "HMAC_256": ("HMAC", 256, None),
-    "HMAC_384": ("HMAC", 384, None),
-    "HMAC_512": ("HMAC", 512, None),
-    "SM2": ("SM2", 256, "sm2"),
-    "ML_DSA_44": ("ML-DSA", None, None),
-    "ML_DSA_65": ("ML-DSA", None, None),
-    "ML_DSA_87": ("ML-DSA", None, None),
-}
+import yaml
 
-# Google Cloud KMS algorithm name fragments -> standard curve names.
-GOOGLE_EC_ALGORITHMS: dict[str, str] = {
-    "EC_SIGN_P256_SHA256": "secp256r1",
-    "EC_SIGN_P384_SHA384": "secp384r1",
-    "EC_SIGN_SECP256K1_SHA256": "secp256k1",
-    "EC_SIGN_ED25519": "ed25519",
-}
+from analyzer.catalogue.ids import IAC_KEY_ROTATION, PROHIBITED_ALGORITHM
+from analyzer.engines.iac.documents import get, scalar
+from analyzer.engines.iac.hcl import Attr, Block
+from analyzer.findings.model import Finding, KeySite, Location
+from analyzer.knowledge.algorithms import prohibited, provider_default
+from analyzer.knowledge.iac_resources import KeySpec, iac_resources
+from analyzer.policy.thresholds import Thresholds
 
-# RSA modulus sizes Cloud KMS offers (in algorithm names such as RSA_SIGN_PSS_2048_SHA256).
-GOOGLE_RSA_SIZES: tuple[int, ...] = (2048, 3072, 4096)
-
-# Azure Key Vault curve names -> standard curve names.
-AZURE_CURVES: dict[str, str] = {
-    "P-256": "secp256r1",
-    "P-384": "secp384r1",
-    "P-521": "secp521r1",
-    "P-256K": "secp256k1",
-}
-
-# hashicorp/tls ecdsa_curve values -> standard curve names; P224 is the provider's default.
-TLS_CURVES: dict[str, str] = {
-    "P224": "secp224r1",
-    "P256": "secp256r1",
-    "P384": "secp384r1",
-    "P521": "secp521r1",
-}
-TLS_DEFAULT_CURVE = "P224"
-TLS_DEFAULT_RSA_BITS = 2048
+ENGINE = "iac"
+_TLS = ("hashicorp/tls", "tls_private_key")
+_AWS = ("hashicorp/aws", "aws_kms_key")
+_GOOGLE = ("hashicorp/google", "google_kms_crypto_key")
+_CFN = ("aws-cloudformation", "AWS::KMS::Key")
+_UNKNOWN = KeySpec("", None, None)
 
 
-def google_algorithm(name: str) -> tuple[str, int | None, str | None]:
-    """(algorithm, size, curve) of a Cloud KMS algorithm name such as RSA_DECRYPT_OAEP_3072_SHA256."""
-    if name in GOOGLE_EC_ALGORITHMS:
-        return "EC", None, GOOGLE_EC_ALGORITHMS[name]
-    if name.startswith("RSA_"):
-        sizes = [int(p) for p in name.split("_") if p.isdigit() and int(p) >= 1024]
-        return "RSA", sizes[0] if sizes else None, None
-    if name.startswith("HMAC_"):
-        return "HMAC", None, None
-    if "SYMMETRIC" in name or name.startswith("AES_"):
-        return "AES", 256, None
-    return name, None, None
+def _site(
+    rel: str, line: int, end_line: int, api: str, library: str, spec: KeySpec, properties: dict
+) -> KeySite:
+    algorithm, size, curve = spec
+    primitive = {"AES": "symmetric", "HMAC": "mac"}.get(algorithm, "asymmetric")
+    return KeySite(
+        location=Location(rel, line, 1, end_line),
+        api=api,
+        library=library,
+        algorithm=algorithm or "unknown",
+        primitive=primitive if algorithm else "unknown",
+        size=size,
+        curve=curve,
+        verdict="compliant" if algorithm else "unverified",
+        properties={k: v for k, v in properties.items() if v},
+    )
 
 
-# Resource types that declare a key -> (provider, library name of the generation path).
-TERRAFORM_KEYS: dict[str, tuple[str, str]] = {
-    "aws_kms_key": ("aws", "aws-kms"),
-    "aws_kms_external_key": ("aws", "aws-kms"),
-    "aws_kms_replica_key": ("aws", "aws-kms"),
-    "aws_kms_replica_external_key": ("aws", "aws-kms"),
-    "google_kms_crypto_key": ("google", "gcp-kms"),
-    "azurerm_key_vault_key": ("azure", "azure-keyvault"),
-    "tls_private_key": ("terraform", "terraform-tls"),
-}
-CLOUDFORMATION_KEYS: dict[str, tuple[str, str]] = {
-    "AWS::KMS::Key": ("aws", "aws-kms"),
-    "AWS::KMS::ReplicaKey": ("aws", "aws-kms"),
-}
+def _text(attr: Attr | None, default: object = "") -> str:
+    return str(attr.value) if attr is not None else str(default)
 
-# KMS actions that create or administer keys (KG503), and those that use a key.
-ADMIN_ACTIONS: tuple[str, ...] = (
-    "kms:CreateKey",
-    "kms:PutKeyPolicy",
-    "kms:ScheduleKeyDeletion",
-    "kms:CancelKeyDeletion",
-    "kms:DisableKey",
-    "kms:EnableKey",
-    "kms:DisableKeyRotation",
-    "kms:ImportKeyMaterial",
-    "kms:DeleteImportedKeyMaterial",
-    "kms:CreateGrant",
-    "kms:UpdateKeyDescription",
-)
-USAGE_ACTIONS: tuple[str, ...] = (
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:Sign",
-    "kms:GenerateMac",
-)
+
+def _aws(block: Block) -> tuple[str, KeySpec, str, str]:
+    a = block.attrs
+    default_spec = provider_default(*_AWS, "customer_master_key_spec")
+    spec_name = _text(a.get("customer_master_key_spec"), default_spec)
+    spec = iac_resources().aws_key_specs.get(spec_name, _UNKNOWN)
+    protection = "HSM"
+    if "external" in block.type:
+        protection, spec_name, spec = (
+            "HSM (imported material)",
+            "EXTERNAL",
+            KeySpec("AES", 256, None),
+        )
+    enabled = a.get("enable_key_rotation")
+    days = _text(
+        a.get("rotation_period_in_days"), provider_default(*_AWS, "rotation_period_in_days")
+    )
+    rotation = f"{days}d" if enabled is not None and enabled.value is True else "disabled"
+    if spec_name not in (default_spec, "EXTERNAL"):
+        rotation = "n/a (asymmetric)"
+    return spec_name, spec, protection, rotation
+
+
+def _google(block: Block) -> tuple[str, KeySpec, str, str]:
+    a = block.attrs
+    spec_name = _text(a.get("algorithm"), provider_default(*_GOOGLE, "algorithm"))
+    protection = _text(a.get("protection_level"), provider_default(*_GOOGLE, "protection_level"))
+    rotation = _text(a.get("rotation_period"), "none")
+    return spec_name, iac_resources().google_algorithm(spec_name), protection, rotation
+
+
+def _azure(block: Block) -> tuple[str, KeySpec, str, str]:
+    a = block.attrs
+    key_type = _text(a.get("key_type"))
+    protection = "HSM" if key_type.endswith("-HSM") else "SOFTWARE"
+    curve_name = _text(a.get("curve"))
+    size = a.get("key_size")
+    bits = size.value if size is not None and isinstance(size.value, int) else None
+    if key_type.startswith("EC"):
+        curve = iac_resources().azure_curves.get(curve_name, curve_name or None)
+        spec_name, spec = f"{key_type} {curve_name}".strip(), KeySpec("EC", None, curve)
+    elif key_type.startswith("RSA"):
+        spec_name, spec = f"{key_type} {bits or ''}".strip(), KeySpec("RSA", bits, None)
+    elif key_type.startswith("oct"):
+        spec_name, spec = key_type, KeySpec("AES", bits, None)
+    else:
+        spec_name, spec = key_type, _UNKNOWN
+    rotation = "policy" if "expire_after" in a else "none"
+    return spec_name, spec, protection, rotation
+
+
+def _tls(block: Block) -> tuple[str, KeySpec, str, str]:
+    a = block.attrs
+    algorithm = _text(a.get("algorithm"), provider_default(*_TLS, "algorithm"))
+    if algorithm == "RSA":
+        bits_attr = a.get("rsa_bits")
+        bits = bits_attr.value if bits_attr is not None else provider_default(*_TLS, "rsa_bits")
+        spec_name = f"RSA {bits}"
+        spec = KeySpec("RSA", bits if isinstance(bits, int) else None, None)
+    elif algorithm == "ECDSA":
+        curve_name = _text(a.get("ecdsa_curve"), provider_default(*_TLS, "ecdsa_curve"))
+        spec_name = f"ECDSA {curve_name}"
+        spec = KeySpec("EC", None, iac_resources().tls_curves.get(curve_name))
+    else:
+        spec_name, spec = algorithm, KeySpec(algorithm, None, algorithm.lower())
+    return spec_name, spec, "SOFTWARE (Terraform state)", "none"
+
+
+_PROVIDERS = {"aws": _aws, "google": _google, "azure": _azure, "terraform": _tls}
+
+
+def terraform_site(block: Block, rel: str) -> KeySite | None:
+    """The inventory entry of a Terraform key resource, None for other blocks."""
+    if block.kind != "resource" or block.type not in iac_resources().terraform_keys:
+        return None
+    provider, library = iac_resources().terraform_keys[block.type]
+    spec_name, spec, protection, rotation = _PROVIDERS[provider](block)
+    properties = {
+        "iac": "terraform",
+        "name": f"{block.type}.{block.name}",
+        "provider": provider,
+        "spec": spec_name,
+        "protection": protection,
+        "rotation": rotation,
+    }
+    return _site(rel, block.line, block.end_line, block.type, library, spec, properties)
+
+
+def google_rotation(block: Block, rel: str, thresholds: Thresholds) -> Finding | None:
+    """KG504 for a Cloud KMS key whose rotation period is longer than the cryptoperiod."""
+    if block.type != "google_kms_crypto_key":
+        return None
+    limit = thresholds.max_rotation_days
+    period = block.attrs.get("rotation_period")
+    if period is None:
+        purpose = _text(block.attrs.get("purpose"), provider_default(*_GOOGLE, "purpose"))
+        if purpose != provider_default(*_GOOGLE, "purpose") or "import_only" in block.attrs:
+            return None
+        line, message = (
+            block.line,
+            f"Cloud KMS encryption key without rotation_period is never rotated; the standard "
+            f"sets a cryptoperiod of {limit} days",
+        )
+    else:
+        text = str(period.value)
+        seconds = text[:-1].split(".")[0]
+        if not (period.literal and text.endswith("s") and seconds.isdigit()):
+            return None
+        days = int(seconds) / 86_400
+        if days <= limit:
+            return None
+        line, message = (
+            period.line,
+            f"Cloud KMS rotation every {days:g} days is longer than the standard's cryptoperiod "
+            f"of {limit} days",
+        )
+    return Finding(
+        IAC_KEY_ROTATION, Location(rel, line), message, ENGINE, facts={"resource": block.name}
+    )
+
+
+# Attributes that name a key's algorithm, per key resource type.
+_ALGORITHM_ATTRIBUTES = ("algorithm", "key_type", "customer_master_key_spec", "key_spec")
+
+
+def prohibited_algorithm(block: Block, rel: str) -> Finding | None:
+    """KG403 for a key resource whose algorithm attribute names a prohibited algorithm."""
+    if block.kind != "resource" or block.type not in iac_resources().terraform_keys:
+        return None
+    spelled = {s.lower(): name for s, name in prohibited("iac").items()}
+    for attribute in _ALGORITHM_ATTRIBUTES:
+        attr = block.attrs.get(attribute)
+        name = spelled.get(str(attr.value).lower()) if attr is not None and attr.literal else None
+        if attr is not None and name is not None:
+            message = f"{block.type}.{block.name} declares a {name} key, an algorithm the standard prohibits"
+            return Finding(
+                PROHIBITED_ALGORITHM,
+                Location(rel, attr.line),
+                message,
+                ENGINE,
+                facts={"algorithm": name},
+            )
+    return None
+
+
+def cfn_site(key: yaml.Node, kind: str, resource: yaml.Node, rel: str) -> KeySite:
+    """The inventory entry of a CloudFormation key resource."""
+    provider, library = iac_resources().cloudformation_keys[kind]
+    props = get(resource, "Properties")
+
+    def prop(key: str, default: object = "") -> str:
+        node = get(props, key) if props is not None else None
+        return scalar(node) or str(default) if node is not None else str(default)
+
+    default_spec = provider_default(*_CFN, "KeySpec")
+    spec_name = prop("KeySpec", default_spec)
+    origin = prop("Origin", provider_default(*_CFN, "Origin"))
+    rotation = "disabled" if spec_name == default_spec else "n/a (asymmetric)"
+    if prop("EnableKeyRotation").lower() == "true":
+        rotation = (
+            f"{prop('RotationPeriodInDays', provider_default(*_CFN, 'RotationPeriodInDays'))}d"
+        )
+    start = key.start_mark.line + 1
+    end = resource.end_mark.line + (1 if resource.flow_style else 0)
+    properties = {
+        "iac": "cloudformation",
+        "name": scalar(key) or "?",
+        "provider": provider,
+        "spec": spec_name,
+        "protection": "HSM"
+        if origin == provider_default(*_CFN, "Origin")
+        else f"HSM (origin {origin})",
+        "rotation": rotation,
+    }
+    spec = iac_resources().aws_key_specs.get(spec_name, _UNKNOWN)
+    return _site(rel, start, max(start, end), kind, library, spec, properties)

@@ -1,0 +1,139 @@
+"""Values of the Semgrep rule templates' ``${name}`` placeholders: the standard's thresholds and
+the knowledge base (prohibited algorithms per language, curve aliases, IaC specs and defaults)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from analyzer.knowledge.algorithms import (
+    LANGUAGE_SPELLINGS,
+    SPELLING_KEYS,
+    curve_canonical,
+    curve_spellings,
+    prohibited,
+    prohibited_names,
+    provider_default,
+)
+from analyzer.knowledge.iac_resources import iac_resources
+from analyzer.policy.thresholds import Thresholds
+
+NEVER = "(?!)"
+_TLS = ("hashicorp/tls", "tls_private_key")
+
+
+def _alternation(names: Iterable[str]) -> str:
+    """``a|b|c`` of the escaped names, longest first so a prefix never shadows a longer name."""
+    unique = sorted(set(names), key=lambda n: (-len(n), n))
+    return "|".join(re.escape(n) for n in unique) or NEVER
+
+
+def _curve_names(curves: tuple[str, ...]) -> list[str]:
+    return [name for curve in curves for name in curve_spellings(curve)]
+
+
+def _curve_ok(curve: str | None, thresholds: Thresholds) -> bool:
+    return curve is None or curve.lower() in {c.lower() for c in thresholds.ec_curves}
+
+
+def threshold_placeholders(thresholds: Thresholds) -> dict[str, str]:
+    """Placeholders every language shares: sizes, work factors, curves, exponents."""
+    exponents = " and ".join(f"$EXP != {e}" for e in thresholds.rsa_exponents) or "False"
+    iterations = thresholds.pbkdf2_min_iterations
+    default = thresholds.pbkdf2_default_min_iterations
+    allowed = _alternation(_curve_names(thresholds.ec_curves))
+    return {
+        "rsa_min_bits": str(thresholds.rsa_min_bits),
+        "dsa_min_bits": str(thresholds.dsa_min_bits),
+        "dh_min_bits": str(thresholds.dh_min_bits),
+        "symmetric_min_bits": str(thresholds.symmetric_min_bits),
+        "symmetric_min_bytes": str((thresholds.symmetric_min_bits + 7) // 8),
+        "salt_min_bytes": str(thresholds.salt_min_bytes),
+        "pbkdf2_min_iterations": str(default),
+        "pbkdf2_min_iterations_sha1": str(iterations.get("sha1", default)),
+        "pbkdf2_min_iterations_sha256": str(iterations.get("sha256", default)),
+        "pbkdf2_min_iterations_sha512": str(iterations.get("sha512", default)),
+        # Matches a curve name (optionally quoted) that is NOT on the approved list.
+        "ec_curves_regex": f"(?i)^(?![\"'`]?(?:{allowed})[\"'`]?$)",
+        "ec_curves_list": ", ".join(thresholds.ec_curves),
+        "rsa_exponent_disallowed": exponents,
+        "rsa_exponents_list": ", ".join(str(e) for e in thresholds.rsa_exponents),
+    }
+
+
+def algorithm_placeholders(language: str | None) -> dict[str, str]:
+    """``prohibited_<key>_regex`` per spelling key, the list of names, and for a template
+    directory's language ``prohibited_algorithms_regex`` in that language's main spelling."""
+    mapping = {f"prohibited_{key}_regex": _alternation(prohibited(key)) for key in SPELLING_KEYS}
+    mapping["prohibited_algorithms_list"] = ", ".join(prohibited_names())
+    keys = LANGUAGE_SPELLINGS.get(language or "")
+    if keys:
+        mapping["prohibited_algorithms_regex"] = mapping[f"prohibited_{keys[0]}_regex"]
+    return mapping
+
+
+def allowed_aws_specs(thresholds: Thresholds) -> list[str]:
+    """AWS KeySpecs the standard allows: the allow-list, less RSA below the minimum and bad curves."""
+    allowed = []
+    for spec in thresholds.allowed_kms_key_specs:
+        known = iac_resources().aws_key_specs.get(spec)
+        algorithm, size, curve = known if known is not None else ("", None, None)
+        if algorithm == "RSA" and (size or 0) < thresholds.rsa_min_bits:
+            continue
+        if not _curve_ok(curve, thresholds):
+            continue
+        allowed.append(spec)
+    return allowed
+
+
+def _value_regex(values: list[str]) -> str:
+    """A regex matching a (quoted or bare) value that is one of ``values``; never when empty."""
+    if not values:
+        return NEVER
+    alternatives = "|".join(re.escape(v) for v in sorted(values))
+    return f"^[\"']?(?:{alternatives})[\"']?$"
+
+
+def _quote(regex: str) -> str:
+    """A regex as a YAML double-quoted scalar, so the templates stay valid YAML."""
+    return '"' + regex.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def iac_placeholders(thresholds: Thresholds) -> dict[str, str]:
+    """Values for the Terraform and CloudFormation templates: specs, curves, provider defaults."""
+    facts = iac_resources()
+    allowed = allowed_aws_specs(thresholds)
+    spec_alternatives = "|".join(re.escape(s) for s in allowed) or NEVER
+    weak_google = [
+        f"RSA_\\w+?_{size}_\\w+"
+        for size in facts.google_rsa_sizes
+        if size < thresholds.rsa_min_bits
+    ] + [
+        re.escape(n) for n, c in facts.google_ec_algorithms.items() if not _curve_ok(c, thresholds)
+    ]
+    google = f'^"(?:{"|".join(weak_google)})"$' if weak_google else NEVER
+    azure = [n for n, c in facts.azure_curves.items() if not _curve_ok(c, thresholds)]
+    tls = [n for n, c in facts.tls_curves.items() if not _curve_ok(c, thresholds)]
+    tls_curve = str(provider_default(*_TLS, "ecdsa_curve"))
+    tls_default_weak = not _curve_ok(curve_canonical(tls_curve), thresholds)
+    return {
+        "kms_key_spec_disallowed_regex": _quote(f"^(?![\"']?(?:{spec_alternatives})[\"']?$)"),
+        "kms_key_specs_list": ", ".join(allowed) or "none",
+        "google_algorithm_disallowed_regex": _quote(google),
+        "azure_curve_disallowed_regex": _quote(_value_regex(azure)),
+        "tls_curve_disallowed_regex": _quote(_value_regex(tls)),
+        "tls_default_curve": tls_curve,
+        "tls_default_curve_weak": "1 == 1" if tls_default_weak else "1 == 0",
+        "tls_default_rsa_bits": str(provider_default(*_TLS, "rsa_bits")),
+        "require_hsm": "1 == 1" if thresholds.require_hsm else "1 == 0",
+        "max_rotation_days": str(thresholds.max_rotation_days),
+    }
+
+
+def render_mapping(thresholds: Thresholds, language: str | None = None) -> dict[str, str]:
+    """Every placeholder's value for the templates of ``language`` (a rule directory name)."""
+    return {
+        **threshold_placeholders(thresholds),
+        **algorithm_placeholders(language),
+        **iac_placeholders(thresholds),
+    }
