@@ -7,12 +7,7 @@ import libcst as cst
 from analyzer.catalogue.ids import HARDCODED_KEY
 from analyzer.engines.python.checks.arguments import origins_as_related
 from analyzer.engines.python.checks.context import ApiCall, CheckContext, short
-
-
-def redact(value: str | bytes) -> str:
-    """``"s3****"`` plus the length: enough to find the literal, never the literal itself."""
-    text = value.decode("latin-1") if isinstance(value, bytes) else value
-    return f'"{text[:2]}****" ({len(text)} chars)'
+from analyzer.findings.redact import redact_value
 
 
 def check_literal_key(ctx: CheckContext, api: ApiCall, role: str, expr: cst.BaseExpression) -> None:
@@ -22,7 +17,7 @@ def check_literal_key(ctx: CheckContext, api: ApiCall, role: str, expr: cst.Base
     literal = ctx.evaluator.literal(expr, api.scope)
     if literal is None:
         return
-    shown = redact(literal.value)  # type: ignore[arg-type]
+    shown = redact_value(literal.value)  # type: ignore[arg-type]
     ctx.report(
         HARDCODED_KEY,
         api.call,
