@@ -192,7 +192,7 @@ def _parse(name: str, text: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         where = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
+        reason = re.sub(r"\(at (?:line \d+, column \d+|end of document)\)", "", message).rstrip()
         if not where:
             raise PolicyError(name, None, None, f"invalid TOML: {reason}") from exc
         line, column = int(where.group(1)), int(where.group(2))
