@@ -278,3 +278,52 @@ def test_no_rule_template_id_holds_a_dot() -> None:
         if line.lstrip().startswith("- id:")
     ]
     assert ids and not [i for i in ids if "." in i]
+
+
+def _semgrep_starts(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Every Semgrep process the scan starts from now on (argv, the executable first)."""
+    started: list[list[str]] = []
+    real_popen = subprocess.Popen
+
+    class Recording(real_popen):  # type: ignore[misc, valid-type]
+        def __init__(self, args: Any, *rest: Any, **kw: Any) -> None:
+            argv = [str(kw.get("executable") or ""), *map(str, args)]
+            if any("semgrep" in part for part in argv):
+                started.append(argv)
+            super().__init__(args, *rest, **kw)
+
+    monkeypatch.setattr(subprocess, "Popen", Recording)
+    return started
+
+
+@needs_semgrep
+def test_python_only_change_starts_no_semgrep_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from analyzer.cli import main
+
+    bad = "from cryptography.hazmat.primitives.asymmetric import rsa\n\n"
+    bad += "key = rsa.generate_private_key(public_exponent=65537, key_size=1024)\n"
+    changed = [f"app/m{i}.py" for i in range(5)]
+    for name in changed:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(bad)
+    (tmp_path / "web.js").write_text(
+        "const crypto = require('crypto');\n"
+        "const k = crypto.generateKeyPairSync('rsa', {modulusLength: 1024});\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(semgrep_cli.CLI_ENV, raising=False)
+    started = _semgrep_starts(monkeypatch)
+
+    result = CliRunner().invoke(main, ["scan", "--no-color", "--no-cache", *changed])
+    assert result.exit_code == 1, result.output
+    assert result.output.count(" KG201 [error]") == 5
+    assert started == []
+
+    result = CliRunner().invoke(main, ["scan", "--no-color", "--no-cache", "web.js", *changed])
+    assert result.output.count(" KG201 [error]") == 6, result.output
+    assert len(started) == 1, "control: one JavaScript file starts exactly one Semgrep process"
+    assert started[0][1] == semgrep_cli.NATIVE_NAME or "--experimental" in started[0]
