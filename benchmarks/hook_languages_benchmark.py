@@ -199,7 +199,12 @@ def _children_cpu() -> float:
 
 
 def run_hook(repo: Path, hook: Hook, files: list[str], home: Path) -> tuple[float, float, str]:
-    """Wall time, CPU time (pre-commit and every process it waited for) and the hook's output."""
+    """Wall time, CPU time (pre-commit and every process it waited for) and the hook's output.
+
+    keyguard's result cache is emptied first: a commit changes the files it checks, so their
+    results are never in the cache (writing them is part of the cost).
+    """
+    shutil.rmtree(repo / ".keyguard", ignore_errors=True)
     env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home), **dict(hook.env)}
     env.pop("PYTHONPATH", None)
     cpu = _children_cpu()
@@ -216,7 +221,11 @@ def run_hook(repo: Path, hook: Hook, files: list[str], home: Path) -> tuple[floa
     cpu = _children_cpu() - cpu
     failed = "Failed" in done.stdout
     if done.returncode not in (0, 1) or failed != hook.expect_findings:
-        raise SystemExit(f"{hook.label} did not run as expected:\n{done.stdout}\n{done.stderr}")
+        log = home / "pre-commit.log"
+        detail = log.read_text(errors="replace")[-3000:] if log.is_file() else ""
+        raise SystemExit(
+            f"{hook.label} did not run as expected:\n{done.stdout}\n{done.stderr}\n{detail}"
+        )
     return elapsed, cpu, done.stdout
 
 

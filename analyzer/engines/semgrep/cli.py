@@ -22,7 +22,9 @@ NATIVE_NAME = "osemgrep"  # semgrep-core behaves as the native CLI when started 
 Kind = Literal["native", "python"]
 
 # Rule modes the native CLI accepts but does not run (it drops such rules without an error).
-_NATIVE_UNSUPPORTED_MODE = re.compile(r"^\s*-?\s*mode:\s*['\"]?join\b", re.MULTILINE)
+_NATIVE_UNSUPPORTED_MODE = re.compile(
+    r"^[ \t]*+(?:-[ \t]++)?mode:[ \t]*+['\"]?join\b", re.MULTILINE
+)
 # Error types with which a CLI says that it could not load or run a rule (not a file problem).
 _RULE_ERROR_TYPES = frozenset(
     {
