@@ -34,6 +34,12 @@ class _Files:
         return self.data(path)[start:end].decode("utf-8", "replace")
 
 
+def rule_name(check_id: object) -> str:
+    """A Semgrep rule id without the prefix a CLI may add (the Python and native CLIs derive it
+    from the config path differently); keyguard's own rule ids hold no dot."""
+    return str(check_id or "").rsplit(".", 1)[-1]
+
+
 def _fact_value(text: str) -> str | int:
     text = text.strip().strip("\"'`").replace("_", "")
     text = text.rstrip("Ll")
@@ -86,7 +92,7 @@ def parse_output(
         site_meta = metadata.get("site")
         fact_name = metadata.get("fact")
         fact = _fact_value(matched) if fact_name else None
-        check_id = str(result.get("check_id", "")).rsplit(".", 1)[-1]
+        check_id = rule_name(result.get("check_id"))
         if check_id.startswith(INVENTORY_PREFIX) and site_meta:
             site = _site(site_meta, location, fact_name, fact, "compliant")
             sites.setdefault((rel, location.line), site)

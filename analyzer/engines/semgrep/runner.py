@@ -1,4 +1,8 @@
-"""Run Semgrep once over all non-Python targets with keyguard's rendered local rules."""
+"""Run Semgrep once over all non-Python targets with keyguard's rendered local rules.
+
+The native CLI runs by default; the Python CLI takes over, with one ``semgrep-fallback``
+notification, when the native one is missing, fails, or cannot run one of the rules.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,16 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from analyzer.engines.semgrep.cli import (
+    SemgrepCommand,
+    commands,
+    native_unsupported,
+    rule_problem,
+)
 from analyzer.engines.semgrep.parse import parse_output
 from analyzer.engines.semgrep.render import render_rules
 from analyzer.findings.model import FileResult, Notification
@@ -25,11 +37,20 @@ _QUIET_ENV = {
 
 
 def find_semgrep() -> list[str] | None:
-    """The command that starts Semgrep: on PATH, or next to this interpreter (a virtualenv)."""
+    """The command that starts Semgrep's launcher: on PATH, or next to this interpreter."""
     found = shutil.which("semgrep") or shutil.which(
         "semgrep", path=str(Path(sys.executable).parent)
     )
     return [found] if found else None
+
+
+@dataclass
+class _Outcome:
+    """What one Semgrep process gave: its JSON output, or why there is none."""
+
+    output: dict[str, Any] | None = None
+    failure: str | None = None
+    timed_out: bool = False
 
 
 def _unavailable(languages: set[str], reason: str) -> Notification:
@@ -39,6 +60,101 @@ def _unavailable(languages: set[str], reason: str) -> Notification:
         kind="engine-unavailable",
         level="warning",
     )
+
+
+def _fallback(reason: str) -> Notification:
+    return Notification(
+        message=(
+            f"Semgrep's native CLI was not used ({reason}); "
+            "its Python CLI ran the same rules instead, more slowly."
+        ),
+        kind="semgrep-fallback",
+        level="note",
+    )
+
+
+def _options(config_dir: Path, jobs: int, timeout: int) -> list[str]:
+    """The options both CLIs take: local rules only, no metrics, no version check, bare rule ids."""
+    return [
+        "--metrics=off",
+        "--disable-version-check",
+        "--json",
+        "--quiet",
+        "--no-rewrite-rule-ids",
+        "--config",
+        str(config_dir),
+        "--no-git-ignore",
+        "-j",
+        str(jobs),
+        "--timeout",
+        str(timeout),
+    ]
+
+
+def _invoke(
+    command: SemgrepCommand, arguments: list[str], tmp_dir: Path, run_timeout: int
+) -> _Outcome:
+    env = {
+        **os.environ,
+        **_QUIET_ENV,
+        **command.env,
+        "SEMGREP_SETTINGS_FILE": str(tmp_dir / "settings.yml"),
+        "SEMGREP_LOG_FILE": str(tmp_dir / "semgrep.log"),
+    }
+    try:
+        proc = subprocess.run(
+            [*command.argv, *arguments],
+            executable=command.executable,
+            cwd=tmp_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=run_timeout,
+        )
+    except OSError as exc:
+        return _Outcome(failure=f"semgrep failed to start: {exc}")
+    except subprocess.TimeoutExpired:
+        return _Outcome(failure=f"semgrep did not finish within {run_timeout} s", timed_out=True)
+    try:
+        output = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        output = None
+    if not isinstance(output, dict):
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        return _Outcome(failure=f"semgrep exited with status {proc.returncode}: {tail[0][:300]}")
+    return _Outcome(output=output)
+
+
+def _run(
+    candidates: list[SemgrepCommand],
+    rule_files: list[Path],
+    arguments: list[str],
+    tmp_dir: Path,
+    run_timeout: int,
+) -> tuple[_Outcome, list[Notification]]:
+    """Run the first command that works; one note when the native CLI gave way to the Python one.
+
+    A native run that times out is not repeated: the slower CLI would not finish either.
+    """
+    outcome = _Outcome(failure="the semgrep executable was not found")
+    native_failed: str | None = None
+    for command in candidates:
+        if command.kind == "python":
+            outcome = _invoke(command, arguments, tmp_dir, run_timeout)
+            ran = native_failed is not None and outcome.output is not None
+            return outcome, [_fallback(native_failed)] if ran else []
+        native_failed = native_unsupported(rule_files)
+        if native_failed is not None:
+            outcome = _Outcome(failure=f"the native CLI cannot run the rules: {native_failed}")
+            continue
+        outcome = _invoke(command, arguments, tmp_dir, run_timeout)
+        if outcome.timed_out:
+            break
+        native_failed = outcome.failure if outcome.output is None else rule_problem(outcome.output)
+        if native_failed is None:
+            break
+    return outcome, []
 
 
 def run_semgrep(
@@ -64,8 +180,8 @@ def run_semgrep(
     if run_timeout is None:
         run_timeout = min(1800, 300 + 2 * len(targets))
     languages = {lang for _, rel in targets if (lang := known.get(rel) or language_name(rel))}
-    command = find_semgrep()
-    if command is None:
+    launcher = find_semgrep()
+    if launcher is None:
         return [], [_unavailable(languages, "the semgrep executable was not found")]
     with tempfile.TemporaryDirectory(prefix="keyguard-semgrep-") as tmp:
         tmp_dir = Path(tmp)
@@ -73,50 +189,13 @@ def run_semgrep(
         config_dir.mkdir()
         try:
             rule_dirs = {rules for lang in languages if (rules := BY_NAME[lang].rules)}
-            render_rules(thresholds, config_dir, rule_dirs)
+            rule_files = render_rules(thresholds, config_dir, rule_dirs)
         except (OSError, KeyError, ValueError) as exc:
             return [], [_unavailable(languages, f"the rule templates could not be rendered: {exc}")]
-        argv = [
-            *command,
-            "scan",
-            "--metrics=off",
-            "--disable-version-check",
-            "--json",
-            "--quiet",
-            "--config",
-            str(config_dir),
-            "--no-git-ignore",
-            "-j",
-            str(jobs),
-            "--timeout",
-            str(timeout),
-            *(str(path) for path, _ in targets),
-        ]
-        env = {
-            **os.environ,
-            **_QUIET_ENV,
-            "SEMGREP_SETTINGS_FILE": str(tmp_dir / "settings.yml"),
-            "SEMGREP_LOG_FILE": str(tmp_dir / "semgrep.log"),
-        }
-        try:
-            proc = subprocess.run(
-                argv,
-                cwd=tmp_dir,
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=run_timeout,
-            )
-        except OSError as exc:
-            return [], [_unavailable(languages, f"semgrep failed to start: {exc}")]
-        except subprocess.TimeoutExpired:
-            return [], [_unavailable(languages, f"semgrep did not finish within {run_timeout} s")]
-    try:
-        output = json.loads(proc.stdout)
-    except json.JSONDecodeError:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        reason = f"semgrep exited with status {proc.returncode}: {tail[0][:300]}"
-        return [], [_unavailable(languages, reason)]
+        arguments = [*_options(config_dir, jobs, timeout), *(str(path) for path, _ in targets)]
+        outcome, notes = _run(commands(launcher), rule_files, arguments, tmp_dir, run_timeout)
+    if outcome.output is None:
+        return [], [*notes, _unavailable(languages, outcome.failure or "no output")]
     paths = {str(path): rel for path, rel in targets}
-    return parse_output(output, paths)
+    results, notifications = parse_output(outcome.output, paths)
+    return results, [*notes, *notifications]
