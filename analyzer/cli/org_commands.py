@@ -360,16 +360,31 @@ def _enumerate(source: PlatformSource, options: dict[str, Any]) -> Enumerated:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the assessor's evidence report (one self-contained HTML page) to this file.",
 )
+@click.option(
+    "--oscal",
+    "oscal_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the evidence as an OSCAL assessment-results document (JSON) to this file.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
 def report_command(
-    db: Path, since: str | None, fmt: str, html_out: Path | None, output: Path | None
+    db: Path,
+    since: str | None,
+    fmt: str,
+    html_out: Path | None,
+    oscal_out: Path | None,
+    output: Path | None,
 ) -> None:
-    """Summaries and changes from the results database; the HTML evidence report."""
+    """Summaries and changes from the results database; the HTML and OSCAL evidence."""
     from analyzer.org.latest import collect
     from analyzer.reporters import summary as summary_reporter
 
     history = _open(db, create=False)
     try:
+        if oscal_out is not None:
+            _write_oscal(history, oscal_out)
+            if html_out is None and since is None and output is None:
+                return
         items = collect(history)
         summary = summary_reporter.summary_dict(items, history.last_policy())
         if html_out is not None:
@@ -407,6 +422,21 @@ def report_command(
             _write(output, renderers[fmt](summary))
     finally:
         history.close()
+
+
+def _write_oscal(history: History, path: Path) -> None:
+    from analyzer.org.evidence import batches_evidence
+    from analyzer.reporters.oscal import OscalUnavailable, render_oscal
+
+    try:
+        text = render_oscal(batches_evidence(history))
+    except (OscalUnavailable, ValueError) as exc:
+        _fail(str(exc))
+    try:
+        write_atomic(path, text)
+    except OutputError as exc:
+        _fail(str(exc))
+    click.echo(f"keyguard report: wrote {path} (OSCAL assessment-results)", err=True)
 
 
 @click.command()

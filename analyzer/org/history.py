@@ -184,6 +184,10 @@ def policy_json(policy: Policy) -> str:
                 {"id": c.id, "title": c.title, "text": c.text, "rules": list(c.rules)}
                 for c in policy.clauses
             ],
+            "pci_requirements": [
+                {"id": c.id, "title": c.title, "text": c.text, "rules": list(c.rules)}
+                for c in policy.pci_requirements
+            ],
             "exceptions": [
                 {
                     "rule": e.rule,
