@@ -347,6 +347,14 @@ def test_github_org_batch_end_to_end_and_the_token_never_leaks(
         "acme/broken",
     }
 
+    # A merged database (CI shards) keeps the listing.
+    merged = tmp_path / "merged.sqlite"
+    assert CliRunner().invoke(main, ["merge", str(db), "--db", str(merged)]).exit_code == 0
+    again = CliRunner().invoke(main, ["report", "--db", str(merged)]).stdout
+    assert (
+        again.split("Listed but not scanned")[1] == report.stdout.split("Listed but not scanned")[1]
+    )
+
     # The token went to git through the environment, as a URL-scoped header ...
     calls = spy_git.calls()
     secrets = _secret_forms(TOKEN, "x-access-token")

@@ -526,6 +526,7 @@ class History:
                 batch_ids, added_batches = self._merge_batches(db, source)
                 scan_ids, added_scans = self._merge_scans(db, source, batch_ids)
                 self._merge_batch_repos(db, source, batch_ids, scan_ids)
+                self._merge_listings(db, source, batch_ids)
         finally:
             source.close()
         return added_batches, added_scans
@@ -614,6 +615,25 @@ class History:
                     e["commit_sha"],
                     scan_ids.get(e["scan_id"]) if e["scan_id"] is not None else None,
                     e["at"],
+                ),
+            )
+
+    @staticmethod
+    def _merge_listings(db: sqlite3.Connection, source: History, batch_ids: dict[int, int]) -> None:
+        """What the platforms listed for each merged batch (CI shards list the same owner)."""
+        for row in source.conn.execute("SELECT * FROM listings"):
+            db.execute(
+                "INSERT OR IGNORE INTO listings"
+                " (batch_id, platform, owner, name, repo, selected, reason)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    batch_ids[row["batch_id"]],
+                    row["platform"],
+                    row["owner"],
+                    row["name"],
+                    row["repo"],
+                    row["selected"],
+                    row["reason"],
                 ),
             )
 
