@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from analyzer.cli import exitcodes
 from analyzer.cli.common import config_option, jobs_option, policy_for
+from analyzer.org.github_list import GITHUB_API
+from analyzer.org.gitlab_list import GITLAB_URL
 from analyzer.org.history import DEFAULT_DB, History, HistoryError, open_history, parse_since
 from analyzer.reporters.output import OutputError, write_atomic
+
+if TYPE_CHECKING:
+    from analyzer.org.platforms import Enumerated, PlatformSource
 
 SUMMARY_FORMATS = ("text", "csv", "json")
 
@@ -68,8 +75,85 @@ db_option = click.option(
 )
 
 
+def platform_options(function: Callable[..., None]) -> Callable[..., None]:
+    """``--github-org``, ``--gitlab-group`` and the listing filters of ``keyguard batch``."""
+    options = [
+        click.option(
+            "--github-org",
+            metavar="ORG",
+            help="Scan the repositories of this GitHub organisation (token: GITHUB_TOKEN or GH_TOKEN).",
+        ),
+        click.option(
+            "--github-user", metavar="USER", help="Scan the repositories of this GitHub user."
+        ),
+        click.option(
+            "--gitlab-group",
+            metavar="GROUP",
+            help="Scan the projects of this GitLab group and its subgroups (token: GITLAB_TOKEN).",
+        ),
+        click.option(
+            "--github-api-url",
+            default=GITHUB_API,
+            show_default=True,
+            help="GitHub API base URL (GitHub Enterprise Server: https://HOST/api/v3).",
+        ),
+        click.option(
+            "--gitlab-url",
+            default=GITLAB_URL,
+            show_default=True,
+            help="GitLab base URL (self-managed: https://HOST).",
+        ),
+        click.option("--include-archived", is_flag=True, help="Also scan archived repositories."),
+        click.option("--include-forks", is_flag=True, help="Also scan forks."),
+        click.option(
+            "--topic",
+            "topics",
+            multiple=True,
+            help="Only repositories with this topic (repeatable: any of them).",
+        ),
+        click.option(
+            "--language",
+            "languages",
+            multiple=True,
+            help="Only repositories whose main language is this (repeatable).",
+        ),
+        click.option(
+            "--include",
+            "include_globs",
+            multiple=True,
+            metavar="GLOB",
+            help="Only repositories whose name (or org/name) matches (repeatable).",
+        ),
+        click.option(
+            "--exclude",
+            "exclude_globs",
+            multiple=True,
+            metavar="GLOB",
+            help="Skip repositories whose name (or org/name) matches (repeatable).",
+        ),
+        click.option(
+            "--visibility",
+            type=click.Choice(["all", "public", "private", "internal"]),
+            default="all",
+            show_default=True,
+            help="Only repositories of this visibility.",
+        ),
+        click.option(
+            "--rate-limit-wait",
+            type=click.FloatRange(min=0),
+            default=900,
+            show_default=True,
+            help="Longest wait (seconds) for an API rate-limit reset before giving up.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
 @click.command(epilog=BATCH_EPILOG)
-@click.argument("repos", nargs=-1, required=True)
+@click.argument("repos", nargs=-1)
+@platform_options
 @config_option(
     "Policy for every repository. Default: keyguard.toml found from the current folder "
     "upward, else the built-in standard. A scanned repository's own policy file is never used."
@@ -141,15 +225,26 @@ def batch_command(
     fail_on: str,
     fmt: str,
     progress: bool | None,
+    **platform: Any,
 ) -> None:
-    """Scan many repositories: paths, git URLs, list files or folders of checkouts."""
+    """Scan many repositories: paths, git URLs, list files, folders of checkouts, or every
+    repository of a GitHub organisation or user or a GitLab group."""
     from analyzer.org import repos as repo_list
     from analyzer.org.outputs import write_inventory, write_outputs
     from analyzer.org.run import BatchSettings, run_batch
     from analyzer.reporters import summary as summary_reporter
 
     policy = policy_for(config, Path.cwd())
+    source = _platform_source(platform)
+    if not repos and source is None:
+        _fail("batch needs repositories, --github-org, --github-user or --gitlab-group")
     specs = repo_list.expand(list(repos))
+    listing, auth = None, None
+    if source is not None:
+        enumerated = _enumerate(source, platform)
+        listing, auth = enumerated.rows, source.auth()
+        known = {s.identity for s in specs}
+        specs += [s for s in enumerated.specs if s.identity not in known]
     if shard:
         try:
             k, n = repo_list.parse_shard(shard)
@@ -167,10 +262,11 @@ def batch_command(
         label=label,
         dask_scheduler=dask_scheduler,
         progress=sys.stderr.isatty() if progress is None else progress,
+        auth=auth,
     )
     try:
         result = run_batch(
-            specs, policy, history, settings, lambda line: click.echo(line, err=True)
+            specs, policy, history, settings, lambda line: click.echo(line, err=True), listing
         )
         summary = write_outputs(history, specs, out_dir)
         write_inventory(history, specs, out_dir)
@@ -196,6 +292,58 @@ def batch_command(
     sys.exit(exitcodes.FINDINGS if result.count("failed") or reached else exitcodes.OK)
 
 
+def _platform_source(options: dict[str, Any]) -> PlatformSource | None:
+    """The one platform owner named on the command line, if any."""
+    from analyzer.org.platforms import PlatformSource
+
+    named = [
+        PlatformSource(platform, kind, options[key], options[url])
+        for key, platform, kind, url in (
+            ("github_org", "github", "org", "github_api_url"),
+            ("github_user", "github", "user", "github_api_url"),
+            ("gitlab_group", "gitlab", "group", "gitlab_url"),
+        )
+        if options.get(key)
+    ]
+    if len(named) > 1:
+        _fail("give one of --github-org, --github-user, --gitlab-group per batch")
+    return named[0] if named else None
+
+
+def _enumerate(source: PlatformSource, options: dict[str, Any]) -> Enumerated:
+    """List the platform's repositories and apply the filters; a listing error exits 2."""
+    from analyzer.org.listing import ApiPatience, ListingError, RepoFilter
+    from analyzer.org.platforms import enumerate_repos
+
+    filt = RepoFilter(
+        include_archived=options["include_archived"],
+        include_forks=options["include_forks"],
+        topics=tuple(options["topics"]),
+        languages=tuple(options["languages"]),
+        include=tuple(options["include_globs"]),
+        exclude=tuple(options["exclude_globs"]),
+        visibility=options["visibility"],
+    )
+    patience = ApiPatience(
+        max_wait=options["rate_limit_wait"], echo=lambda line: click.echo(line, err=True)
+    )
+    try:
+        enumerated = enumerate_repos(source, filt, patience)
+    except ListingError as exc:
+        _fail(str(exc))
+        raise  # unreachable
+    excluded = sum(1 for r in enumerated.rows if not r.selected)
+    click.echo(
+        f"keyguard batch: {source.label} lists {len(enumerated.rows)} repositories; "
+        f"{len(enumerated.specs)} to scan, {excluded} excluded",
+        err=True,
+    )
+    for row in enumerated.rows:
+        if not row.selected:
+            click.echo(f"excluded {row.name}: {row.reason}", err=True)
+    return enumerated
+
+
 @click.command()
 @db_option
 @click.option("--since", help="Show findings new and fixed since DATE (YYYY-MM-DD or ISO time).")
@@ -212,16 +360,31 @@ def batch_command(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the assessor's evidence report (one self-contained HTML page) to this file.",
 )
+@click.option(
+    "--oscal",
+    "oscal_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the evidence as an OSCAL assessment-results document (JSON) to this file.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
 def report_command(
-    db: Path, since: str | None, fmt: str, html_out: Path | None, output: Path | None
+    db: Path,
+    since: str | None,
+    fmt: str,
+    html_out: Path | None,
+    oscal_out: Path | None,
+    output: Path | None,
 ) -> None:
-    """Summaries and changes from the results database; the HTML evidence report."""
+    """Summaries and changes from the results database; the HTML and OSCAL evidence."""
     from analyzer.org.latest import collect
     from analyzer.reporters import summary as summary_reporter
 
     history = _open(db, create=False)
     try:
+        if oscal_out is not None:
+            _write_oscal(history, oscal_out)
+            if html_out is None and since is None and output is None:
+                return
         items = collect(history)
         summary = summary_reporter.summary_dict(items, history.last_policy())
         if html_out is not None:
@@ -246,14 +409,34 @@ def report_command(
 
             _write(output, render_changes(history.changes_since(moment), moment, fmt))
         else:
+            from analyzer.reporters.listing import render_not_scanned
+
+            not_scanned = history.not_scanned()
+            if fmt == "json":
+                summary["not_scanned"] = not_scanned
             renderers = {
-                "text": summary_reporter.render_text,
+                "text": lambda s: summary_reporter.render_text(s) + render_not_scanned(not_scanned),
                 "csv": summary_reporter.render_csv,
                 "json": summary_reporter.render_json,
             }
             _write(output, renderers[fmt](summary))
     finally:
         history.close()
+
+
+def _write_oscal(history: History, path: Path) -> None:
+    from analyzer.org.evidence import batches_evidence
+    from analyzer.reporters.oscal import OscalUnavailable, render_oscal
+
+    try:
+        text = render_oscal(batches_evidence(history))
+    except (OscalUnavailable, ValueError) as exc:
+        _fail(str(exc))
+    try:
+        write_atomic(path, text)
+    except OutputError as exc:
+        _fail(str(exc))
+    click.echo(f"keyguard report: wrote {path} (OSCAL assessment-results)", err=True)
 
 
 @click.command()

@@ -13,6 +13,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from analyzer.org.gitauth import GitAuth
+
 # Every git command we run gets these; the LFS filter keys are emptied so no driver can run,
 # and no other filter driver can exist because no user/system config is read.
 SAFE_CONFIG: tuple[str, ...] = (
@@ -110,8 +112,11 @@ def git_command(*args: str) -> list[str]:
     return ["git", *flags, *args]
 
 
-def _git(args: list[str], cwd: Path, timeout: float | None) -> str:
+def _git(
+    args: list[str], cwd: Path, timeout: float | None, extra_env: dict[str, str] | None = None
+) -> str:
     with git_env() as env:
+        env.update(extra_env or {})
         try:
             done = run_bounded(git_command(*args), timeout=timeout, env=env, cwd=cwd)
         except TimeoutError as exc:
@@ -124,9 +129,10 @@ def _git(args: list[str], cwd: Path, timeout: float | None) -> str:
     return done.stdout.strip()
 
 
-def remote_head(url: str, timeout: float | None = 60) -> str:
+def remote_head(url: str, timeout: float | None = 60, auth: GitAuth | None = None) -> str:
     """The commit a remote's HEAD points to, without cloning it."""
-    out = _git(["ls-remote", "--", url, "HEAD"], Path(tempfile.gettempdir()), timeout)
+    extra = auth.env_for(url) if auth else None
+    out = _git(["ls-remote", "--", url, "HEAD"], Path(tempfile.gettempdir()), timeout, extra)
     if not out:
         raise GitError(f"git ls-remote: {url} has no HEAD (empty repository?)")
     return out.split()[0]
@@ -142,8 +148,10 @@ def local_head(path: Path, timeout: float | None = 30) -> str | None:
         return None
 
 
-def safe_clone(url: str, dest: Path, timeout: float | None) -> Path:
-    """Shallow clone of ``url`` into ``dest`` (replaced if present), made safe to scan."""
+def safe_clone(url: str, dest: Path, timeout: float | None, auth: GitAuth | None = None) -> Path:
+    """Shallow clone of ``url`` into ``dest`` (replaced if present), made safe to scan.
+
+    ``auth`` reaches git through the environment only (see :mod:`analyzer.org.gitauth`)."""
     if dest.exists():
         shutil.rmtree(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -164,7 +172,7 @@ def safe_clone(url: str, dest: Path, timeout: float | None) -> Path:
         url,
         str(dest),
     ]
-    _git(args, dest.parent, timeout)
+    _git(args, dest.parent, timeout, auth.env_for(url) if auth else None)
     remove_symlinks(dest)
     return dest
 

@@ -94,6 +94,33 @@ CREATE TABLE IF NOT EXISTS batch_repos (
 );
 """
 
+# Added after schema 1 shipped; created on open, so older databases gain it without a migration.
+LISTINGS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS listings (
+    batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+    platform TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    name TEXT NOT NULL,
+    repo TEXT NOT NULL,
+    selected INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (batch_id, platform, owner, name)
+);
+"""
+
+
+@dataclass(frozen=True)
+class ListingRow:
+    """One repository a platform listed for a batch: scanned (selected) or excluded, and why."""
+
+    platform: str
+    owner: str
+    name: str
+    repo: str  # the identity its scan is recorded under (clone URL without credentials)
+    selected: bool
+    reason: str = ""
+
+
 FINDING_COLUMNS = (
     "fingerprint",
     "rule_id",
@@ -156,6 +183,10 @@ def policy_json(policy: Policy) -> str:
             "clauses": [
                 {"id": c.id, "title": c.title, "text": c.text, "rules": list(c.rules)}
                 for c in policy.clauses
+            ],
+            "pci_requirements": [
+                {"id": c.id, "title": c.title, "text": c.text, "rules": list(c.rules)}
+                for c in policy.pci_requirements
             ],
             "exceptions": [
                 {
@@ -385,6 +416,52 @@ class History:
         )
         return [dict(r) for r in rows]
 
+    def record_listing(self, batch_id: int, rows: list[ListingRow]) -> None:
+        """Store what a platform listed for ``batch_id`` (one transaction)."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO listings"
+                " (batch_id, platform, owner, name, repo, selected, reason)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (batch_id, r.platform, r.owner, r.name, r.repo, int(r.selected), r.reason)
+                    for r in rows
+                ],
+            )
+
+    def not_scanned(self) -> list[dict[str, Any]]:
+        """Repositories listed by a platform but not scanned: excluded by a filter in the latest
+        listing of their owner, or failed in their latest batch entry; with the reason."""
+        rows = self.conn.execute(
+            "SELECT l.*, b.started FROM listings l JOIN batches b ON b.id = l.batch_id"
+            " WHERE l.batch_id = (SELECT MAX(l2.batch_id) FROM listings l2"
+            "   WHERE l2.platform = l.platform AND l2.owner = l.owner)"
+            " ORDER BY l.platform, l.owner, l.name"
+        )
+        failed = {f["repo"]: f for f in self.failures()}
+        out = []
+        for row in map(dict, rows):
+            where = f"{row['platform']}:{row['owner']}"
+            if not row["selected"]:
+                out.append(
+                    {
+                        "repo": row["name"],
+                        "listed_by": where,
+                        "status": "excluded",
+                        "reason": row["reason"],
+                    }
+                )
+            elif row["repo"] in failed:
+                out.append(
+                    {
+                        "repo": row["name"],
+                        "listed_by": where,
+                        "status": "failed",
+                        "reason": failed[row["repo"]]["reason"],
+                    }
+                )
+        return out
+
     def batch_entries(self, batch_id: int) -> list[dict[str, Any]]:
         rows = self.conn.execute(
             "SELECT * FROM batch_repos WHERE batch_id = ? ORDER BY repo", (batch_id,)
@@ -449,6 +526,7 @@ class History:
                 batch_ids, added_batches = self._merge_batches(db, source)
                 scan_ids, added_scans = self._merge_scans(db, source, batch_ids)
                 self._merge_batch_repos(db, source, batch_ids, scan_ids)
+                self._merge_listings(db, source, batch_ids)
         finally:
             source.close()
         return added_batches, added_scans
@@ -540,6 +618,25 @@ class History:
                 ),
             )
 
+    @staticmethod
+    def _merge_listings(db: sqlite3.Connection, source: History, batch_ids: dict[int, int]) -> None:
+        """What the platforms listed for each merged batch (CI shards list the same owner)."""
+        for row in source.conn.execute("SELECT * FROM listings"):
+            db.execute(
+                "INSERT OR IGNORE INTO listings"
+                " (batch_id, platform, owner, name, repo, selected, reason)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    batch_ids[row["batch_id"]],
+                    row["platform"],
+                    row["owner"],
+                    row["name"],
+                    row["repo"],
+                    row["selected"],
+                    row["reason"],
+                ),
+            )
+
 
 def _details_of(source: History, scan_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """One scan's findings and sites as rows ready to insert again."""
@@ -595,6 +692,8 @@ def open_history(path: Path, create: bool = True) -> History:
             )
         elif version != SCHEMA_VERSION:
             raise HistoryError(f"{path}: schema version {version}, expected {SCHEMA_VERSION}")
+        if create or version is not None:
+            conn.executescript(LISTINGS_SCHEMA)
     except sqlite3.DatabaseError as exc:
         raise HistoryError(f"{path}: {exc}") from exc
     return History(conn, path)

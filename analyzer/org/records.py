@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analyzer.org.gitauth import GitAuth
 from analyzer.org.repos import RepoSpec
 from analyzer.policy import Policy
 
@@ -26,6 +27,7 @@ class Job:
     max_file_bytes: int = 2_000_000
     command_line: str = "keyguard batch"
     worker_command: tuple[str, ...] = ()
+    auth: GitAuth | None = None  # platform token for HTTPS clones; travels by pickle, never argv
 
 
 @dataclass

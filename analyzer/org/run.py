@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analyzer.org.history import History
+from analyzer.org.gitauth import GitAuth
+from analyzer.org.history import History, ListingRow
 from analyzer.org.records import Job, Outcome
 from analyzer.org.repos import RepoSpec
 from analyzer.org.worker import process
@@ -35,6 +36,7 @@ class BatchSettings:
     dask_scheduler: str | None = None
     progress: bool = True
     worker_command: tuple[str, ...] = ()
+    auth: GitAuth | None = None
 
 
 @dataclass
@@ -105,9 +107,15 @@ def run_batch(
     history: History,
     settings: BatchSettings,
     echo: Echo,
+    listing: list[ListingRow] | None = None,
 ) -> BatchResult:
-    """Scan ``specs``; record each outcome in its own transaction the moment it arrives."""
+    """Scan ``specs``; record each outcome in its own transaction the moment it arrives.
+
+    ``listing`` (from a platform) is recorded with the batch: what was listed and why not scanned.
+    """
     batch_id = history.start_batch(settings.command_line, policy, settings.label)
+    if listing:
+        history.record_listing(batch_id, listing)
     jobs = [
         Job(
             spec=spec,
@@ -120,6 +128,7 @@ def run_batch(
             max_file_bytes=settings.max_file_bytes,
             command_line=settings.command_line,
             worker_command=settings.worker_command,
+            auth=settings.auth,
         )
         for spec in specs
     ]

@@ -14,6 +14,7 @@ import traceback
 from pathlib import Path
 
 import analyzer
+from analyzer.org.gitauth import GitAuth
 from analyzer.org.gitsafe import GitError, local_head, remote_head, run_bounded, safe_clone
 from analyzer.org.records import Job, Outcome
 from analyzer.org.repos import RepoSpec
@@ -35,7 +36,7 @@ def process(job: Job) -> Outcome:
     outcome = Outcome(spec.identity, spec.source, "failed", policy_sha256=job.policy.sha256)
     outcome.started = _now()
     try:
-        commit = _resolve(spec, job.timeout)
+        commit = _resolve(spec, job.timeout, job.auth)
         outcome.commit = commit
         if commit is not None and commit in job.scanned_commits and not job.force:
             outcome.status = "skipped"
@@ -59,9 +60,9 @@ def process(job: Job) -> Outcome:
     return outcome
 
 
-def _resolve(spec: RepoSpec, timeout: float | None) -> str | None:
+def _resolve(spec: RepoSpec, timeout: float | None, auth: GitAuth | None) -> str | None:
     if spec.is_url:
-        return remote_head(spec.source, timeout)
+        return remote_head(spec.source, timeout, auth)
     path = Path(spec.source)
     if not path.exists():
         raise FileNotFoundError("no such folder")
@@ -105,7 +106,7 @@ def scan_here(job: Job) -> Outcome:
 
     spec = job.spec
     if spec.is_url:
-        root = safe_clone(spec.source, job.workdir / "clones" / spec.slug, job.timeout)
+        root = safe_clone(spec.source, job.workdir / "clones" / spec.slug, job.timeout, job.auth)
     else:
         root = Path(spec.source).absolute()
     commit = local_head(root)
