@@ -146,10 +146,13 @@ def test_corrupt_entries_are_survived_and_rewritten(
         entry.write_bytes(garbage[i % len(garbage)])
     analysed.clear()
     second = scan([project], project, default_policy(), _options(cache_dir))
+    notes = [n for n in second.notifications if n.kind == "cache-unverified"]
+    assert len(notes) == 1 and f"{len(entries)} result cache entries" in notes[0].message
+    second.notifications.remove(notes[0])
     assert _snapshot(second) == _snapshot(first)
     assert len(analysed) == len(entries)
     for entry in entries:
-        assert json.loads(entry.read_bytes())["format"] == FORMAT
+        assert json.loads(entry.read_bytes().partition(b"\n")[2])["format"] == FORMAT
 
 
 def test_no_cache_dir_writes_nothing(project: Path, tmp_path: Path) -> None:
@@ -157,16 +160,17 @@ def test_no_cache_dir_writes_nothing(project: Path, tmp_path: Path) -> None:
     assert not (project / ".keyguard").exists()
 
 
-def test_cli_caches_under_the_scan_root_and_no_cache_bypasses(
-    project: Path, monkeypatch: pytest.MonkeyPatch
+def test_cli_caches_outside_the_scan_root_and_no_cache_bypasses(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(project)
+    monkeypatch.setenv("KEYGUARD_CACHE_DIR", str(tmp_path / "user-cache"))
     result = CliRunner().invoke(main, ["scan", ".", "--no-cache", "--format", "json"])
     assert result.exit_code == 1, result.output
-    assert not (project / ".keyguard").exists()
+    assert not (tmp_path / "user-cache").exists()
     cold = CliRunner().invoke(main, ["scan", ".", "--format", "json"])
-    assert (project / ".keyguard" / "cache").is_dir()
-    assert "*" in (project / ".keyguard" / ".gitignore").read_text().splitlines()
+    assert not (project / ".keyguard").exists()
+    assert list((tmp_path / "user-cache").rglob("*.json"))
     warm = CliRunner().invoke(main, ["scan", ".", "--format", "json"])
     assert json.loads(warm.stdout)["findings"] == json.loads(cold.stdout)["findings"]
     assert json.loads(cold.stdout)["findings"] == json.loads(result.stdout)["findings"]
