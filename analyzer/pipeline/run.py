@@ -17,7 +17,7 @@ from analyzer.engines.base import EngineContext
 from analyzer.engines.registry import LINKING_ENGINES
 from analyzer.findings.combine import combine
 from analyzer.findings.fingerprint import assign_fingerprints
-from analyzer.findings.model import FileResult, Finding, Notification, ScanReport
+from analyzer.findings.model import FAILURE_KINDS, FileResult, Finding, Notification, ScanReport
 from analyzer.findings.redact import redact_line
 from analyzer.pipeline.batch import start_batches
 from analyzer.pipeline.cache import ResultCache, tracked_cache_files
@@ -111,6 +111,17 @@ def _results(
     return results
 
 
+def _count(results: list[FileResult], report: ScanReport[Policy]) -> None:
+    """Files analysed, failed (with a notification that says so) and skipped by every prefilter."""
+    analysed = {r.path for r in results if r.analyzed or r.findings}
+    failed = {
+        n.path for r in results for n in r.notifications if n.path and n.kind in FAILURE_KINDS
+    }
+    report.files_failed = len(failed)
+    report.files_analyzed = len(analysed - failed)
+    report.files_skipped = max(report.files_seen - report.files_analyzed - report.files_failed, 0)
+
+
 def _findings(
     results: list[FileResult], policy: Policy, context: EngineContext, report: ScanReport[Policy]
 ) -> list[Finding]:
@@ -178,7 +189,7 @@ def scan(
     )
     results = _results(candidates, ctx, report)
     report.notifications += _cache_notes(cache)
-    report.files_analyzed = len({r.path for r in results if r.analyzed or r.findings})
+    _count(results, report)
 
     findings = _findings(results, policy, ctx.engine, report)
     _finish(findings, policy, lambda rel: matches(rel, policy.test_paths))
