@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -247,4 +249,39 @@ def test_semgrep_results_are_cached_per_file(
     )
     changed = scan([root], root, default_policy(), options)
     assert len(runs) == 1
+    assert len(changed.findings) == len(cold.findings) - 1
+
+
+def test_warm_rescan_reads_only_files_whose_status_changed(
+    project: Path, tmp_path: Path, analysed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files with the size, mtime and inode the stat index recorded are not even read."""
+    an_hour_ago = time.time() - 3600
+    for path in project.rglob("*"):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    cache_dir = tmp_path / "cache"
+    cold = scan([project], project, default_policy(), _options(cache_dir))
+    read: list[str] = []
+    real_read = Path.read_bytes
+
+    def counting(self: Path) -> bytes:
+        if project in self.parents:
+            read.append(self.relative_to(project).as_posix())
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    analysed.clear()
+    warm = scan([project], project, default_policy(), _options(cache_dir))
+    assert _snapshot(warm) == _snapshot(cold)
+    assert analysed == []
+    # files with findings are read for their suppression comments, and settings.py because a
+    # cached result depends on one of its constants; the others are not read at all
+    assert {f.location.path for f in cold.findings} == {"app/weak.py", "app/uses_settings.py"}
+    assert set(read) == {"app/weak.py", "app/uses_settings.py", "app/settings.py"}
+
+    weak = project / "app" / "weak.py"
+    weak.write_text(WEAK.replace("1024", "4096"))
+    os.utime(weak, (an_hour_ago + 60, an_hour_ago + 60))
+    changed = scan([project], project, default_policy(), _options(cache_dir))
+    assert "app/weak.py" in read and analysed == ["app/weak.py"]
     assert len(changed.findings) == len(cold.findings) - 1

@@ -147,3 +147,15 @@ def test_a_repository_cannot_plant_its_own_results(tmp_path: Path) -> None:
         report = scan([repo], repo, default_policy(), default)
         assert _rules(report) == _rules(honest)
         assert _kinds(report).count("cache-tracked") == 1
+
+
+def test_cache_info_and_clean(weak: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(weak)
+    monkeypatch.setenv("KEYGUARD_CACHE_DIR", str(tmp_path / "c"))
+    CliRunner().invoke(main, ["scan", ".", "--format", "json"])
+    info = CliRunner().invoke(main, ["cache", "info"])
+    assert info.exit_code == 0 and "1 scan root(s), 1 entries" in info.output, info.output
+    cleaned = CliRunner().invoke(main, ["cache", "clean"])
+    assert "removed the cached results of 1 scan root(s)" in cleaned.output
+    assert not list((tmp_path / "c").rglob("*.json"))
+    assert (tmp_path / "c" / "secret.key").is_file()

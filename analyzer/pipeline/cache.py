@@ -18,6 +18,7 @@ cannot be read or decoded is a miss and is rewritten.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import hmac
 import json
@@ -52,6 +53,11 @@ ENV_VAR = "KEYGUARD_CACHE_DIR"
 # commits files there is trying to supply its own scan results.
 LEGACY_DIR = Path(".keyguard") / "cache"
 SECRET_FILE = "secret.key"
+INDEX_FILE = "stat.index"
+INDEX_KEY = "stat-index"
+# A file modified within this long before the index was written may have changed again within
+# the clock's resolution after it was read: its row is not trusted (git's "racily clean" rule).
+RACY_NS = 2_000_000_000
 STALE_NAMESPACE_SECONDS = 7 * 24 * 3600
 
 
@@ -70,6 +76,40 @@ def root_folder(root: Path) -> str:
     resolved = root.resolve()
     name = re.sub(r"[^A-Za-z0-9._-]", "_", resolved.name)[:40] or "root"
     return f"{name}-{hashlib.sha256(str(resolved).encode()).hexdigest()[:16]}"
+
+
+_ROOT_FOLDER = re.compile(r"[A-Za-z0-9._-]+-[0-9a-f]{16}")
+
+
+def root_folders(base: Path) -> list[Path]:
+    """The scan roots' folders in a cache folder (nothing else there is keyguard's to remove)."""
+    try:
+        return sorted(p for p in base.iterdir() if p.is_dir() and _ROOT_FOLDER.fullmatch(p.name))
+    except OSError:
+        return []
+
+
+def usage(base: Path) -> tuple[int, int, int]:
+    """(scan roots, entries, bytes) held in a cache folder."""
+    entries = size = 0
+    folders = root_folders(base)
+    for folder in folders:
+        for file in folder.rglob("*"):
+            try:
+                if file.is_file():
+                    entries += file.suffix == ".json"
+                    size += file.stat().st_size
+            except OSError:
+                continue
+    return len(folders), entries, size
+
+
+def clean(base: Path) -> int:
+    """Remove every scan root's cached results (the secret stays); the number of folders removed."""
+    folders = root_folders(base)
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(folders)
 
 
 def user_secret(base: Path) -> bytes | None:
@@ -149,6 +189,11 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def stat_row(status: os.stat_result) -> list[int]:
+    """What tells a file unchanged without reading it: size, modification time, inode."""
+    return [status.st_size, status.st_mtime_ns, status.st_ino]
+
+
 # ----------------------------------------------------------------------------------------------
 # FileResult <-> JSON
 
@@ -209,9 +254,13 @@ class ResultCache:
         directory = base / root_folder(root) if root is not None else base
         return cls(directory, namespace.hexdigest()[:24], secret)
 
-    @property
+    @functools.cached_property
     def folder(self) -> Path:
         return self.directory / self.namespace
+
+    @functools.cached_property
+    def _folder_text(self) -> str:
+        return str(self.folder)
 
     @property
     def rejected(self) -> int:
@@ -225,7 +274,7 @@ class ResultCache:
         return hashlib.sha256(f"{rel}\0{digest}\0{engines}".encode()).hexdigest()
 
     def _entry(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key[2:]}.json"
+        return Path(f"{self._folder_text}{os.sep}{key[:2]}{os.sep}{key[2:]}.json")
 
     def seal(self, key: str, body: bytes) -> bytes:
         """An entry's bytes: the HMAC of its key and body under the user's secret, then the body."""
@@ -291,6 +340,44 @@ class ResultCache:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(self.seal(key, body))
             os.replace(tmp, entry)
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)
+
+    def load_index(self) -> dict[str, list[Any]]:
+        """The stat index: path -> [size, mtime_ns, inode, content hash, engines]; rows that may
+        be racily clean are left out, and a forged or unreadable index is empty."""
+        try:
+            sealed = (self.folder / INDEX_FILE).read_bytes()
+        except OSError:
+            return {}
+        body = self._open_seal(INDEX_KEY, sealed)
+        if body is None:
+            return {}
+        try:
+            data = json.loads(body)
+            trusted_before = int(data["written_ns"]) - RACY_NS
+            return {
+                rel: row
+                for rel, row in data["rows"].items()
+                if isinstance(row, list) and len(row) == 5 and row[1] < trusted_before
+            }
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return {}
+
+    def save_index(self, rows: dict[str, list[Any]]) -> None:
+        """Replace the stat index atomically; failures are ignored."""
+        body = json.dumps(
+            {"written_ns": time.time_ns(), "rows": rows}, separators=(",", ":")
+        ).encode()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".index.", suffix=".tmp", dir=self.folder)
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(self.seal(INDEX_KEY, body))
+            os.replace(tmp, self.folder / INDEX_FILE)
         except OSError:
             Path(tmp).unlink(missing_ok=True)
 

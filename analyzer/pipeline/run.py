@@ -8,6 +8,7 @@ for LibCST, Semgrep or detect-secrets.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,8 +52,8 @@ def _candidates(paths: list[Path], root: Path, options: ScanOptions) -> list[Can
     """The files to look at, without the cache's own folder."""
     candidates = list(discover(paths, root))
     if options.cache_dir is not None:
-        cache_folder = options.cache_dir.absolute()
-        candidates = [c for c in candidates if cache_folder not in c.path.absolute().parents]
+        inside = str(options.cache_dir.absolute()) + os.sep
+        candidates = [c for c in candidates if not str(c.path.absolute()).startswith(inside)]
     return candidates
 
 
@@ -188,6 +189,8 @@ def scan(
         jobs=cpu_jobs(options.jobs),
     )
     results = _results(candidates, ctx, report)
+    if cache is not None and ctx.rows and ctx.rows != ctx.index:
+        cache.save_index(ctx.rows)
     report.notifications += _cache_notes(cache)
     _count(results, report)
 
