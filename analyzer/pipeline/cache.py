@@ -78,13 +78,18 @@ def root_folder(root: Path) -> str:
     return f"{name}-{hashlib.sha256(str(resolved).encode()).hexdigest()[:16]}"
 
 
-_ROOT_FOLDER = re.compile(r"[A-Za-z0-9._-]+-[0-9a-f]{16}")
+def _is_root_folder(name: str) -> bool:
+    """Whether a folder name is one ``root_folder`` makes: a name, a dash, 16 hex digits."""
+    head, dash, digest = name.rpartition("-")
+    return (
+        bool(head and dash) and len(digest) == 16 and all(c in "0123456789abcdef" for c in digest)
+    )
 
 
 def root_folders(base: Path) -> list[Path]:
     """The scan roots' folders in a cache folder (nothing else there is keyguard's to remove)."""
     try:
-        return sorted(p for p in base.iterdir() if p.is_dir() and _ROOT_FOLDER.fullmatch(p.name))
+        return sorted(p for p in base.iterdir() if p.is_dir() and _is_root_folder(p.name))
     except OSError:
         return []
 
