@@ -50,6 +50,18 @@ def test_counts_tell_analysed_skipped_and_failed_apart(tmp_path: Path) -> None:
     summary = data["summary"]
     assert (summary["files_seen"], summary["files_analyzed"]) == (4, 1)
     assert (summary["files_skipped"], summary["files_failed"]) == (2, 1)
+    sarif = json.loads(
+        CliRunner()
+        .invoke(main, ["scan", str(tmp_path), "--no-cache", "--no-semgrep", "--format", "sarif"])
+        .stdout
+    )
+    counts = sarif["runs"][0]["properties"]
+    assert [counts[k] for k in ("filesSeen", "filesAnalyzed", "filesSkipped", "filesFailed")] == [
+        4,
+        1,
+        2,
+        1,
+    ]
 
 
 def test_a_topics_like_module_is_analysed_not_called_too_deep(tmp_path: Path) -> None:
