@@ -15,6 +15,13 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_result_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """CLI scans cache in the user's cache folder: in tests, in one of the session's own."""
+    if "KEYGUARD_CACHE_DIR" not in os.environ:
+        os.environ["KEYGUARD_CACHE_DIR"] = str(tmp_path_factory.mktemp("keyguard-cache"))
+
+
 def _schema_path() -> Path:
     configured = os.environ.get("KEYGUARD_SARIF_SCHEMA")
     if configured:

@@ -192,7 +192,7 @@ def test_pull_request_annotates_only_changed_lines(
         "## keyguard\n"
         "\n"
         f"**3** findings (2 error, 1 warning, 0 note) in lines changed since `{base[:12]}`; "
-        "0 suppressed, 3 of 4 files analysed.\n"
+        "0 suppressed, 3 of 4 files analysed (1 skipped by the prefilter, 0 failed).\n"
         "\n"
         "| Level | Rule | Location | Message |\n"
         "| --- | --- | --- | --- |\n"

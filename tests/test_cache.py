@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -146,10 +148,13 @@ def test_corrupt_entries_are_survived_and_rewritten(
         entry.write_bytes(garbage[i % len(garbage)])
     analysed.clear()
     second = scan([project], project, default_policy(), _options(cache_dir))
+    notes = [n for n in second.notifications if n.kind == "cache-unverified"]
+    assert len(notes) == 1 and f"{len(entries)} result cache entries" in notes[0].message
+    second.notifications.remove(notes[0])
     assert _snapshot(second) == _snapshot(first)
     assert len(analysed) == len(entries)
     for entry in entries:
-        assert json.loads(entry.read_bytes())["format"] == FORMAT
+        assert json.loads(entry.read_bytes().partition(b"\n")[2])["format"] == FORMAT
 
 
 def test_no_cache_dir_writes_nothing(project: Path, tmp_path: Path) -> None:
@@ -157,16 +162,17 @@ def test_no_cache_dir_writes_nothing(project: Path, tmp_path: Path) -> None:
     assert not (project / ".keyguard").exists()
 
 
-def test_cli_caches_under_the_scan_root_and_no_cache_bypasses(
-    project: Path, monkeypatch: pytest.MonkeyPatch
+def test_cli_caches_outside_the_scan_root_and_no_cache_bypasses(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(project)
+    monkeypatch.setenv("KEYGUARD_CACHE_DIR", str(tmp_path / "user-cache"))
     result = CliRunner().invoke(main, ["scan", ".", "--no-cache", "--format", "json"])
     assert result.exit_code == 1, result.output
-    assert not (project / ".keyguard").exists()
+    assert not (tmp_path / "user-cache").exists()
     cold = CliRunner().invoke(main, ["scan", ".", "--format", "json"])
-    assert (project / ".keyguard" / "cache").is_dir()
-    assert "*" in (project / ".keyguard" / ".gitignore").read_text().splitlines()
+    assert not (project / ".keyguard").exists()
+    assert list((tmp_path / "user-cache").rglob("*.json"))
     warm = CliRunner().invoke(main, ["scan", ".", "--format", "json"])
     assert json.loads(warm.stdout)["findings"] == json.loads(cold.stdout)["findings"]
     assert json.loads(cold.stdout)["findings"] == json.loads(result.stdout)["findings"]
@@ -243,4 +249,39 @@ def test_semgrep_results_are_cached_per_file(
     )
     changed = scan([root], root, default_policy(), options)
     assert len(runs) == 1
+    assert len(changed.findings) == len(cold.findings) - 1
+
+
+def test_warm_rescan_reads_only_files_whose_status_changed(
+    project: Path, tmp_path: Path, analysed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files with the size, mtime and inode the stat index recorded are not even read."""
+    an_hour_ago = time.time() - 3600
+    for path in project.rglob("*"):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    cache_dir = tmp_path / "cache"
+    cold = scan([project], project, default_policy(), _options(cache_dir))
+    read: list[str] = []
+    real_read = Path.read_bytes
+
+    def counting(self: Path) -> bytes:
+        if project in self.parents:
+            read.append(self.relative_to(project).as_posix())
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    analysed.clear()
+    warm = scan([project], project, default_policy(), _options(cache_dir))
+    assert _snapshot(warm) == _snapshot(cold)
+    assert analysed == []
+    # files with findings are read for their suppression comments, and settings.py because a
+    # cached result depends on one of its constants; the others are not read at all
+    assert {f.location.path for f in cold.findings} == {"app/weak.py", "app/uses_settings.py"}
+    assert set(read) == {"app/weak.py", "app/uses_settings.py", "app/settings.py"}
+
+    weak = project / "app" / "weak.py"
+    weak.write_text(WEAK.replace("1024", "4096"))
+    os.utime(weak, (an_hour_ago + 60, an_hour_ago + 60))
+    changed = scan([project], project, default_policy(), _options(cache_dir))
+    assert "app/weak.py" in read and analysed == ["app/weak.py"]
     assert len(changed.findings) == len(cold.findings) - 1

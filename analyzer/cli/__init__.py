@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "report": "analyzer.cli.org_commands:report_command",
     "inventory": "analyzer.cli.org_commands:inventory_command",
     "merge": "analyzer.cli.org_commands:merge_command",
+    "cache": "analyzer.cli.cache_commands:cache_group",
 }
 
 

@@ -13,7 +13,7 @@ import click
 
 from analyzer.cli import exitcodes
 from analyzer.cli.common import config_option, jobs_option, policy_for
-from analyzer.pipeline.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
+from analyzer.pipeline.cache import default_cache_dir
 from analyzer.pipeline.discover import scan_root
 from analyzer.pipeline.run import (
     DEFAULT_FILE_TIMEOUT,
@@ -146,8 +146,10 @@ def _size(value: str) -> int:
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Result cache folder (default: .keyguard/cache under the scan root). Entries are keyed "
-    "by file content, keyguard build and policy, so a cached re-scan reports exactly the same.",
+    help="Result cache folder (default: $KEYGUARD_CACHE_DIR, else the user's cache folder; never "
+    "inside the scanned tree unless you point it there). Entries are keyed by file content, "
+    "keyguard build and policy and signed with a per-user secret, so a cached re-scan reports "
+    "exactly the same and a repository cannot plant results.",
 )
 @click.option(
     "--color/--no-color",
@@ -195,7 +197,7 @@ def scan_command(
         max_file_bytes=max_file_size,
         file_timeout=file_timeout,
         without=("semgrep",) if no_semgrep else (),
-        cache_dir=None if no_cache else (cache_dir or root / DEFAULT_CACHE_DIR),
+        cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
     )
     scope: DiffScope | None = None
     scanned = targets

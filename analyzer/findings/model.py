@@ -10,6 +10,22 @@ from typing import Generic, Literal, TypeVar
 Level = Literal["error", "warning", "note"]
 Verdict = Literal["compliant", "violation", "unverified"]
 LEVEL_ORDER: dict[str, int] = {"note": 1, "warning": 2, "error": 3}
+# Notifications that say a file was not (fully) analysed: such a file is counted as failed.
+FAILURE_KINDS: frozenset[str] = frozenset(
+    {
+        "unreadable",
+        "file-too-large",
+        "file-timeout",
+        "internal-error",
+        "decode-error",
+        "bad-encoding",
+        "syntax-error",
+        "parse-error",
+        "too-complex",
+        "semgrep-timeout",
+        "semgrep-error",
+    }
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -113,8 +129,10 @@ class ScanReport(Generic[P]):
     findings: list[Finding] = field(default_factory=list)
     sites: list[KeySite] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
-    files_seen: int = 0
-    files_analyzed: int = 0
+    files_seen: int = 0  # found by discovery
+    files_analyzed: int = 0  # read by at least one engine, and none failed on it
+    files_skipped: int = 0  # passed over by every prefilter: no crypto, random or key material
+    files_failed: int = 0  # not (fully) analysed, with a notification that says why
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     ended: dt.datetime | None = None
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 # Engines that read every file, whatever its language (key material can sit anywhere).
 EVERY_FILE_ENGINES: tuple[str, ...] = ("secrets",)
@@ -106,15 +105,31 @@ SKIP_DIRS: frozenset[str] = frozenset(
 )
 
 
+def _suffix(name: str) -> str:
+    """``PurePath(name).suffix``, lower-cased, without building a path object."""
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
+
+
+_BY_SUFFIX: dict[str, tuple[Language, ...]] = {}
+for _language in LANGUAGES:
+    for _s in _language.suffixes:
+        _BY_SUFFIX[_s] = (*_BY_SUFFIX.get(_s, ()), _language)
+_BY_NAME_PREFIX: tuple[Language, ...] = tuple(lang for lang in LANGUAGES if lang.name_prefixes)
+
+
 def could_be(rel: str) -> tuple[Language, ...]:
-    """The languages a file's name allows, those told by content included."""
-    path = PurePosixPath(rel)
-    return tuple(
-        language
-        for language in LANGUAGES
-        if path.suffix.lower() in language.suffixes
-        or (language.name_prefixes and path.name.startswith(language.name_prefixes))
+    """The languages a file's name allows, those told by content included (table order)."""
+    name = rel.rsplit("/", 1)[-1]
+    found = _BY_SUFFIX.get(_suffix(name), ())
+    named = tuple(
+        lang
+        for lang in _BY_NAME_PREFIX
+        if lang not in found and name.startswith(lang.name_prefixes)
     )
+    if not named:
+        return found
+    return tuple(lang for lang in LANGUAGES if lang in found or lang in named)
 
 
 def language_of(rel: str, head: bytes | None = None) -> Language | None:

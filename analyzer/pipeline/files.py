@@ -13,7 +13,7 @@ from analyzer.engines.registry import FILE_ENGINES
 from analyzer.findings.model import FileResult, Notification
 from analyzer.findings.redact import redact_line
 from analyzer.knowledge.languages import engines_for, is_source, language_name
-from analyzer.pipeline.cache import ResultCache, content_hash
+from analyzer.pipeline.cache import ResultCache, content_hash, stat_row
 from analyzer.pipeline.discover import Candidate
 from analyzer.pipeline.timelimit import TimeLimitExceeded, time_limit
 from analyzer.policy import Policy
@@ -40,6 +40,9 @@ class _Context:
     timeout: float = 0
     without: frozenset[str] = frozenset()
     jobs: int = 1
+    # This process's stat rows of files whose result is in the cache (see ``from_cache``).
+    rows: dict[str, list[Any]] = field(default_factory=dict)
+    index: dict[str, list[Any]] = field(default_factory=dict)  # the stat index as it was read
     _engine: EngineContext | None = field(default=None, repr=False)
 
     @property
@@ -56,12 +59,15 @@ class _Context:
             e for name, e in FILE_ENGINES.items() if name in wanted and name not in self.without
         ]
 
+    def engine_names(self, rel: str, data: bytes) -> str:
+        """The names of the per-file engines that read this file, as the cache key holds them."""
+        return ",".join(e.name for e in self.engines(rel, data))
+
     def key(self, rel: str, data: bytes) -> str | None:
         """The cache key of a file's combined per-file result (None without a cache)."""
         if self.cache is None:
             return None
-        names = ",".join(e.name for e in self.engines(rel, data))
-        return self.cache.key(rel, content_hash(data), names)
+        return self.cache.key(rel, content_hash(data), self.engine_names(rel, data))
 
     def lookups_hold(self, lookups: dict[str, list[list[Any]]]) -> bool:
         """Whether every engine's recorded look-ups for a cached result still hold."""
@@ -75,24 +81,37 @@ class _Context:
 _WORKER: list[_Context] = []
 
 
-def _read(candidate: Candidate, limit: int) -> tuple[bytes | None, Notification | None]:
+def _read(
+    candidate: Candidate, limit: int
+) -> tuple[bytes | None, Notification | None, os.stat_result | None]:
+    """The file's bytes (None when over the limit or unreadable, with a notification for a file
+    some engine reads for sure), and its status from before the read."""
     try:
-        size = candidate.path.stat().st_size
+        status = candidate.path.stat()
+        size = status.st_size
         if size > limit:
             if not is_source(candidate.rel):
-                return None, None
-            return None, Notification(
-                f"{candidate.rel}: skipped, {size:,} bytes is over the {limit:,}-byte limit "
-                "(raise it with --max-file-size)",
-                kind="file-too-large",
-                path=candidate.rel,
+                return None, None, None
+            return (
+                None,
+                Notification(
+                    f"{candidate.rel}: skipped, {size:,} bytes is over the {limit:,}-byte limit "
+                    "(raise it with --max-file-size)",
+                    kind="file-too-large",
+                    path=candidate.rel,
+                ),
+                None,
             )
-        return candidate.path.read_bytes(), None
+        return candidate.path.read_bytes(), None, status
     except OSError as exc:
-        return None, Notification(
-            f"{candidate.rel}: cannot be read ({exc.strerror or exc})",
-            kind="unreadable",
-            path=candidate.rel,
+        return (
+            None,
+            Notification(
+                f"{candidate.rel}: cannot be read ({exc.strerror or exc})",
+                kind="unreadable",
+                path=candidate.rel,
+            ),
+            None,
         )
 
 
@@ -146,8 +165,8 @@ def _failed(work: _Work, exc: Exception, result: FileResult) -> FileResult:
 def _analyze(work: _Work, ctx: _Context) -> FileResult:
     """Run the per-file engines on one file and store the result in the cache; never raises."""
     result = FileResult(work.rel)
-    data, problem = _read(Candidate(work.path, work.rel), ctx.limit)
-    if problem is not None or data is None:
+    data, problem, status = _read(Candidate(work.path, work.rel), ctx.limit)
+    if problem is not None or data is None or status is None:
         result.notifications.extend([problem] if problem else [])
         return result
     ctx.engine.lookups.clear()
@@ -157,14 +176,18 @@ def _analyze(work: _Work, ctx: _Context) -> FileResult:
         return _timed_out(work, ctx, result)
     except Exception as exc:  # an engine bug must not cost the other files
         return _failed(work, exc, result)
-    key = ctx.key(work.rel, data)
-    if ctx.cache is not None and key is not None:
-        ctx.cache.put(key, result, dict(ctx.engine.lookups))
+    if ctx.cache is not None:
+        digest, names = content_hash(data), ctx.engine_names(work.rel, data)
+        ctx.cache.put(ctx.cache.key(work.rel, digest, names), result, dict(ctx.engine.lookups))
+        ctx.rows[work.rel] = [*stat_row(status), digest, names]
     return result
 
 
-def _analyze_unit(unit: list[_Work]) -> list[FileResult]:
-    return [_analyze(work, _WORKER[0]) for work in unit]
+def _analyze_unit(unit: list[_Work]) -> tuple[list[FileResult], dict[str, list[Any]]]:
+    """A worker's results for one unit, and the stat rows of the files it cached."""
+    ctx = _WORKER[0]
+    ctx.rows.clear()
+    return [_analyze(work, ctx) for work in unit], dict(ctx.rows)
 
 
 def _init_worker(ctx: _Context) -> None:
@@ -202,26 +225,36 @@ def _size(path: Path) -> int:
 
 
 def from_cache(works: list[_Work], ctx: _Context) -> tuple[list[FileResult], list[_Work]]:
-    """Split work into results found in the cache and files still to analyse."""
+    """Split work into results found in the cache and files still to analyse.
+
+    A file whose size, modification time and inode are those the stat index recorded is looked
+    up by the content hash recorded with them, without being read; any other file is read and
+    hashed.
+    """
     if ctx.cache is None or ctx.cache.is_empty():
         return [], works
+    index = ctx.index = ctx.cache.load_index()
     hits: list[FileResult] = []
     todo: list[_Work] = []
     for work in works:
         try:
-            if work.path.stat().st_size > ctx.limit:
+            status = work.path.stat()
+            if status.st_size > ctx.limit:
                 todo.append(work)
                 continue
-            data = work.path.read_bytes()
+            row = index.get(work.rel)
+            if row is None or row[:3] != stat_row(status):
+                data = work.path.read_bytes()
+                row = [*stat_row(status), content_hash(data), ctx.engine_names(work.rel, data)]
         except OSError:
             todo.append(work)
             continue
-        key = ctx.key(work.rel, data)
-        found = ctx.cache.get(key, ctx.lookups_hold) if key else None
+        found = ctx.cache.get(ctx.cache.key(work.rel, row[3], row[4]), ctx.lookups_hold)
         if found is None:
             todo.append(work)
         else:
             hits.append(found)
+            ctx.rows[work.rel] = row
     return hits, todo
 
 
@@ -235,8 +268,9 @@ def analyze_files(works: list[_Work], ctx: _Context, jobs: int) -> list[FileResu
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(ctx,)) as pool:
-        for unit_results in pool.map(_analyze_unit, _units(works, jobs)):
+        for unit_results, rows in pool.map(_analyze_unit, _units(works, jobs)):
             results.extend(unit_results)
+            ctx.rows.update(rows)
     return results
 
 

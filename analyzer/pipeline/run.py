@@ -8,6 +8,7 @@ for LibCST, Semgrep or detect-secrets.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +18,10 @@ from analyzer.engines.base import EngineContext
 from analyzer.engines.registry import LINKING_ENGINES
 from analyzer.findings.combine import combine
 from analyzer.findings.fingerprint import assign_fingerprints
-from analyzer.findings.model import FileResult, Finding, ScanReport
+from analyzer.findings.model import FAILURE_KINDS, FileResult, Finding, Notification, ScanReport
 from analyzer.findings.redact import redact_line
 from analyzer.pipeline.batch import start_batches
-from analyzer.pipeline.cache import ResultCache
+from analyzer.pipeline.cache import ResultCache, tracked_cache_files
 from analyzer.pipeline.discover import Candidate, discover
 from analyzer.pipeline.files import _Context, _Work, analyze_files, cpu_jobs, from_cache
 from analyzer.policy import Policy, apply_policy, kms_findings
@@ -42,16 +43,57 @@ class ScanOptions:
     # Engines turned off, by the names the language table uses ("semgrep", "secrets").
     without: Collection[str] = frozenset()
     today: dt.date | None = None
-    cache_dir: Path | None = None  # None: no result cache (the CLI passes .keyguard/cache)
+    # The cache folder (one sub-folder per scan root); None: no result cache. The CLI passes
+    # the user's cache folder (``cache.default_cache_dir``).
+    cache_dir: Path | None = None
 
 
 def _candidates(paths: list[Path], root: Path, options: ScanOptions) -> list[Candidate]:
     """The files to look at, without the cache's own folder."""
     candidates = list(discover(paths, root))
     if options.cache_dir is not None:
-        cache_folder = options.cache_dir.absolute()
-        candidates = [c for c in candidates if cache_folder not in c.path.absolute().parents]
+        inside = str(options.cache_dir.absolute()) + os.sep
+        candidates = [c for c in candidates if not str(c.path.absolute()).startswith(inside)]
     return candidates
+
+
+def _open_cache(
+    root: Path, policy: Policy, options: ScanOptions, report: ScanReport[Policy]
+) -> ResultCache | None:
+    """The result cache of this scan root, unless the scanned tree supplies cache files of its
+    own (tracked by git): those are never read, and the scan says so once."""
+    if options.cache_dir is None:
+        return None
+    planted = tracked_cache_files(root, options.cache_dir)
+    if planted:
+        report.notifications.append(
+            Notification(
+                f"{len(planted)} keyguard cache file(s) tracked by git inside the scanned tree "
+                f"were ignored ({planted[0]}): scan results are never taken from the scanned code",
+                kind="cache-tracked",
+            )
+        )
+        cache_dir = options.cache_dir.resolve()
+        if any((root.resolve() / name).resolve().is_relative_to(cache_dir) for name in planted):
+            return None
+    cache = ResultCache.open(options.cache_dir, policy, root)
+    if cache is not None:
+        cache.prune()
+    return cache
+
+
+def _cache_notes(cache: ResultCache | None) -> list[Notification]:
+    """Entries that failed their HMAC (forged, or written with another user's secret), once."""
+    if cache is None or not cache.rejected:
+        return []
+    return [
+        Notification(
+            f"{cache.rejected} result cache entr{'y' if cache.rejected == 1 else 'ies'} failed "
+            f"verification and {'was' if cache.rejected == 1 else 'were'} ignored "
+            f"(forged or corrupt; analysed again): {cache.directory}",
+            kind="cache-unverified",
+        )
+    ]
 
 
 def _results(
@@ -68,6 +110,17 @@ def _results(
         results += batch.results
         report.notifications += batch.notes
     return results
+
+
+def _count(results: list[FileResult], report: ScanReport[Policy]) -> None:
+    """Files analysed, failed (with a notification that says so) and skipped by every prefilter."""
+    analysed = {r.path for r in results if r.analyzed or r.findings}
+    failed = {
+        n.path for r in results for n in r.notifications if n.path and n.kind in FAILURE_KINDS
+    }
+    report.files_failed = len(failed)
+    report.files_analyzed = len(analysed - failed)
+    report.files_skipped = max(report.files_seen - report.files_analyzed - report.files_failed, 0)
 
 
 def _findings(
@@ -125,9 +178,7 @@ def scan(
     report: ScanReport[Policy] = ScanReport(root=root, policy=policy)
     candidates = _candidates(paths, root, options)
     report.files_seen = len(candidates)
-    cache = ResultCache.open(options.cache_dir, policy) if options.cache_dir else None
-    if cache is not None:
-        cache.prune()
+    cache = _open_cache(root, policy, options, report)
     ctx = _Context(
         root,
         policy,
@@ -138,7 +189,10 @@ def scan(
         jobs=cpu_jobs(options.jobs),
     )
     results = _results(candidates, ctx, report)
-    report.files_analyzed = len({r.path for r in results if r.analyzed or r.findings})
+    if cache is not None and ctx.rows and ctx.rows != ctx.index:
+        cache.save_index(ctx.rows)
+    report.notifications += _cache_notes(cache)
+    _count(results, report)
 
     findings = _findings(results, policy, ctx.engine, report)
     _finish(findings, policy, lambda rel: matches(rel, policy.test_paths))

@@ -142,7 +142,8 @@ def summary_markdown(
         f"({counts.get('error', 0)} error, {counts.get('warning', 0)} warning, "
         f"{counts.get('note', 0)} note) in {scope}; "
         f"{len(report.findings) - len(active)} suppressed, "
-        f"{report.files_analyzed} of {report.files_seen} files analysed.",
+        f"{report.files_analyzed} of {report.files_seen} files analysed "
+        f"({report.files_skipped} skipped by the prefilter, {report.files_failed} failed).",
         "",
     ]
     if active:

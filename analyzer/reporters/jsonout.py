@@ -36,6 +36,8 @@ def report_dict(report: ScanReport, info: RunInfo) -> dict[str, Any]:
             "by_rule": dict(sorted(Counter(f.rule_id for f in active).items())),
             "files_seen": report.files_seen,
             "files_analyzed": report.files_analyzed,
+            "files_skipped": report.files_skipped,
+            "files_failed": report.files_failed,
             "notifications": len(report.notifications),
         },
         "findings": findings,

@@ -266,6 +266,8 @@ def build_run(report: ScanReport, info: RunInfo) -> dict[str, Any]:
             "thresholds": _thresholds(policy),
             "filesSeen": report.files_seen,
             "filesAnalyzed": report.files_analyzed,
+            "filesSkipped": report.files_skipped,
+            "filesFailed": report.files_failed,
         },
     )
     return _to_json(run)

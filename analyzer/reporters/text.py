@@ -45,7 +45,8 @@ def render_text(report: ScanReport, info: RunInfo) -> str:
     summary = (
         f"keyguard: {len(active)} finding{'s' if len(active) != 1 else ''} "
         f"({', '.join(parts)}), {suppressed} suppressed, "
-        f"{report.files_analyzed} of {report.files_seen} files analysed, "
+        f"{report.files_analyzed} of {report.files_seen} files analysed "
+        f"({report.files_skipped} skipped by the prefilter, {report.files_failed} failed), "
         f"{len(report.notifications)} notification{'s' if len(report.notifications) != 1 else ''}"
     )
     out.append(click.style(summary, bold=True) if info.color else summary)

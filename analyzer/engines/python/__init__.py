@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from analyzer.engines.base import EngineContext, Target
@@ -9,6 +12,12 @@ from analyzer.findings.model import FileResult
 from analyzer.knowledge.languages import languages_of_engine
 
 _RESOLVER = "python.resolver"
+# Legal code can nest deeper than the default stack allows a walk (a dict of long implicitly
+# concatenated strings, a long elif chain): such a file is analysed again in a thread with a large
+# stack and a high recursion limit. The per-file time limit still interrupts the wait, and putting
+# the limit back ends a walk left running.
+_DEEP_STACK_BYTES = 512 * 1024 * 1024
+_DEEP_RECURSION_LIMIT = 100_000
 
 
 class RecordingResolver:
@@ -40,6 +49,38 @@ def _answer(value: Any) -> str:
     return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
 
 
+def _too_deep(result: FileResult) -> bool:
+    return any(n.kind == "too-complex" for n in result.notifications)
+
+
+def _with_deep_stack(call: Callable[[], FileResult]) -> FileResult | None:
+    """``call()`` in a thread with a large stack and a high recursion limit (None if it died)."""
+    out: list[FileResult] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            out.append(call())
+        except BaseException as exc:  # handed to the caller's thread
+            errors.append(exc)
+
+    limit = sys.getrecursionlimit()
+    previous = threading.stack_size(_DEEP_STACK_BYTES)
+    try:
+        thread = threading.Thread(target=run, name="keyguard-deep", daemon=True)
+        thread.start()
+    finally:
+        threading.stack_size(previous)
+    sys.setrecursionlimit(max(limit, _DEEP_RECURSION_LIMIT))
+    try:
+        thread.join()
+    finally:
+        sys.setrecursionlimit(limit)
+    if errors:
+        raise errors[0]
+    return out[0] if out else None
+
+
 def _resolver(context: EngineContext) -> Any:
     """One module resolver per scan and process (it keeps module constants as they were read)."""
     if _RESOLVER not in context.state:
@@ -65,6 +106,12 @@ class PythonEngine:
 
         recording = RecordingResolver(_resolver(context))
         result = engine.analyze_python(data, target.rel, context.thresholds, recording)
+        if _too_deep(result):
+            recording = RecordingResolver(_resolver(context))
+            deep = _with_deep_stack(
+                lambda: engine.analyze_python(data, target.rel, context.thresholds, recording)
+            )
+            result = deep or result
         if recording.lookups:
             context.lookups.setdefault(self.name, []).extend(recording.lookups)
         return result
