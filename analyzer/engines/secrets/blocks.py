@@ -12,12 +12,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from analyzer.engines.secrets.der import declared_length
-from analyzer.engines.secrets.material import KeyMaterial, from_der, from_openssh, from_ssh_com
+from analyzer.engines.secrets.material import (
+    KeyMaterial,
+    from_der,
+    from_openpgp,
+    from_openssh,
+    from_ssh_com,
+)
+from analyzer.engines.secrets.placeholders import is_random_bytes
 
 _BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]{3,40})-----")
 _END = re.compile(r"-----END ([A-Z0-9 ]{3,40})-----")
 _ESCAPED_NEWLINE = re.compile(r"\\r\\n|\\n|\\r|%0A|&#10;", re.IGNORECASE)
 _RUN = re.compile(r"[A-Za-z0-9+/]{2,}={0,2}")
+_PGP_CHECKSUM = re.compile(r"^\W*=[A-Za-z0-9+/]{4}\W*$")
 _HEADER = re.compile(r"^\W*[A-Za-z][\w-]*: ")
 _PUTTY = re.compile(r"PuTTY-User-Key-File-\d+: *([\w@.-]+)")
 _PUTTY_ENCRYPTION = re.compile(r"Encryption: *([\w-]+)")
@@ -25,6 +33,9 @@ _PUTTY_ENCRYPTION = re.compile(r"Encryption: *([\w-]+)")
 _BARE_START = re.compile(r"(?<![A-Za-z0-9+/])M[C-I][A-Za-z0-9+/]{38}")
 _MAX_BLOCK_LINES = 400
 _PUTTY_SSH = {"ssh-rsa": "RSA", "ssh-dss": "DSA", "ssh-ed25519": "Ed25519"}
+# Labels whose body is DER by definition (RFC 7468, OpenSSL): a body that is not DER is a stand-in.
+_DER_LABEL = re.compile(r"(?:RSA |EC |DSA |ENCRYPTED |ANY )?PRIVATE KEY\Z")
+_MIN_OPAQUE_BYTES = 32
 PRIVATE_LABEL = re.compile(r"PRIVATE KEY|SSH2 ENCRYPTED")
 
 
@@ -85,6 +96,8 @@ def _armoured(lines: list[str], index: int, label: str) -> Block | None:
         if _HEADER.match(part):
             encrypted = encrypted or "ENCRYPTED" in part
             continue
+        if _PGP_CHECKSUM.match(part):
+            continue
         body.append(_longest_run(part))
     text = "".join(body)
     data = decode_base64(text)
@@ -99,13 +112,21 @@ def _classify(data: bytes, label: str, encrypted: bool) -> KeyMaterial | None:
         return from_openssh(data)
     if "SSH2" in label:
         return from_ssh_com(data)
+    if "PGP" in label:
+        return from_openpgp(data)
     if encrypted:  # legacy OpenSSL encryption: the body is ciphertext, the label names the key
         algorithm = label.removesuffix(" PRIVATE KEY").strip()
         return KeyMaterial("encrypted", algorithm if algorithm in ("RSA", "EC", "DSA") else "")
     length = declared_length(data)
     if length is not None and length < len(data) and not any(data[length:]):
         data = data[:length]  # trailing zero bytes of a padded body
-    return from_der(data)
+    material = from_der(data)
+    if material is not None or _DER_LABEL.match(label):
+        return material
+    # A format of its own (TACK, vendor keys): key bytes, neither text nor a filler pattern.
+    if len(data) >= _MIN_OPAQUE_BYTES and is_random_bytes(data):
+        return KeyMaterial("private", label.removesuffix("PRIVATE KEY").strip(), "unknown format")
+    return None
 
 
 def _putty(lines: list[str], index: int) -> Block | None:
@@ -124,9 +145,36 @@ def _putty(lines: list[str], index: int) -> Block | None:
     return Block(index + 1, index + 1, KeyMaterial(kind, algorithm, "PuTTY"), lines[index], True)
 
 
+_LSH = re.compile(r"\(11:private-key\((\d+):([\w-]+)|KDExOnByaXZhdGUta2V5")
+_LSH_ALGORITHMS = {"rsa-pkcs1": "RSA", "rsa-pkcs1-sha1": "RSA", "dsa": "DSA"}
+
+
+def _lsh(lines: list[str], index: int) -> Block | None:
+    """An LSH/SPKI s-expression private key, as text or as base64 (``(11:private-key(...``)."""
+    match = _LSH.search(lines[index])
+    if match is None:
+        return None
+    if match[2] is None:
+        text = "".join(_longest_run(line) for line in lines[index : index + 3])
+        decoded = decode_base64(text) or b""
+        inner = re.match(rb"\(11:private-key\((\d+):([\w-]+)", decoded)
+        algorithm = inner[2].decode() if inner else ""
+    else:
+        algorithm, text = match[2], lines[index][match.start() :]
+    if len(text) < 64:
+        return None
+    material = KeyMaterial("private", _LSH_ALGORITHMS.get(algorithm, ""), "LSH s-expression")
+    return Block(index + 1, index + 1, material, text, False)
+
+
 def armoured_blocks(lines: list[str]) -> Iterator[Block]:
-    """Every private-key armour (PEM, OpenSSH, PuTTY) that decodes to key material."""
+    """Every private-key armour (PEM, OpenSSH, PuTTY, LSH) that decodes to key material."""
     for index, line in enumerate(lines):
+        if "private-key(" in line or "KDExOnByaXZhdGUta2V5" in line:
+            block = _lsh(lines, index)
+            if block is not None:
+                yield block
+                continue
         if "PuTTY-User-Key-File" in line:
             block = _putty(lines, index)
             if block is not None:

@@ -24,7 +24,7 @@ from analyzer.engines.secrets.context import (
 )
 from analyzer.engines.secrets.detectors import candidate_lines, could_report, detected
 from analyzer.engines.secrets.jwk import private_members
-from analyzer.engines.secrets.material import from_der
+from analyzer.engines.secrets.material import from_der, is_public_openpgp
 from analyzer.engines.secrets.names import is_key_name, key_name_before, words_of
 from analyzer.engines.secrets.passphrases import passphrase_near
 from analyzer.engines.secrets.placeholders import is_placeholder_string
@@ -89,19 +89,20 @@ def _blocks(scan: _Scan) -> None:
         line_text = scan.lines[block.line - 1]
         column = line_text.find("-----BEGIN") + 1 if block.armoured else 0
         if material.kind == "private":
-            where = "committed to the repository" if block.armoured else "as base64 DER in a string"
+            where = "committed to the repository" if block.armoured else "in a string literal"
             if not block.armoured:
                 facts["_secret"] = block.text[:64]
                 column = line_text.find(block.text[:40]) + 1
             scan.report(block.line, column, f"{material.describe()} {where}; {ADVICE}", facts)
         elif material.kind == "encrypted":
-            _encrypted(scan, block.line, column, material.describe(), facts)
+            _encrypted(scan, (block.line, block.end_line), column, material.describe(), facts)
 
 
 def _encrypted(
-    scan: _Scan, line: int, column: int, described: str, facts: dict[str, str | int]
+    scan: _Scan, span: tuple[int, int], column: int, described: str, facts: dict[str, str | int]
 ) -> None:
-    passphrase = passphrase_near(scan.lines, line)
+    line = span[0]
+    passphrase = passphrase_near(scan.lines, *span)
     if passphrase is None:
         scan.result.sites.append(
             KeySite(
@@ -172,17 +173,37 @@ def _is_output(scan: _Scan, name: str) -> bool:
     return scan.context == TEST_VECTOR and bool(OUTPUT_WORDS.intersection(words_of(name)))
 
 
+def _decoded(value: str) -> bytes | None:
+    """The bytes a hex or base64 value stands for, when it is long enough to be structured."""
+    if len(value) < 32:
+        return None
+    if re.fullmatch(r"(?:[0-9a-fA-F]{2})+", value):
+        return bytes.fromhex(value)
+    return decode_base64(value)
+
+
 def _not_a_secret(value: str) -> bool:
     """Public key material, a placeholder, or an example under a key-like name."""
     if is_placeholder_string(value) or "EXAMPLE" in value:
         return True
-    data = decode_base64(value) if len(value) >= 32 else None
+    data = _decoded(value)
     if data is None:
         return False
-    if _SSH_PUBLIC_BLOB.match(data):
+    if _SSH_PUBLIC_BLOB.match(data) or is_public_openpgp(data):
         return True
     material = from_der(data)
     return material is not None and material.kind != "private"
+
+
+_PROTOCOL_TOKEN = re.compile(r"(?i)challenge|acme|csrf|xsrf|nonce|state")
+
+
+def _protocol_token(scan: _Scan, number: int, name: str) -> bool:
+    """A ``token`` of a protocol exchange (ACME challenge, CSRF): public by design, not a key."""
+    if "token" not in words_of(name):
+        return False
+    window = scan.lines[max(number - 4, 0) : number + 1]
+    return any(_PROTOCOL_TOKEN.search(line) for line in window)
 
 
 def _entropy(scan: _Scan) -> None:
@@ -197,7 +218,7 @@ def _entropy(scan: _Scan) -> None:
             continue
         line = scan.lines[number - 1]
         name = key_name_before(line, value)
-        if name is None or _is_output(scan, name):
+        if name is None or _is_output(scan, name) or _protocol_token(scan, number, name):
             continue
         digest = fingerprint_value(value)
         scan.report(

@@ -201,3 +201,128 @@ def from_ssh_com(data: bytes) -> KeyMaterial | None:
     algorithm = "RSA" if "rsa" in key_type else "DSA" if "dsa" in key_type else ""
     kind: Kind = "private" if cipher == "none" else "encrypted"
     return KeyMaterial(kind, algorithm, "ssh.com")
+
+
+_PGP_ALGORITHMS = {
+    1: "RSA",
+    2: "RSA",
+    3: "RSA",
+    16: "ElGamal",
+    17: "DSA",
+    18: "ECDH",
+    19: "ECDSA",
+    22: "EdDSA",
+}
+_PGP_MPIS = {1: 2, 2: 2, 3: 2, 16: 3, 17: 4}
+_PGP_SECRET_TAGS = (5, 7)
+
+
+def _pgp_packet(data: bytes) -> tuple[int, bytes] | None:
+    """Tag and body of the first OpenPGP packet."""
+    if not data or not data[0] & 0x80:
+        return None
+    if data[0] & 0x40:  # new format
+        tag, first = data[0] & 0x3F, data[1] if len(data) > 1 else 0
+        if first < 192:
+            return tag, data[2 : 2 + first]
+        if first < 224 and len(data) > 2:
+            return tag, data[3 : 3 + ((first - 192) << 8) + data[2] + 192]
+        if first == 255 and len(data) > 5:
+            return tag, data[6 : 6 + int.from_bytes(data[2:6], "big")]
+        return None
+    tag, kind = (data[0] >> 2) & 0x0F, data[0] & 0x03
+    size = {0: 1, 1: 2, 2: 4}.get(kind)
+    if size is None or len(data) < 1 + size:
+        return None
+    return tag, data[1 + size : 1 + size + int.from_bytes(data[1 : 1 + size], "big")]
+
+
+def _skip_mpis(body: bytes, pos: int, count: int) -> tuple[int, int] | None:
+    """Position after ``count`` MPIs and the bit length of the first."""
+    first = 0
+    for i in range(count):
+        if pos + 2 > len(body):
+            return None
+        bits = int.from_bytes(body[pos : pos + 2], "big")
+        first = bits if i == 0 else first
+        pos += 2 + (bits + 7) // 8
+    return (pos, first) if pos <= len(body) else None
+
+
+def from_openpgp(data: bytes) -> KeyMaterial | None:
+    """An OpenPGP secret-key packet (v4): its S2K usage octet says whether it is encrypted."""
+    packet = _pgp_packet(data)
+    if packet is None or packet[0] not in _PGP_SECRET_TAGS or len(packet[1]) < 6:
+        return None
+    body = packet[1]
+    if body[0] != 4:
+        return KeyMaterial("private", "", "OpenPGP")
+    algorithm_id = body[5]
+    algorithm = _PGP_ALGORITHMS.get(algorithm_id, "")
+    pos, bits = 6, None
+    if algorithm_id in _PGP_MPIS:
+        after = _skip_mpis(body, pos, _PGP_MPIS[algorithm_id])
+        if after is None:
+            return None
+        pos, bits = after
+    elif algorithm_id in (18, 19, 22) and pos < len(body):
+        pos += 1 + body[pos]
+        after = _skip_mpis(body, pos, 1)
+        if after is None:
+            return None
+        pos = after[0]
+        if algorithm_id == 18 and pos < len(body):
+            pos += 1 + body[pos]
+    else:
+        return KeyMaterial("private", algorithm, "OpenPGP")
+    if pos >= len(body):
+        return None
+    kind: Kind = "private" if body[pos] == 0 else "encrypted"
+    return KeyMaterial(kind, algorithm, "OpenPGP", bits)
+
+
+_PGP_PUBLIC_TAGS = (1, 6, 14)  # encrypted session key (ciphertext), public key, public subkey
+_PGP_HEADER_BYTES = {0: 2, 1: 3, 2: 5}
+_PGP_MAX_TAG = 21
+
+
+def _pgp_header(data: bytes, pos: int) -> tuple[int, int, int] | None:
+    """Tag, header length and body length of the packet at ``pos`` (no partial lengths)."""
+    first = data[pos]
+    if not first & 0x80:
+        return None
+    if first & 0x40:
+        if pos + 1 >= len(data):
+            return None
+        octet = data[pos + 1]
+        if octet < 192:
+            return first & 0x3F, 2, octet
+        if octet < 224 and pos + 2 < len(data):
+            return first & 0x3F, 3, ((octet - 192) << 8) + data[pos + 2] + 192
+        if octet == 255 and pos + 6 <= len(data):
+            return first & 0x3F, 6, int.from_bytes(data[pos + 2 : pos + 6], "big")
+        return None
+    header = _PGP_HEADER_BYTES.get(first & 0x03)
+    if header is None or pos + header > len(data):
+        return None
+    return (first >> 2) & 0x0F, header, int.from_bytes(data[pos + 1 : pos + header], "big")
+
+
+def _pgp_packet_tags(data: bytes) -> list[int] | None:
+    """Tags of the OpenPGP packets that fill ``data``, or None. A value split over several
+    string literals ends mid-packet: two whole packets before that are enough."""
+    tags, pos = [], 0
+    while pos < len(data):
+        packet = _pgp_header(data, pos)
+        if packet is None or not 0 < packet[0] <= _PGP_MAX_TAG or pos + sum(packet[1:]) > len(data):
+            return tags if len(tags) >= 2 else None
+        tags.append(packet[0])
+        pos += packet[1] + packet[2]
+    return tags
+
+
+def is_public_openpgp(data: bytes) -> bool:
+    """OpenPGP packets, exactly filling the value, that carry no secret: public keys, user ids,
+    signatures and encrypted session keys."""
+    tags = _pgp_packet_tags(data)
+    return bool(tags) and tags[0] in _PGP_PUBLIC_TAGS and not {5, 7} & set(tags)

@@ -46,6 +46,7 @@ NOT_KEY_WORDS = frozenset(
         "kid",
         "keyid",
         "fingerprint",
+        "thumbprint",
         "checksum",
         "hash",
         "digest",

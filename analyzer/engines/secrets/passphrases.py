@@ -13,6 +13,14 @@ _PASSPHRASE = re.compile(
     r"""(?::=|=>|[:=])\s*(?:b|u|r)?(?P<q>["'])(?P<value>[^"'\n]{1,200})(?P=q)""",
     re.IGNORECASE,
 )
+# Right beside the block, a literal under any secret-like name is its passphrase
+# (``EncryptionKey: "r54-G0pher_t3st$"`` next to ``PEMBytes: []byte(`-----BEGIN ...``).
+_BESIDE = re.compile(
+    r"""(?P<name>\b[\w.-]*(?:pass|pwd|secret|key|phrase)[\w.-]*)["']?\s*(?::=|=>|[:=])\s*"""
+    r"""(?:b|u|r)?(?P<q>["'])(?P<value>[^"'\n]{1,200})(?P=q)""",
+    re.IGNORECASE,
+)
+_BESIDE_LINES = 8
 _BARE = re.compile(
     r"""^\s*(?:export\s+)?(?P<name>[\w.-]*(?:passphrase|password|passwd|pwd)[\w.-]*)\s*[:=]\s*"""
     r"""(?P<value>[^\s"'#]{1,200})\s*$""",
@@ -29,14 +37,21 @@ class Passphrase:
     name: str
 
 
-def passphrase_near(lines: list[str], line: int) -> Passphrase | None:
-    """The committed passphrase in these lines closest to ``line`` (1-based), if any."""
+def passphrase_near(lines: list[str], line: int, end_line: int) -> Passphrase | None:
+    """The committed passphrase closest to the block at ``line``..``end_line`` (1-based): a
+    passphrase-named literal anywhere in the file, or a secret-named one right beside the block."""
     best: Passphrase | None = None
     for number, text in enumerate(lines, start=1):
-        if len(text) > 2048 or not re.search(r"(?i)pass|pwd", text):
+        if len(text) > 2048 or line <= number <= end_line:
             continue
-        match = _PASSPHRASE.search(text) or _BARE.match(text)
-        if match is None or is_placeholder_text(match["value"]):
+        beside = line - _BESIDE_LINES <= number <= end_line + _BESIDE_LINES
+        if beside:
+            match = _PASSPHRASE.search(text) or _BARE.match(text) or _BESIDE.search(text)
+        elif re.search(r"(?i)pass|pwd", text):
+            match = _PASSPHRASE.search(text) or _BARE.match(text)
+        else:
+            continue
+        if match is None or is_placeholder_text(match["value"]) or "-----" in match["value"]:
             continue
         if best is None or abs(number - line) < abs(best.line - line):
             best = Passphrase(number, match.start("value") + 1, match["name"])

@@ -26,6 +26,9 @@ def is_placeholder_bytes(data: bytes) -> bool:
     steps = {(b - a) % 256 for a, b in itertools.pairwise(data)}
     if len(steps) <= 2:
         return True
+    counting = sum(1 for a, b in itertools.pairwise(data) if b - a == 1)
+    if counting * 5 >= (len(data) - 1) * 3:  # mostly runs like "abcdefg1234567890ABCDEFG"
+        return True
     if any(
         data == data[:p] * (len(data) // p)
         for p in range(1, len(data) // 2 + 1)
@@ -38,3 +41,9 @@ def is_placeholder_bytes(data: bytes) -> bool:
 def is_placeholder_string(value: str) -> bool:
     """A run of one character or a counting run in the text itself (``0123456789abcdef``)."""
     return is_placeholder_text(value) or is_placeholder_bytes(value.encode("ascii", "replace"))
+
+
+def is_random_bytes(data: bytes) -> bool:
+    """Bytes that could be key material: not a filler pattern and not mostly printable text."""
+    printable = sum(1 for b in data if 32 <= b < 127 or b in (9, 10, 13))
+    return not is_placeholder_bytes(data) and printable * 10 < len(data) * 9

@@ -7,7 +7,7 @@ import re
 # Private-key armour, a JWK's key type, and the start of a base64 DER SEQUENCE of 32 bytes or more
 # (bare key material whose armour is added at run time).
 KEY_CLUES = re.compile(
-    rb"PRIVATE KEY|PuTTY-User-Key-File|BEGIN SSH2 ENCRYPTED|kty"
+    rb"PRIVATE KEY|PuTTY-User-Key-File|BEGIN SSH2 ENCRYPTED|kty|private-key\(|KDExOnByaXZhdGUta2V5"
     rb"|(?<![A-Za-z0-9+/])M[C-I][A-Za-z0-9+/]{38}"
 )
 
