@@ -88,7 +88,7 @@ def test_bare_der_key_with_armour_added_by_concatenation() -> None:
         + ')\nPEM = "-----BEGIN PRIVATE KEY-----\\n" + KEY + "\\n-----END PRIVATE KEY-----"\n'
     )
     (finding,) = scanned(text, "app/keys.py")
-    assert finding.location.line == 2
+    assert finding.location.line == 1  # the name that holds the key
     assert finding.message.startswith("RSA private key (PKCS#8, 2048-bit) in a string literal")
     assert encoded[10:40] not in repr(finding)
 

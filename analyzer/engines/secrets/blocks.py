@@ -50,6 +50,19 @@ class Block:
     armoured: bool
 
 
+# A line that only opens the value on the next one: ``KEY = (``, ``x := decode(``, ``b"""\``.
+_OPENER = re.compile(r"(?:[=(,+]|:=|\b[rbu]?(?:\"\"\"|\'\'\'|`)\\?)\s*(?:(?://|#).*)?$")
+
+
+def statement_start(lines: list[str], index: int) -> int:
+    """The line where the statement holding a literal starts, when the literal continues it
+    (at most two lines up): the finding points at the name that holds the key."""
+    start = index
+    while start > 0 and index - start < 2 and _OPENER.search(lines[start - 1]):
+        start -= 1
+    return start
+
+
 def _unescaped(lines: list[str], start: int, stop: int) -> list[str]:
     out: list[str] = []
     for line in lines[start:stop]:
@@ -164,7 +177,7 @@ def _lsh(lines: list[str], index: int) -> Block | None:
     if len(text) < 64:
         return None
     material = KeyMaterial("private", _LSH_ALGORITHMS.get(algorithm, ""), "LSH s-expression")
-    return Block(index + 1, index + 1, material, text, False)
+    return Block(statement_start(lines, index) + 1, index + 1, material, text, False)
 
 
 def armoured_blocks(lines: list[str]) -> Iterator[Block]:
@@ -223,4 +236,4 @@ def _bare(lines: list[str], index: int, column: int) -> Block | None:
     material = from_der(data[:needed])
     if material is None or material.kind == "public":
         return None
-    return Block(index + 1, end + 1, material, text[:chars], False)
+    return Block(statement_start(lines, index) + 1, end + 1, material, text[:chars], False)
