@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import base64
 import re
+from pathlib import Path
 
 import pytest
 
 from analyzer.engines.secrets.der import outer_sequence
 from analyzer.engines.secrets.engine import scan_secrets
+from analyzer.engines.secrets.link import link_passphrases
 from analyzer.engines.secrets.material import from_der
 from analyzer.engines.secrets.prefilter import secrets_prefilter
 from analyzer.engines.secrets.settings import is_strong_key_name
-from analyzer.findings.model import Finding
+from analyzer.findings.model import Finding, KeySite
 from tests.conftest import FIXTURES
 
 KEYS = FIXTURES / "secrets" / "keys"
@@ -197,3 +199,31 @@ def test_docstring_key_is_documentation() -> None:
     data = (FIXTURES / "secrets" / "docs" / "docstring_example.py").read_bytes()
     (finding,) = scan_secrets(data, "svc/helpers.py").findings
     assert finding.level == "note" and finding.facts["context"] == "documentation"
+
+
+def _encrypted_key_project(root: Path, loader: str) -> KeySite:
+    key = root / "tests" / "data" / "server.key"
+    key.parent.mkdir(parents=True)
+    key.write_text(block("ENCRYPTED PRIVATE KEY", "encrypted_keys.pem") + "\n")
+    (root / "tests" / "test_tls.py").write_text(loader)
+    (site,) = scan_secrets(key.read_bytes(), "tests/data/server.key").sites
+    return site
+
+
+def test_link_finds_the_passphrase_where_the_key_is_loaded(tmp_path: Path) -> None:
+    loader = 'def test_load():\n    key = load_key(data("server.key"), b"hunter22-tls")\n'
+    site = _encrypted_key_project(tmp_path, loader)
+    (finding,) = link_passphrases([site], tmp_path)
+    assert finding.location.path == "tests/data/server.key"
+    assert [(r.location.path, r.location.line) for r in finding.related] == [
+        ("tests/test_tls.py", 2)
+    ]
+    assert "hunter22" not in repr(finding)
+    assert site.properties["protection"] == "encrypted; passphrase committed at tests/test_tls.py:2"
+
+
+def test_link_without_a_passphrase_keeps_the_inventory_entry(tmp_path: Path) -> None:
+    loader = 'def test_load():\n    key = load_key(data("server.key"), os.environ["PASS"])\n'
+    site = _encrypted_key_project(tmp_path, loader)
+    assert link_passphrases([site], tmp_path) == []
+    assert "not found" in site.properties["protection"]

@@ -37,6 +37,16 @@ __all__ = ["ENGINE", "is_key_name", "scan_secrets", "secrets_prefilter"]
 
 ENGINE = "detect-secrets"
 ADVICE = "revoke it and load keys from a secret manager"
+NO_PASSPHRASE = "encrypted; passphrase not found in the repository"
+_HOLDER = re.compile(r"(\w+)\s*(?::=|=|:)\s*(?:\[\]byte\(|[bru]?)[\"'`(]*\s*-----BEGIN")
+
+
+def holder_name(line: str) -> str:
+    """The variable or field a key block in code is assigned to (``privateRSA = b\"\"\"-----BEGIN``)."""
+    match = _HOLDER.search(line)
+    return match[1] if match else ""
+
+
 _SSH_PUBLIC_BLOB = re.compile(rb"\A\x00\x00\x00[\x07-\x28](?:ssh-|ecdsa-|sk-)")
 
 
@@ -112,7 +122,12 @@ def _encrypted(
                 algorithm=described.split(" ")[0] if described[0].isupper() else "unknown",
                 primitive="private-key",
                 verdict="unverified",
-                properties={"protection": "encrypted; passphrase not found in the repository"},
+                properties={
+                    "protection": NO_PASSPHRASE,
+                    "key": described,
+                    "holder": holder_name(scan.lines[line - 1]),
+                    "secret_sha256": str(facts["secret_sha256"]),
+                },
             )
         )
         return
