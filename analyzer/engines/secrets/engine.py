@@ -28,7 +28,7 @@ from analyzer.engines.secrets.material import from_der, is_public_openpgp
 from analyzer.engines.secrets.names import is_key_name, key_name_before, words_of
 from analyzer.engines.secrets.passphrases import passphrase_near
 from analyzer.engines.secrets.placeholders import is_placeholder_string
-from analyzer.engines.secrets.prefilter import KEY_CLUES, secrets_prefilter
+from analyzer.engines.secrets.prefilter import has_key_clue, secrets_prefilter
 from analyzer.engines.secrets.settings import is_config_file, setting_keys
 from analyzer.findings.model import FileResult, Finding, KeySite, Location, Related
 from analyzer.findings.redact import fingerprint_value, redact_value
@@ -269,7 +269,7 @@ def scan_secrets(data: bytes, path: str) -> FileResult:
     text = data.decode("utf-8", errors="replace")
     scan = _Scan(path, text, text.splitlines(), "code", FileResult(path))
     scan.context = file_context(path, text)
-    if KEY_CLUES.search(data):
+    if has_key_clue(data):
         _blocks(scan)
     if "kty" in text:
         _jwks(scan)

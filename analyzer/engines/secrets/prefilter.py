@@ -4,12 +4,31 @@ from __future__ import annotations
 
 import re
 
-# Private-key armour, a JWK's key type, and the start of a base64 DER SEQUENCE of 32 bytes or more
-# (bare key material whose armour is added at run time).
-KEY_CLUES = re.compile(
-    rb"PRIVATE KEY|PuTTY-User-Key-File|BEGIN SSH2 ENCRYPTED|kty|private-key\(|KDExOnByaXZhdGUta2V5"
-    rb"|(?<![A-Za-z0-9+/])M[C-I][A-Za-z0-9+/]{38}"
+# Private-key armour (PEM, PuTTY, ssh.com, LSH), a JWK's key type: plain substring tests, which
+# are several times faster than one regular expression with alternatives.
+_LITERAL_CLUES = (
+    b"PRIVATE KEY",
+    b"PuTTY-User-Key-File",
+    b"BEGIN SSH2 ENCRYPTED",
+    b"kty",
+    b"private-key(",
+    b"KDExOnByaXZhdGUta2V5",
 )
+# The start of a base64 DER SEQUENCE of 32 bytes or more: bare key material whose armour is added
+# at run time. (A look-behind would cost the regular expression its fast literal scan.)
+_DER_START = re.compile(rb"M[C-I][A-Za-z0-9+/]{38}")
+_BASE64_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
+def has_key_clue(data: bytes) -> bool:
+    """Armour, a JWK, or a base64 DER SEQUENCE that starts a run of base64."""
+    if any(clue in data for clue in _LITERAL_CLUES):
+        return True
+    return any(
+        m.start() == 0 or data[m.start() - 1] not in _BASE64_BYTES
+        for m in _DER_START.finditer(data)
+    )
+
 
 # What a reportable high-entropy line needs after its key-like name and separator: a quoted run of
 # at least 8 base64/hex characters later on the line (detect-secrets' entropy plugins only read
@@ -44,7 +63,7 @@ def _value_follows(lower: bytes, start: int) -> bool:
 def secrets_prefilter(data: bytes) -> bool:
     """True when a file has a key clue (armour, a JWK, base64 DER), or a key-like name assigned a
     value that could be a key literal on the same line."""
-    if KEY_CLUES.search(data):
+    if has_key_clue(data):
         return True
     lower = data.lower()
     return any(_value_follows(lower, m.end()) for m in _NAME_SEPARATOR.finditer(lower))
