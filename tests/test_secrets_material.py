@@ -227,3 +227,21 @@ def test_link_without_a_passphrase_keeps_the_inventory_entry(tmp_path: Path) -> 
     site = _encrypted_key_project(tmp_path, loader)
     assert link_passphrases([site], tmp_path) == []
     assert "not found" in site.properties["protection"]
+
+
+@pytest.mark.parametrize(("cipher", "findings", "sites"), [("none", 1, 0), ("aes256-cbc", 0, 1)])
+def test_putty_key_files(cipher: str, findings: int, sites: int) -> None:
+    text = (
+        "PuTTY-User-Key-File-2: ssh-rsa\n"
+        f"Encryption: {cipher}\nComment: fixture\nPublic-Lines: 1\n"
+        "AAAAB3NzaC1yc2EAAAADAQABAAAAgQC7\nPrivate-Lines: 1\n"
+        "AAAAgQCu3Zq9Yk0bVvW1Zx7s8Jc0uL2pQm4TnR6vK9dF3hG5jB8wE1yA\n"
+        "Private-MAC: 2a4e6c8b0d1f3a5c7e9b1d3f5a7c9e1b3d5f7a9c\n"
+    )
+    result = scan_secrets(text.encode(), "keys/deploy.ppk")
+    assert (len(result.findings), len(result.sites)) == (findings, sites)
+
+
+def test_putty_template_in_code_is_not_a_key() -> None:
+    text = 'out = "PuTTY-User-Key-File-2: " + algo + "\\nEncryption: " + enc + "\\n";\n'
+    assert scan_secrets(text.encode(), "lib/putty.js").findings == []

@@ -27,7 +27,8 @@ _ESCAPED_NEWLINE = re.compile(r"\\r\\n|\\n|\\r|%0A|&#10;", re.IGNORECASE)
 _RUN = re.compile(r"[A-Za-z0-9+/]{2,}={0,2}")
 _PGP_CHECKSUM = re.compile(r"^\W*=[A-Za-z0-9+/]{4}\W*$")
 _HEADER = re.compile(r"^\W*[A-Za-z][\w-]*: ")
-_PUTTY = re.compile(r"PuTTY-User-Key-File-\d+: *([\w@.-]+)")
+_PUTTY = re.compile(r"^\W{0,3}PuTTY-User-Key-File-\d+: *((?:ssh|ecdsa)-[\w@.-]+)")
+_PUTTY_PRIVATE = re.compile(r"^\W{0,3}Private-Lines: *\d+")
 _PUTTY_ENCRYPTION = re.compile(r"Encryption: *([\w-]+)")
 # A bare DER SEQUENCE of at least 32 bytes in base64: "M" then the length byte's high bits.
 _BARE_START = re.compile(r"(?<![A-Za-z0-9+/])M[C-I][A-Za-z0-9+/]{38}")
@@ -148,9 +149,7 @@ def _putty(lines: list[str], index: int) -> Block | None:
         return None
     window = lines[index : index + 8]
     cipher = next((m[1] for m in map(_PUTTY_ENCRYPTION.search, window) if m), "none")
-    has_private = any("Private-Lines" in w for w in window) or any(
-        "Private-Lines" in w for w in lines[index : index + 40]
-    )
+    has_private = any(_PUTTY_PRIVATE.search(w) for w in lines[index : index + 40])
     if not has_private:
         return None
     kind = "private" if cipher == "none" else "encrypted"

@@ -31,7 +31,7 @@ from analyzer.engines.secrets.placeholders import is_placeholder_string
 from analyzer.engines.secrets.prefilter import has_key_clue, secrets_prefilter
 from analyzer.engines.secrets.settings import is_config_file, setting_keys
 from analyzer.findings.model import FileResult, Finding, KeySite, Location, Related
-from analyzer.findings.redact import fingerprint_value, redact_value
+from analyzer.findings.redact import fingerprint_value, redact_line, redact_value
 
 __all__ = ["ENGINE", "is_key_name", "scan_secrets", "secrets_prefilter"]
 
@@ -65,7 +65,7 @@ class _Scan:
         snippet = self.lines[line - 1].strip() if line <= len(self.lines) else ""
         secret = str(facts.pop("_secret", ""))
         if secret:
-            snippet = snippet.replace(secret, redact_value(secret))
+            snippet = redact_line(snippet.replace(secret, redact_value(secret)))
         finding = Finding(
             rule_id=KEY_MATERIAL_IN_FILE,
             location=Location(self.path, line, max(column, 1)),
@@ -101,7 +101,7 @@ def _blocks(scan: _Scan) -> None:
         if material.kind == "private":
             where = "committed to the repository" if block.armoured else "in a string literal"
             if not block.armoured:
-                facts["_secret"] = block.text[:64]
+                facts["_secret"] = block.text if block.text in line_text else block.text[:64]
                 column = line_text.find(block.text[:40]) + 1
             scan.report(block.line, column, f"{material.describe()} {where}; {ADVICE}", facts)
         elif material.kind == "encrypted":

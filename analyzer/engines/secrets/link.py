@@ -22,6 +22,7 @@ LINK_SUFFIXES = frozenset(
 )
 _MAX_BYTES = 1_000_000
 _WINDOW = 3
+_MAX_LINE = 1000  # minified code names everything on one line
 _NAMED = re.compile(
     r"""(?i)(?:pass\w*|pwd|secret|unlock|decrypt)\w*["']?\s*(?:=|:|\()\s*[bru]?["']([^"'\n]{1,128})["']"""
 )
@@ -119,7 +120,9 @@ def _find(files: list[tuple[str, list[str]]], needle: str, own: str) -> _Referen
             continue
         pattern = re.compile(rf"(?<![\w-]){re.escape(needle)}(?![\w-])")
         for index, line in enumerate(lines):
-            if needle not in line or "-----BEGIN" in line or not pattern.search(line):
+            if len(line) > _MAX_LINE or needle not in line or "-----BEGIN" in line:
+                continue
+            if not pattern.search(line):
                 continue
             hit = _passphrase_at(lines, index, needle)
             if hit is not None:
