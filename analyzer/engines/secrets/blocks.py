@@ -154,7 +154,10 @@ def _putty(lines: list[str], index: int) -> Block | None:
         return None
     kind = "private" if cipher == "none" else "encrypted"
     algorithm = _PUTTY_SSH.get(match[1], "EC" if "ecdsa" in match[1] else "")
-    return Block(index + 1, index + 1, KeyMaterial(kind, algorithm, "PuTTY"), lines[index], True)
+    end = next(
+        (i for i in range(index, min(len(lines), index + 60)) if "Private-MAC" in lines[i]), index
+    )
+    return Block(index + 1, end + 1, KeyMaterial(kind, algorithm, "PuTTY"), lines[index], True)
 
 
 _LSH = re.compile(r"\(11:private-key\((\d+):([\w-]+)|KDExOnByaXZhdGUta2V5")

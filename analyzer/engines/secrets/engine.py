@@ -60,6 +60,7 @@ class _Scan:
     context: str
     result: FileResult
     reported: set[int] = field(default_factory=set)
+    covered: set[int] = field(default_factory=set)  # lines of key blocks, whatever they held
 
     def report(self, line: int, column: int, message: str, facts: dict[str, str | int]) -> Finding:
         snippet = self.lines[line - 1].strip() if line <= len(self.lines) else ""
@@ -87,6 +88,8 @@ def _blocks(scan: _Scan) -> None:
     for block in blocks:
         covered.update(range(block.line, block.end_line + 1))
     blocks += bare_der_keys(scan.lines, covered)
+    for block in blocks:
+        scan.covered.update(range(block.line, block.end_line + 1))
     for block in blocks:
         material, digest = block.material, fingerprint_value(block.text)
         facts: dict[str, str | int] = {
@@ -225,7 +228,8 @@ def _entropy(scan: _Scan) -> None:
     """detect-secrets' entropy plugins, for values assigned to key-like names."""
     if scan.context == DOCUMENTATION:
         return  # prose quotes example tokens; only decoded key material is reported there
-    lines = [(n, t) for n, t in candidate_lines(scan.text) if n not in scan.reported]
+    skip = scan.reported | scan.covered
+    lines = [(n, t) for n, t in candidate_lines(scan.text) if n not in skip]
     if not lines or not could_report(lines):
         return
     for number, value, kind in detected(lines, scan.path):
