@@ -1,4 +1,4 @@
-"""detect-secrets for KG302: private keys always, high-entropy strings only under key-like names."""
+"""KG302: decoded private keys always, high-entropy strings only under key-like names."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ from analyzer.engines.secrets.engine import scan_secrets
 from analyzer.engines.secrets.names import is_key_name
 from analyzer.engines.secrets.prefilter import secrets_prefilter
 
+from tests.conftest import FIXTURES
+
 TOKEN = "ghp_R8x2mQ7vLk3Zp9Nw4Yt6Hs1Jd5Fb0Ca2Ee"
+
+
+def pem_block(label: str, path: str = "secrets/keys/private_keys.pem") -> list[str]:
+    """The lines of the first ``label`` block of a fixture file, armour included."""
+    lines = (FIXTURES / path).read_text().splitlines()
+    start = lines.index(f"-----BEGIN {label}-----")
+    return lines[start : lines.index(f"-----END {label}-----", start) + 1]
 
 
 def found(text: str, path: str = "x.env") -> list[tuple[int, str]]:
@@ -19,8 +28,7 @@ def found(text: str, path: str = "x.env") -> list[tuple[int, str]]:
 
 
 def test_private_key_block_reported_once_at_begin() -> None:
-    body = "MHcCAQEEIBkF3vQ2n8rYw7Lk3Zp9Nw4Yt6Hs1Jd5Fb0Ca2EeR8x2mQ7vLk3Zp9Nw4Y"
-    text = f"x = 1\n-----BEGIN EC PRIVATE KEY-----\n{body}\n-----END EC PRIVATE KEY-----\n"
+    text = "x = 1\n" + "\n".join(pem_block("EC PRIVATE KEY")) + "\n"
     assert found(text, "k.pem") == [(2, "KG302")]
 
 
@@ -81,8 +89,7 @@ def test_marker_without_key_material_is_not_a_key(text: str) -> None:
 
 
 def test_key_in_a_string_with_escaped_newlines() -> None:
-    body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"
-    text = f'PEM = "-----BEGIN RSA PRIVATE KEY-----\\n{body}\\n-----END RSA PRIVATE KEY-----"\n'
+    text = 'PEM = "' + "\\n".join(pem_block("EC PRIVATE KEY")) + '"\n'
     assert found(text, "conf.py") == [(1, "KG302")]
 
 
@@ -103,10 +110,12 @@ def test_key_like_names(name: str, expected: bool) -> None:
     assert is_key_name(name) is expected
 
 
-def test_prose_reports_private_keys_only() -> None:
-    body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"
-    text = f'"SecretAccessKey": "{TOKEN}",\n-----BEGIN RSA PRIVATE KEY-----\n{body}\n'
-    assert found(text, "docs/example.rst") == [(2, "KG302")]
+def test_prose_reports_private_keys_only_at_note_level() -> None:
+    block = "\n".join(pem_block("EC PRIVATE KEY"))
+    text = f'"SecretAccessKey": "{TOKEN}",\n{block}\n'
+    (finding,) = scan_secrets(text.encode(), "docs/example.rst").findings
+    assert finding.location.line == 2
+    assert finding.level == "note" and finding.facts["context"] == "documentation"
 
 
 def test_documented_example_keys_are_not_reported() -> None:

@@ -1,7 +1,8 @@
-"""detect-secrets, run only on the lines that could be reported and only when it could find something.
+"""detect-secrets' entropy plugins, run only on lines that could be reported and only when they
+could find something.
 
-Its private-key and entropy plugins do the detecting; this module chooses their input lines and
-mirrors their entropy gate so that files without a candidate never import it (it loads requests).
+This module chooses their input lines and mirrors their entropy gate, so that files without a
+candidate never import detect-secrets (it loads requests). Key blocks are decoded elsewhere.
 """
 
 from __future__ import annotations
@@ -14,16 +15,13 @@ from functools import cache
 from typing import Any
 
 from analyzer.engines.secrets.names import ASSIGNMENT
-from analyzer.engines.secrets.prefilter import PRIVATE_MARKER
 
 PLUGINS: dict[str, Any] = {
     "plugins_used": [
-        {"name": "PrivateKeyDetector"},
         {"name": "Base64HighEntropyString", "limit": 4.5},
         {"name": "HexHighEntropyString", "limit": 3.0},
     ]
 }
-PRIVATE_KEY_TYPE = "Private Key"
 
 _UNQUOTED = re.compile(
     r"""^(?P<lead>\s*(?:export\s+)?[\w.-]+\s*[:=]\s*)(?P<value>[^\s"'#]+)\s*(?:\s#.*)?$"""
@@ -40,7 +38,7 @@ def candidate_lines(text: str) -> list[tuple[int, str]]:
     for number, line in enumerate(text.splitlines(), start=1):
         if len(line) > 4096:
             continue
-        if "PRIVATE KEY" in line or "PuTTY-User-Key-File" in line or ASSIGNMENT.search(line):
+        if ASSIGNMENT.search(line):
             m = _UNQUOTED.match(line)
             lines.append((number, f'{m["lead"]}"{m["value"]}"' if m else line))
     return lines
@@ -64,11 +62,9 @@ def entropy(value: str, charset: str) -> float:
 
 
 def could_report(lines: list[tuple[int, str]]) -> bool:
-    """Whether detect-secrets could find anything here: a private-key line, or a quoted string its
-    entropy plugins would rate above their limits."""
+    """Whether detect-secrets could find anything here: a quoted string its entropy plugins would
+    rate above their limits."""
     for _, line in lines:
-        if PRIVATE_MARKER.search(line.encode("utf-8", "replace")):
-            return True
         for regex, charset, limit in ENTROPY_PLUGINS:
             if any(entropy(m[1], charset) > limit for m in regex.findall(line.rstrip())):
                 return True

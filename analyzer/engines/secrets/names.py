@@ -9,6 +9,8 @@ KEY_NAME = r"[\w.-]*(?:key|secret|token|passw(?:or)?d|passphrase|pwd|credential|
 ASSIGNMENT = re.compile(
     rf"""(?ix)(?:^|[\s{{,;(])["']?(?P<name>{KEY_NAME})["']?\s*(?::=|=>|[:=])\s*"""
 )
+# Any name assigned on a line, to find the one nearest before a value.
+_ANY_ASSIGNMENT = re.compile(r"""(?:^|[\s{,;(])["']?(?P<name>[\w.-]+)["']?\s*(?::=|=>|[:=])""")
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 KEY_WORDS = frozenset(
     {
@@ -44,6 +46,7 @@ NOT_KEY_WORDS = frozenset(
         "kid",
         "keyid",
         "fingerprint",
+        "thumbprint",
         "checksum",
         "hash",
         "digest",
@@ -87,9 +90,11 @@ def is_key_name(name: str) -> bool:
 
 
 def key_name_before(line: str, secret: str) -> str | None:
-    """The key-like name the secret is assigned to on this line, if any."""
+    """The key-like name the secret is assigned to on this line: the nearest name before it."""
     at = line.find(secret)
-    for m in ASSIGNMENT.finditer(line):
-        if m.end() <= at and is_key_name(m["name"]):
-            return m["name"]
-    return None
+    nearest = None
+    for m in _ANY_ASSIGNMENT.finditer(line):
+        if m.end() > at:
+            break
+        nearest = m["name"]
+    return nearest if nearest is not None and is_key_name(nearest) else None

@@ -4,7 +4,31 @@ from __future__ import annotations
 
 import re
 
-PRIVATE_MARKER = re.compile(rb"PRIVATE KEY|PuTTY-User-Key-File|BEGIN SSH2 ENCRYPTED")
+# Private-key armour (PEM, PuTTY, ssh.com, LSH), a JWK's key type: plain substring tests, which
+# are several times faster than one regular expression with alternatives.
+_LITERAL_CLUES = (
+    b"PRIVATE KEY",
+    b"PuTTY-User-Key-File",
+    b"BEGIN SSH2 ENCRYPTED",
+    b"kty",
+    b"private-key(",
+    b"KDExOnByaXZhdGUta2V5",
+)
+# The start of a base64 DER SEQUENCE of 32 bytes or more: bare key material whose armour is added
+# at run time. (A look-behind would cost the regular expression its fast literal scan.)
+_DER_START = re.compile(rb"M[C-I][A-Za-z0-9+/]{38}")
+_BASE64_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
+def has_key_clue(data: bytes) -> bool:
+    """Armour, a JWK, or a base64 DER SEQUENCE that starts a run of base64."""
+    if any(clue in data for clue in _LITERAL_CLUES):
+        return True
+    return any(
+        m.start() == 0 or data[m.start() - 1] not in _BASE64_BYTES
+        for m in _DER_START.finditer(data)
+    )
+
 
 # What a reportable high-entropy line needs after its key-like name and separator: a quoted run of
 # at least 8 base64/hex characters later on the line (detect-secrets' entropy plugins only read
@@ -17,7 +41,7 @@ _NAME_SEPARATOR = re.compile(
 )
 _QUOTED_VALUE = re.compile(rb"[\"'][a-z0-9+/=_-]{8}")
 _BARE_VALUE = re.compile(
-    rb"(?<![a-z0-9+/_-])[a-z0-9+/=_-]{8,}+[ \t]*+(?:#[^\r\n]*+)?(?:[\r\n\x0b\x0c\x1c-\x1e\x85]|$)"
+    rb"(?<![a-z0-9+/_-])[a-z0-9+/=_-]{8,}+[ \t]*+(?:[#;][^\r\n]*+)?(?:[\r\n\x0b\x0c\x1c-\x1e\x85]|$)"
 )
 _BLANK = re.compile(rb"[^\S\n]*+")
 _LINE_WINDOW = 4096
@@ -37,9 +61,9 @@ def _value_follows(lower: bytes, start: int) -> bool:
 
 
 def secrets_prefilter(data: bytes) -> bool:
-    """True when a file has a private-key marker, or a key-like name assigned a value that could
-    be a high-entropy key literal on the same line."""
-    if PRIVATE_MARKER.search(data):
+    """True when a file has a key clue (armour, a JWK, base64 DER), or a key-like name assigned a
+    value that could be a key literal on the same line."""
+    if has_key_clue(data):
         return True
     lower = data.lower()
     return any(_value_follows(lower, m.end()) for m in _NAME_SEPARATOR.finditer(lower))

@@ -1,0 +1,58 @@
+"""The passphrase of an encrypted key, when it is committed too: a literal assigned to or passed
+as a passphrase/password in the same file."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from analyzer.engines.secrets.placeholders import is_placeholder_text
+
+_PASSPHRASE = re.compile(
+    r"""(?P<name>\b[\w.-]*(?:passphrase|password|passwd|pass_phrase|pwd)[\w.-]*)["']?\s*"""
+    r"""(?::=|=>|[:=])\s*(?:b|u|r)?(?P<q>["'])(?P<value>[^"'\n]{1,200})(?P=q)""",
+    re.IGNORECASE,
+)
+# Right beside the block, a literal under any secret-like name is its passphrase
+# (``EncryptionKey: "r54-G0pher_t3st$"`` next to ``PEMBytes: []byte(`-----BEGIN ...``).
+_BESIDE = re.compile(
+    r"""(?P<name>\b[\w.-]*(?:pass|pwd|secret|key|phrase)[\w.-]*)["']?\s*(?::=|=>|[:=])\s*"""
+    r"""(?:b|u|r)?(?P<q>["'])(?P<value>[^"'\n]{1,200})(?P=q)""",
+    re.IGNORECASE,
+)
+_BESIDE_LINES = 8
+_BARE = re.compile(
+    r"""^\s*(?:export\s+)?(?P<name>[\w.-]*(?:passphrase|password|passwd|pwd)[\w.-]*)\s*[:=]\s*"""
+    r"""(?P<value>[^\s"'#]{1,200})\s*$""",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Passphrase:
+    """Where a committed passphrase is."""
+
+    line: int
+    column: int
+    name: str
+
+
+def passphrase_near(lines: list[str], line: int, end_line: int) -> Passphrase | None:
+    """The committed passphrase closest to the block at ``line``..``end_line`` (1-based): a
+    passphrase-named literal anywhere in the file, or a secret-named one right beside the block."""
+    best: Passphrase | None = None
+    for number, text in enumerate(lines, start=1):
+        if len(text) > 2048 or line <= number <= end_line:
+            continue
+        beside = line - _BESIDE_LINES <= number <= end_line + _BESIDE_LINES
+        if beside:
+            match = _PASSPHRASE.search(text) or _BARE.match(text) or _BESIDE.search(text)
+        elif re.search(r"(?i)pass|pwd", text):
+            match = _PASSPHRASE.search(text) or _BARE.match(text)
+        else:
+            continue
+        if match is None or is_placeholder_text(match["value"]) or "-----" in match["value"]:
+            continue
+        if best is None or abs(number - line) < abs(best.line - line):
+            best = Passphrase(number, match.start("value") + 1, match["name"])
+    return best
