@@ -21,6 +21,20 @@ from analyzer.policy.thresholds import Thresholds
 NEVER = "(?!)"
 _TLS = ("hashicorp/tls", "tls_private_key")
 
+# Names of variables and fields that hold key material (KG101 into a secret, Java/Kotlin/C#): a
+# name ending in key, token, secret, password, salt, nonce or iv (with an optional suffix such as
+# Bytes or Str); the second regex drops keys that are lookup keys, not secrets.
+NAME_PLACEHOLDERS: dict[str, str] = {
+    "secret_name_regex": (
+        r"^(this\.)?([a-z_]\w*?)?([kK]ey|KEY|[tT]oken|TOKEN|[sS]ecret|SECRET|[pP]assw(or)?d|PASSWORD"
+        r"|[sS]alt|SALT|[nN]once|NONCE|^iv|^IV|[a-z_]I[vV])(s|S|Bytes|BYTES|Str|String|Value|Hex)?\s*(=|$)"
+    ),
+    "not_secret_name_regex": (
+        r"^(?!(this\.)?(sort|cache|partition|shard|map|hash|lookup|idempotency|primary|routing|row"
+        r"|group|message|dedup|monkey|hot|donkey)[kK]ey)"
+    ),
+}
+
 
 def _alternation(names: Iterable[str]) -> str:
     """``a|b|c`` of the escaped names, longest first so a prefix never shadows a longer name."""
@@ -39,6 +53,7 @@ def _curve_ok(curve: str | None, thresholds: Thresholds) -> bool:
 def threshold_placeholders(thresholds: Thresholds) -> dict[str, str]:
     """Placeholders every language shares: sizes, work factors, curves, exponents."""
     exponents = " and ".join(f"$EXP != {e}" for e in thresholds.rsa_exponents) or "False"
+    exponents_int = " and ".join(f"int($EXP) != {e}" for e in thresholds.rsa_exponents) or "False"
     iterations = thresholds.pbkdf2_min_iterations
     default = thresholds.pbkdf2_default_min_iterations
     allowed = _alternation(_curve_names(thresholds.ec_curves))
@@ -57,6 +72,8 @@ def threshold_placeholders(thresholds: Thresholds) -> dict[str, str]:
         "ec_curves_regex": f"(?i)^(?![\"'`]?(?:{allowed})[\"'`]?$)",
         "ec_curves_list": ", ".join(thresholds.ec_curves),
         "rsa_exponent_disallowed": exponents,
+        "rsa_exponent_disallowed_int": exponents_int,
+        **NAME_PLACEHOLDERS,
         "rsa_exponents_list": ", ".join(str(e) for e in thresholds.rsa_exponents),
     }
 
