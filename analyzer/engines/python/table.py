@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 
+from analyzer.knowledge import algorithms as knowledge
 from analyzer.knowledge.files import knowledge_dir
 
 
@@ -45,6 +45,7 @@ class Table:
     pycrypto_library: str
     shared_library: str
     prohibited_algorithms: frozenset[str]
+    prohibited_spellings: dict[str, str]
     weak_prefixes: tuple[str, ...]
     strong_prefixes: tuple[str, ...]
     no_value: frozenset[str]
@@ -78,7 +79,11 @@ class Table:
 
     def canonical_curve(self, name: str) -> str | None:
         """The canonical curve name for any alias (``P-256``, ``NIST256p`` -> ``secp256r1``)."""
-        return self.curve_aliases.get(normalise_curve(name))
+        return self.curve_aliases.get(knowledge.normalise_curve(name))
+
+    def prohibited_algorithm(self, qualname: str) -> str | None:
+        """The prohibited algorithm a callable or class creates (``algorithms.ARC4`` -> RC4)."""
+        return self.prohibited_spellings.get(qualname)
 
 
 def module_path(qualname: str) -> str:
@@ -114,10 +119,6 @@ def import_roots(
     return tuple(sorted(roots))
 
 
-def normalise_curve(name: str) -> str:
-    return re.sub(r"[-_\s]", "", name).lower()
-
-
 def parse_arg(spec: str) -> ArgSpec:
     keyword, _, position = spec.partition(":")
     return ArgSpec(keyword, None if position in ("", "-") else int(position))
@@ -146,15 +147,9 @@ def _apis(entries: list[dict]) -> dict[str, ApiSpec]:
 
 @cache
 def load_table() -> Table:
-    """Parse the shipped table once per process."""
+    """Parse the shipped table once per process; algorithm and curve facts come from algorithms.toml."""
     with (knowledge_dir() / "python_apis.toml").open("rb") as fh:
         data = tomllib.load(fh)
-    aliases: dict[str, str] = {}
-    bits: dict[str, int] = {}
-    for canonical, info in data["curves"].items():
-        bits[canonical] = int(info["bits"])
-        for alias in [canonical, *info.get("aliases", [])]:
-            aliases[normalise_curve(alias)] = canonical
     rng, flow, names = data["rng"], data["flow"], data["names"]
     apis = _apis(data["api"])
     namespaces = tuple(
@@ -166,7 +161,8 @@ def load_table() -> Table:
         pycrypto_only=tuple(data["pycrypto"]["only_in_pycrypto"]),
         pycrypto_library=data["pycrypto"]["library"],
         shared_library=data["pycrypto"]["shared_library"],
-        prohibited_algorithms=frozenset(data["prohibited_algorithms"]),
+        prohibited_algorithms=frozenset(knowledge.prohibited_names()),
+        prohibited_spellings=dict(knowledge.prohibited("python")),
         weak_prefixes=tuple(rng["weak_prefixes"]),
         strong_prefixes=tuple(rng["strong_prefixes"]),
         no_value=frozenset(rng["no_value"]),
@@ -181,7 +177,7 @@ def load_table() -> Table:
         exclude_words=frozenset(names["exclude_words"]),
         exclude_names=frozenset(names["exclude_names"]),
         exclude_contexts=frozenset(names["exclude_contexts"]),
-        curve_aliases=aliases,
-        curve_bits=bits,
+        curve_aliases=dict(knowledge.curve_aliases()),
+        curve_bits={curve.name: curve.bits for curve in knowledge.curves()},
         import_roots=import_roots(apis, namespaces, frozenset(data["shared_package_roots"])),
     )

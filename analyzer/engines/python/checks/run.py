@@ -70,7 +70,7 @@ def make_api_call(
 ) -> ApiCall:
     """The call with its library attributed and its algorithm resolved (fixed or by argument)."""
     library = attributed_library(ctx, qual, library)
-    algorithm: str | None = spec.algorithm
+    algorithm: str | None = ctx.table.prohibited_algorithm(spec.name) or spec.algorithm
     if "algorithm" in spec.args:
         _status, expr = get_arg(call, spec.args["algorithm"])
         name = ctx.evaluator.qualname(expr, scope) if expr is not None else None
