@@ -54,6 +54,7 @@ class Table:
     predictable_seeds: frozenset[str]
     flow_functions: frozenset[str]
     flow_methods: frozenset[str]
+    flow_wrappers: frozenset[str]
     decoders: frozenset[str]
     key_words: frozenset[str]
     secret_words: frozenset[str]
@@ -64,18 +65,27 @@ class Table:
     curve_bits: dict[str, int]
     import_roots: tuple[str, ...] = ()
 
-    def lookup(self, qualname: str) -> tuple[ApiSpec, str] | None:
-        """The API spec for a qualified name and the library that provides it."""
-        library: str | None = None
+    def canonical(self, qualname: str) -> tuple[str, str | None]:
+        """The name under its canonical namespace (``Cryptodome.`` -> ``Crypto.``) and the
+        library the namespace implies (None: the API entry's own)."""
         for prefix, target, lib in self.namespaces:
             if qualname.startswith(prefix):
-                qualname = target + qualname[len(prefix) :]
-                library = lib
-                break
+                return target + qualname[len(prefix) :], lib
+        return qualname, None
+
+    def lookup(self, qualname: str) -> tuple[ApiSpec, str] | None:
+        """The API spec for a qualified name and the library that provides it."""
+        qualname, library = self.canonical(qualname)
         spec = self.apis.get(qualname)
         if spec is None:
             return None
         return spec, library or spec.library
+
+    def referenced_algorithm(self, qualname: str) -> str | None:
+        """The prohibited algorithm a class, constructor or cipher module named as a value stands
+        for: ``algorithms.TripleDES`` or pycryptodome's ``Crypto.Cipher.DES3`` module."""
+        name, _library = self.canonical(qualname)
+        return self.prohibited_algorithm(name) or self.prohibited_algorithm(f"{name}.new")
 
     def canonical_curve(self, name: str) -> str | None:
         """The canonical curve name for any alias (``P-256``, ``NIST256p`` -> ``secp256r1``)."""
@@ -171,6 +181,7 @@ def load_table() -> Table:
         predictable_seeds=frozenset(rng["predictable_seeds"]),
         flow_functions=frozenset(flow["functions"]),
         flow_methods=frozenset(flow["methods"]),
+        flow_wrappers=frozenset(flow.get("wrappers", [])),
         decoders=frozenset(flow["decoders"]),
         key_words=frozenset(names["key_words"]),
         secret_words=frozenset(names["words"]),

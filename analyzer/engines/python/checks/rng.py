@@ -38,7 +38,10 @@ def check_random_sources(ctx: CheckContext) -> None:
     for sink, text in ctx.sinks:
         for source in ctx.flow.sources(sink.value, sink.scope):
             if source.strength == "weak":
-                weak.setdefault(id(source.call), (source, []))[1].append((sink.node, text))
+                related = weak.setdefault(id(source.call), (source, []))[1]
+                for hop in (*source.hops, (sink.node, text)):
+                    if hop not in related:
+                        related.append(hop)
             elif sink.kind == "key" and not is_nonce_like(sink.label):
                 check_strong_key_length(ctx, source, sink, text)
     seeded: dict[int, tuple[cst.Call, str, list[tuple[Anchor, str]]]] = {}
@@ -70,7 +73,7 @@ def report_weak_source(
     ctx.report(
         WEAK_RNG_KEY_MATERIAL,
         source.call,
-        f"`{short(source.qualname)}` is not a cryptographic RNG but its value {related[0][1]}; use `secrets` or `os.urandom`",
+        f"`{short(source.qualname)}` is not a cryptographic RNG but its value {related[len(source.hops)][1]}; use `secrets` or `os.urandom`",
         {"api": source.qualname, "library": library},
         related,
     )
@@ -99,7 +102,7 @@ def check_strong_key_length(ctx: CheckContext, source: Source, sink: Sink, text:
             source.call,
             f"{bits}-bit key material from `{short(source.qualname)}` {text}; the standard requires at least {minimum} bits",
             {"api": source.qualname, "library": library, "size": bits, "minimum": minimum},
-            [(sink.node, text)],
+            [*source.hops, (sink.node, text)],
         )
         site.verdict = "violation"
         site.rule_ids.append(SYMMETRIC_KEY_TOO_SHORT)

@@ -12,19 +12,21 @@ from analyzer.engines.python.checks.context import (
     RawSite,
     short,
 )
-from analyzer.engines.python.checks.curve import check_curve, has_curve, resolve_curve
+from analyzer.engines.python.checks.curve import check_curve, has_curve, resolve_curves
 from analyzer.engines.python.checks.exponent import check_rsa_exponent
 from analyzer.engines.python.checks.kdf import check_kdf
-from analyzer.engines.python.checks.key_size import check_key_size, key_size
+from analyzer.engines.python.checks.key_size import check_key_size, key_sizes
 from analyzer.engines.python.checks.library import (
     attributed_library,
     check_prohibited_algorithm,
     check_prohibited_library,
+    check_prohibited_references,
     is_pycrypto_only,
     uses_pycrypto,
 )
 from analyzer.engines.python.checks.literal_key import check_literal_key
 from analyzer.engines.python.checks.rng import check_random_sources
+from analyzer.engines.python.evaluate.callsites import CallSites
 from analyzer.engines.python.evaluate.consts import Evaluator
 from analyzer.engines.python.evaluate.taint import Flow
 from analyzer.engines.python.table import ApiSpec, Table
@@ -42,6 +44,7 @@ def run_checks(
     """All findings and key sites of one module."""
     ctx = CheckContext(collected, table, thresholds, evaluator, Flow(evaluator, table))
     ctx.uses_pycrypto = uses_pycrypto(collected.imports, table)
+    evaluator.call_sites = CallSites(collected.calls)
     for call, scope in collected.calls:
         qual = evaluator.qualname(call.func, scope)
         if qual is None:
@@ -54,6 +57,7 @@ def run_checks(
             check_api_call(ctx, make_api_call(ctx, call, scope, qual, *found))
         elif ctx.uses_pycrypto and is_pycrypto_only(qual, table):
             check_prohibited_library(ctx, call, qual, table.pycrypto_library, "random")
+    check_prohibited_references(ctx)
     for sink in collected.sinks:
         label = (
             f"`{sink.label}`"
@@ -127,13 +131,15 @@ def check_generation(ctx: CheckContext, api: ApiCall) -> RawSite:
     )
     if api.algorithm is None:
         return site
-    bits, size = key_size(ctx, api)
-    site.size = bits
-    resolved = check_key_size(ctx, api, bits, size)
+    sizes = key_sizes(ctx, api)
+    site.size = min((bits for bits, _ in sizes), default=None)
+    resolved = check_key_size(ctx, api, sizes)
     check_rsa_exponent(ctx, api)
     if has_curve(api):
-        site.curve = resolve_curve(ctx, api, bits)
-        resolved = site.curve is not None and resolved
-        check_curve(ctx, api, site.curve)
+        curves = resolve_curves(ctx, api, site.size)
+        site.curve = curves[0][0] if curves else None
+        resolved = bool(curves) and resolved
+        for curve, const in curves:
+            check_curve(ctx, api, curve, const)
     site.verdict = "compliant" if resolved else "unverified"
     return site

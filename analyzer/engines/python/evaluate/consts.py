@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from analyzer.engines.python.evaluate.callsites import CallSites
 from analyzer.engines.python.resolver import ModuleResolver
 from analyzer.engines.python.table import Table
 from analyzer.engines.python.walk.scopes import Binding, Scope
@@ -14,6 +15,9 @@ from analyzer.findings.model import Location
 
 Value = int | str | bytes
 MAX_DEPTH = 40
+# May-values: at most this many values per expression, and this many calls crossed to find them.
+MAX_VALUES = 8
+MAX_CALL_HOPS = 3
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class Evaluator:
         self.table = table
         self.resolver = resolver
         self.path = path
+        self.call_sites: CallSites | None = None
 
     # -- qualified names ----------------------------------------------------------------------
     def qualname(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
@@ -248,3 +253,205 @@ class Evaluator:
             ):
                 return self.literal(expr.args[0].value, scope, depth + 1)
         return None
+
+    # -- may-values ---------------------------------------------------------------------------
+    def values(
+        self, expr: cst.BaseExpression | None, scope: Scope, depth: int = 0, hops: int = 0
+    ) -> list[Const]:
+        """Every constant ``expr`` can hold on some real path: each branch that assigns it, each
+        element of a literal tuple a loop walks, each caller's argument for a parameter. Values
+        that do not resolve are left out, never guessed."""
+        if expr is None or depth > MAX_DEPTH:
+            return []
+        if isinstance(expr, cst.Name):
+            found = self._name_values(expr.value, scope, depth, hops)
+        elif isinstance(expr, cst.IfExp):
+            found = self.values(expr.body, scope, depth + 1, hops) + self.values(
+                expr.orelse, scope, depth + 1, hops
+            )
+        elif isinstance(expr, cst.Attribute):
+            found = self._attr_values(expr, scope, depth, hops)
+        elif isinstance(expr, cst.Subscript):
+            found = self._subscript_values(expr, scope, depth, hops)
+        elif isinstance(expr, cst.Call) and self._is_get(expr):
+            found = self._get_values(expr, scope, depth, hops)
+        else:
+            single = self.const(expr, scope, depth)
+            found = [single] if single is not None else []
+        return _distinct(found)
+
+    def _name_values(self, name: str, scope: Scope, depth: int, hops: int) -> list[Const]:
+        out: list[Const] = []
+        for binding in scope.live(name):
+            out.extend(self._binding_values(name, binding, depth, hops))
+        return out
+
+    def _binding_values(self, name: str, binding: Binding, depth: int, hops: int) -> list[Const]:
+        if binding.kind == "param":
+            return self._param_values(name, binding, depth, hops)
+        if binding.kind == "assign" and binding.scope is not None:
+            origin = Origin(f"`{name}` is assigned here", node=binding.node)
+            inner = self.values(binding.value, binding.scope, depth + 1, hops)
+            return [Const(c.value, (origin, *c.origins)) for c in inner]
+        if binding.kind == "other" and binding.unpack is not None and binding.scope is not None:
+            return self._unpacked_values(name, binding, depth, hops)
+        single = self._from_binding(name, binding, depth)
+        return [single] if single is not None else []
+
+    def _param_values(self, name: str, binding: Binding, depth: int, hops: int) -> list[Const]:
+        out: list[Const] = []
+        default = self._from_binding(name, binding, depth)
+        if default is not None:
+            out.append(default)
+        function = binding.function
+        if function is None or self.call_sites is None or hops >= MAX_CALL_HOPS:
+            return out
+        for arg in self.call_sites.arguments(function, name):
+            origin = Origin(f"`{name}` of `{function.name}()` is passed here", node=arg.value)
+            for const in self.values(arg.value, arg.scope, depth + 1, hops + 1):
+                out.append(Const(const.value, (origin, *const.origins)))
+        return out
+
+    def _unpacked_values(self, name: str, binding: Binding, depth: int, hops: int) -> list[Const]:
+        """``for kind, bits in ((DSA, 1024), (RSA, 4096))`` and ``a, b = 1024, 3``."""
+        node = binding.node
+        source = node.iter if isinstance(node, cst.For) else getattr(node, "value", None)
+        path = binding.unpack or ()
+        scope = binding.scope
+        assert scope is not None
+        items: list[cst.BaseExpression] = []
+        if isinstance(node, cst.For):
+            container = self._container(source, scope, depth)
+            if container is None:
+                return []
+            items = [
+                (e.key if isinstance(container, cst.Dict) else e.value)  # type: ignore[union-attr]
+                for e in container.elements
+                if not isinstance(e, (cst.StarredElement, cst.StarredDictElement))
+            ]
+        elif source is not None:
+            items = [source]
+        out: list[Const] = []
+        for item in items:
+            picked = _pick(item, path)
+            if picked is None:
+                continue
+            origin = Origin(f"`{name}` takes this value", node=picked)
+            for const in self.values(picked, scope, depth + 1, hops):
+                out.append(Const(const.value, (origin, *const.origins)))
+        return out
+
+    def _attr_values(self, expr: cst.Attribute, scope: Scope, depth: int, hops: int) -> list[Const]:
+        owned = self._self_attr(expr, scope)
+        if owned is None:
+            single = self.const(expr, scope, depth)
+            return [single] if single is not None else []
+        out: list[Const] = []
+        for binding in owned:
+            out.extend(self._binding_values(expr.attr.value, binding, depth + 1, hops))
+        return out
+
+    def _container(
+        self, expr: cst.BaseExpression | None, scope: Scope, depth: int
+    ) -> cst.Tuple | cst.List | cst.Dict | None:
+        """The literal tuple, list or dict ``expr`` is (directly or through one assignment)."""
+        if isinstance(expr, (cst.Tuple, cst.List, cst.Dict)):
+            return expr
+        if isinstance(expr, cst.Name) and depth < MAX_DEPTH:
+            bindings = scope.live(expr.value)
+            if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].scope:
+                return self._container(bindings[0].value, bindings[0].scope, depth + 1)
+        return None
+
+    def _subscript_values(
+        self, expr: cst.Subscript, scope: Scope, depth: int, hops: int
+    ) -> list[Const]:
+        """``TABLE["bits"]`` and ``SIZES[0]`` of a literal dict or tuple."""
+        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+            return []
+        container = self._container(expr.value, scope, depth)
+        key = self.const(expr.slice[0].slice.value, scope, depth + 1)
+        if container is None or key is None:
+            return []
+        item = _item(container, key.value)
+        return self.values(item, scope, depth + 1, hops) if item is not None else []
+
+    @staticmethod
+    def _is_get(call: cst.Call) -> bool:
+        func = call.func
+        return (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "get"
+            and 1 <= len(call.args) <= 2
+        )
+
+    def _get_values(self, call: cst.Call, scope: Scope, depth: int, hops: int) -> list[Const]:
+        """``settings.get("iterations", 1000)`` on a literal dict: the entry, else the default."""
+        func = call.func
+        assert isinstance(func, cst.Attribute)
+        container = self._container(func.value, scope, depth)
+        key = self.const(call.args[0].value, scope, depth + 1)
+        if not isinstance(container, cst.Dict) or key is None:
+            return []
+        item = _item(container, key.value)
+        if item is not None:
+            return self.values(item, scope, depth + 1, hops)
+        if len(call.args) == 2:
+            return self.values(call.args[1].value, scope, depth + 1, hops)
+        return []
+
+    def literals(self, expr: cst.BaseExpression, scope: Scope) -> list[Const]:
+        """Every non-empty str/bytes literal ``expr`` can hold (see :meth:`literal`)."""
+        found = [
+            c for c in self.values(expr, scope) if isinstance(c.value, (str, bytes)) and c.value
+        ]
+        if found:
+            return found
+        single = self.literal(expr, scope)
+        return [single] if single is not None else []
+
+
+def _distinct(consts: list[Const]) -> list[Const]:
+    """The first of each value, at most MAX_VALUES of them."""
+    seen: set[tuple[type, Value]] = set()
+    out: list[Const] = []
+    for const in consts:
+        key = (type(const.value), const.value)
+        if key not in seen:
+            seen.add(key)
+            out.append(const)
+    return out[:MAX_VALUES]
+
+
+def _pick(item: cst.BaseExpression, path: tuple[int, ...]) -> cst.BaseExpression | None:
+    for index in path:
+        if not isinstance(item, (cst.Tuple, cst.List)) or index >= len(item.elements):
+            return None
+        element = item.elements[index]
+        if isinstance(element, cst.StarredElement):
+            return None
+        item = element.value
+    return item
+
+
+def _item(container: cst.Tuple | cst.List | cst.Dict, key: Value) -> cst.BaseExpression | None:
+    if isinstance(container, cst.Dict):
+        for element in container.elements:
+            if isinstance(element, cst.DictElement):
+                found = _literal_key(element.key)
+                if found is not None and found == key:
+                    return element.value
+        return None
+    if isinstance(key, int) and -len(container.elements) <= key < len(container.elements):
+        element = container.elements[key]
+        return None if isinstance(element, cst.StarredElement) else element.value
+    return None
+
+
+def _literal_key(node: cst.BaseExpression) -> Value | None:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, (str, bytes)) else None
+    if isinstance(node, cst.Integer):
+        return int(node.value, 0) if node.value.isdigit() else None
+    return None
