@@ -28,17 +28,16 @@ def resolve_curves(
     )
     if expr is not None:
         out: list[tuple[str, Const | None]] = []
-        for const in ctx.evaluator.values(expr, api.scope):
-            canonical = (
-                ctx.table.canonical_curve(const.value) if isinstance(const.value, str) else None
-            )
-            if canonical is not None:
-                out.append((canonical, const))
-        if out:
-            return out
-        name = name_of(ctx.evaluator, expr, api.scope)
-        canonical = ctx.table.canonical_curve(name) if name else None
-        return [(canonical, None)] if canonical else []
+        for reached in ctx.evaluator.expressions(expr, api.scope):
+            const = ctx.evaluator.const(reached.expr, reached.scope)
+            name = const.value if const is not None and isinstance(const.value, str) else None
+            if name is None:
+                name = name_of(ctx.evaluator, reached.expr, reached.scope)
+            canonical = ctx.table.canonical_curve(name) if name else None
+            if canonical is not None and canonical not in {c for c, _ in out}:
+                origins = (*reached.origins, *(const.origins if const else ()))
+                out.append((canonical, Const(canonical, origins)))
+        return out
     if status == "omitted" and spec.size_is_curve and bits is not None:
         curve = CURVE_FOR_BITS.get(bits)
         return [(curve, None)] if curve else []

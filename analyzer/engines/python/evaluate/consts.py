@@ -30,6 +30,15 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class Reached:
+    """An expression a value may stand for, the scope it is evaluated in and the hops to it."""
+
+    expr: cst.BaseExpression
+    scope: Scope
+    origins: tuple[Origin, ...] = ()
+
+
+@dataclass(frozen=True)
 class Const:
     """A resolved value and the assignments it passed through."""
 
@@ -93,9 +102,26 @@ class Evaluator:
             base = self.qualname(expr.value, scope, depth + 1)
             return f"{base}.{attr}" if base else None
         if isinstance(expr, cst.Call):
+            attribute = self._getattr_name(expr, scope, depth)
+            if attribute is not None:
+                return attribute
             base = self.qualname(expr.func, scope, depth + 1)
             return f"{base}()" if base else None
         return None
+
+    def _getattr_name(self, call: cst.Call, scope: Scope, depth: int) -> str | None:
+        """``getattr(algorithms, "ARC4")`` names ``algorithms.ARC4`` when the name is a constant."""
+        if not (isinstance(call.func, cst.Name) and call.func.value == "getattr"):
+            return None
+        if len(call.args) not in (2, 3) or any(a.star or a.keyword for a in call.args[:2]):
+            return None
+        if scope.lookup("getattr"):
+            return None
+        name = self.const(call.args[1].value, scope, depth + 1)
+        base = self.qualname(call.args[0].value, scope, depth + 1)
+        if base is None or name is None or not isinstance(name.value, str):
+            return None
+        return f"{base}.{name.value}"
 
     def _binding_qualname(self, binding: Binding, depth: int) -> str | None:
         if binding.kind == "class":
@@ -261,67 +287,84 @@ class Evaluator:
         """Every constant ``expr`` can hold on some real path: each branch that assigns it, each
         element of a literal tuple a loop walks, each caller's argument for a parameter. Values
         that do not resolve are left out, never guessed."""
-        if expr is None or depth > MAX_DEPTH:
-            return []
-        if isinstance(expr, cst.Name):
-            found = self._name_values(expr.value, scope, depth, hops)
-        elif isinstance(expr, cst.IfExp):
-            found = self.values(expr.body, scope, depth + 1, hops) + self.values(
-                expr.orelse, scope, depth + 1, hops
-            )
-        elif isinstance(expr, cst.Attribute):
-            found = self._attr_values(expr, scope, depth, hops)
-        elif isinstance(expr, cst.Subscript):
-            found = self._subscript_values(expr, scope, depth, hops)
+        out: list[Const] = []
+        for found in self.expressions(expr, scope, depth, hops):
+            out.extend(self._terminal_values(found, depth, hops))
+        return _distinct(out)
+
+    def _terminal_values(self, found: Reached, depth: int, hops: int) -> list[Const]:
+        expr, scope = found.expr, found.scope
+        if isinstance(expr, cst.Subscript):
+            inner = self._subscript_values(expr, scope, depth, hops)
         elif isinstance(expr, cst.Call) and self._is_get(expr):
-            found = self._get_values(expr, scope, depth, hops)
+            inner = self._get_values(expr, scope, depth, hops)
         else:
             single = self.const(expr, scope, depth)
-            found = [single] if single is not None else []
-        return _distinct(found)
+            inner = [single] if single is not None else []
+        return [Const(c.value, (*found.origins, *c.origins)) for c in inner]
 
-    def _name_values(self, name: str, scope: Scope, depth: int, hops: int) -> list[Const]:
-        out: list[Const] = []
-        for binding in scope.live(name):
-            out.extend(self._binding_values(name, binding, depth, hops))
-        return out
+    def expressions(
+        self, expr: cst.BaseExpression | None, scope: Scope, depth: int = 0, hops: int = 0
+    ) -> list[Reached]:
+        """The expressions ``expr`` may stand for, following names, parameters (default and
+        callers' arguments), unpacking and conditional expressions; each with its hops."""
+        if expr is None or depth > MAX_DEPTH:
+            return []
+        if isinstance(expr, cst.IfExp):
+            return self.expressions(expr.body, scope, depth + 1, hops) + self.expressions(
+                expr.orelse, scope, depth + 1, hops
+            )
+        bindings: list[Binding] | None = None
+        name = ""
+        if isinstance(expr, cst.Name):
+            name = expr.value
+            bindings = scope.live(name)
+        elif isinstance(expr, cst.Attribute):
+            name = expr.attr.value
+            bindings = self._self_attr(expr, scope)
+        if not bindings or not any(b.kind in ("assign", "param", "other") for b in bindings):
+            return [Reached(expr, scope)]
+        out: list[Reached] = []
+        for binding in bindings:
+            out.extend(self._binding_expressions(name, binding, depth, hops))
+        return out[: MAX_VALUES * 2]
 
-    def _binding_values(self, name: str, binding: Binding, depth: int, hops: int) -> list[Const]:
-        if binding.kind == "param":
-            return self._param_values(name, binding, depth, hops)
-        if binding.kind == "assign" and binding.scope is not None:
+    def _binding_expressions(
+        self, name: str, binding: Binding, depth: int, hops: int
+    ) -> list[Reached]:
+        scope = binding.scope
+        if scope is None:
+            return []
+        if binding.kind == "assign":
             origin = Origin(f"`{name}` is assigned here", node=binding.node)
-            inner = self.values(binding.value, binding.scope, depth + 1, hops)
-            return [Const(c.value, (origin, *c.origins)) for c in inner]
-        if binding.kind == "other" and binding.unpack is not None and binding.scope is not None:
-            return self._unpacked_values(name, binding, depth, hops)
-        single = self._from_binding(name, binding, depth)
-        return [single] if single is not None else []
-
-    def _param_values(self, name: str, binding: Binding, depth: int, hops: int) -> list[Const]:
-        out: list[Const] = []
-        default = self._from_binding(name, binding, depth)
-        if default is not None:
-            out.append(default)
-        function = binding.function
-        if function is None or self.call_sites is None or hops >= MAX_CALL_HOPS:
+            return _prefixed(origin, self.expressions(binding.value, scope, depth + 1, hops))
+        if binding.kind == "param":
+            out: list[Reached] = []
+            if binding.value is not None:
+                origin = Origin(f"default value of parameter `{name}`", node=binding.node)
+                out += _prefixed(origin, self.expressions(binding.value, scope, depth + 1, hops))
+            function = binding.function
+            if function is None or self.call_sites is None or hops >= MAX_CALL_HOPS:
+                return out
+            for arg in self.call_sites.arguments(function, name):
+                origin = Origin(f"`{name}` of `{function.name}()` is passed here", node=arg.value)
+                reached = self.expressions(arg.value, arg.scope, depth + 1, hops + 1)
+                out += _prefixed(origin, reached)
             return out
-        for arg in self.call_sites.arguments(function, name):
-            origin = Origin(f"`{name}` of `{function.name}()` is passed here", node=arg.value)
-            for const in self.values(arg.value, arg.scope, depth + 1, hops + 1):
-                out.append(Const(const.value, (origin, *const.origins)))
-        return out
+        if binding.kind == "other" and binding.unpack is not None:
+            return self._unpacked(name, binding, depth, hops)
+        if binding.kind in ("import", "class", "function"):
+            return []
+        return []
 
-    def _unpacked_values(self, name: str, binding: Binding, depth: int, hops: int) -> list[Const]:
+    def _unpacked(self, name: str, binding: Binding, depth: int, hops: int) -> list[Reached]:
         """``for kind, bits in ((DSA, 1024), (RSA, 4096))`` and ``a, b = 1024, 3``."""
         node = binding.node
-        source = node.iter if isinstance(node, cst.For) else getattr(node, "value", None)
-        path = binding.unpack or ()
         scope = binding.scope
         assert scope is not None
         items: list[cst.BaseExpression] = []
         if isinstance(node, cst.For):
-            container = self._container(source, scope, depth)
+            container = self._container(node.iter, scope, depth)
             if container is None:
                 return []
             items = [
@@ -329,26 +372,14 @@ class Evaluator:
                 for e in container.elements
                 if not isinstance(e, (cst.StarredElement, cst.StarredDictElement))
             ]
-        elif source is not None:
-            items = [source]
-        out: list[Const] = []
+        elif isinstance(node, (cst.Assign, cst.AnnAssign)) and node.value is not None:
+            items = [node.value]
+        out: list[Reached] = []
         for item in items:
-            picked = _pick(item, path)
-            if picked is None:
-                continue
-            origin = Origin(f"`{name}` takes this value", node=picked)
-            for const in self.values(picked, scope, depth + 1, hops):
-                out.append(Const(const.value, (origin, *const.origins)))
-        return out
-
-    def _attr_values(self, expr: cst.Attribute, scope: Scope, depth: int, hops: int) -> list[Const]:
-        owned = self._self_attr(expr, scope)
-        if owned is None:
-            single = self.const(expr, scope, depth)
-            return [single] if single is not None else []
-        out: list[Const] = []
-        for binding in owned:
-            out.extend(self._binding_values(expr.attr.value, binding, depth + 1, hops))
+            picked = _pick(item, binding.unpack or ())
+            if picked is not None:
+                origin = Origin(f"`{name}` takes this value", node=picked)
+                out += _prefixed(origin, self.expressions(picked, scope, depth + 1, hops))
         return out
 
     def _container(
@@ -409,6 +440,10 @@ class Evaluator:
             return found
         single = self.literal(expr, scope)
         return [single] if single is not None else []
+
+
+def _prefixed(origin: Origin, reached: list[Reached]) -> list[Reached]:
+    return [Reached(r.expr, r.scope, (origin, *r.origins)) for r in reached]
 
 
 def _distinct(consts: list[Const]) -> list[Const]:

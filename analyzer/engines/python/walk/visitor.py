@@ -49,6 +49,12 @@ def _reference_candidates(value: cst.BaseExpression) -> list[cst.BaseExpression]
     """Names and attribute chains a value position holds (both arms of a conditional)."""
     if isinstance(value, (cst.Name, cst.Attribute)):
         return [value]
+    if (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Name)
+        and value.func.value == "getattr"
+    ):
+        return [value]
     if isinstance(value, cst.IfExp):
         return [*_reference_candidates(value.body), *_reference_candidates(value.orelse)]
     return []
