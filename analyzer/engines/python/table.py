@@ -55,6 +55,7 @@ class Table:
     flow_functions: frozenset[str]
     flow_methods: frozenset[str]
     flow_wrappers: frozenset[str]
+    lookup_methods: frozenset[str]
     decoders: frozenset[str]
     key_words: frozenset[str]
     secret_words: frozenset[str]
@@ -182,6 +183,7 @@ def load_table() -> Table:
         flow_functions=frozenset(flow["functions"]),
         flow_methods=frozenset(flow["methods"]),
         flow_wrappers=frozenset(flow.get("wrappers", [])),
+        lookup_methods=frozenset(flow.get("lookup_methods", [])),
         decoders=frozenset(flow["decoders"]),
         key_words=frozenset(names["key_words"]),
         secret_words=frozenset(names["words"]),

@@ -90,6 +90,7 @@ def make_api_call(
 def check_api_call(ctx: CheckContext, api: ApiCall) -> None:
     """Library, algorithm, key arguments and — for generation and derivation — the key site."""
     findings_before = len(ctx.findings)
+    ctx.api_calls.add(id(api.call))
     check_prohibited_library(ctx, api.call, api.qualname, api.library, api.algorithm or "unknown")
     check_prohibited_algorithm(ctx, api)
     for role in KEY_ROLES + SECRET_ROLES:
@@ -98,7 +99,7 @@ def check_api_call(ctx: CheckContext, api: ApiCall) -> None:
             if status == "given" and expr is not None:
                 check_literal_key(ctx, api, role, expr)
                 kind = "key" if role == "key" else "secret"
-                sink = Sink(expr, api.scope, kind, role, api.call)  # type: ignore[arg-type]
+                sink = Sink(expr, api.scope, kind, role, api.call, api_argument=True)  # type: ignore[arg-type]
                 ctx.sinks.append((sink, f"reaches the {role} argument of `{short(api.qualname)}`"))
     site = key_site(ctx, api)
     if site is not None:

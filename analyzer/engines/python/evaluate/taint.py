@@ -83,8 +83,9 @@ class Flow:
                 and isinstance(expr.value, cst.Name)
                 and expr.value.value == scope.self_name
             ):
-                for binding in owner.attrs.get(expr.attr.value, []):
-                    self._binding(expr.attr.value, binding, out, seen, depth, hops)
+                attr = expr.attr.value
+                for binding in owner.attrs.get(attr, []) or owner.bindings.get(attr, []):
+                    self._binding(attr, binding, out, seen, depth, hops)
             return
         for child in _children(expr):
             self._walk(child, scope, out, seen, depth + 1, hops)
@@ -114,12 +115,25 @@ class Flow:
         method = (
             isinstance(expr.func, cst.Attribute) and expr.func.attr.value in self.table.flow_methods
         )
-        wrapper = _last_name(expr.func) in self.table.flow_wrappers
+        wrapper = _last_name(expr.func) in self.table.flow_wrappers or self._unknown_wrapper(
+            expr, qual
+        )
         if method:
             self._walk(expr.func.value, scope, out, seen, depth + 1, hops)  # type: ignore[union-attr]
         if through or method or wrapper:
             for arg in expr.args:
                 self._walk(arg.value, scope, out, seen, depth + 1, hops)
+
+    def _unknown_wrapper(self, call: cst.Call, qual: str | None) -> bool:
+        """A call nothing is known about that takes one plain argument (``networkString(s)``,
+        ``ensure_binary(s)``): it converts the value and keeps its origin. Lookups
+        (``cache.get(k)``) and known APIs do not."""
+        if len(call.args) != 1 or call.args[0].star or call.args[0].keyword is not None:
+            return False
+        if qual is not None and (self.table.lookup(qual) is not None or qual.startswith("random.")):
+            return False
+        name = _last_name(call.func)
+        return bool(name) and name not in self.table.lookup_methods
 
     def _returns(
         self,

@@ -21,6 +21,10 @@ class Sink:
     kind: NameKind
     label: str
     node: cst.CSTNode
+    # An argument of a known crypto API (its own checks judge it), not a secret-like name.
+    api_argument: bool = False
+    # For a keyword argument: the call it is passed to.
+    call: cst.Call | None = None
 
 
 @dataclass
@@ -195,10 +199,16 @@ class Collector(cst.CSTVisitor):
         if value is not None:
             self._sink(value, label, node)
 
-    def _sink(self, value: cst.BaseExpression, label: str, node: cst.CSTNode) -> None:
+    def _sink(
+        self,
+        value: cst.BaseExpression,
+        label: str,
+        node: cst.CSTNode,
+        call: cst.Call | None = None,
+    ) -> None:
         kind = secret_kind(label.removesuffix("()"), self.table)
         if kind is not None and not self._excluded_context():
-            self.result.sinks.append(Sink(value, self.scope, kind, label, node))
+            self.result.sinks.append(Sink(value, self.scope, kind, label, node, call=call))
 
     def _excluded_context(self) -> bool:
         scope: Scope | None = self.scope
@@ -254,7 +264,7 @@ class Collector(cst.CSTVisitor):
         type_test = isinstance(node.func, cst.Name) and node.func.value in TYPE_TESTS
         for arg in node.args:
             if arg.keyword is not None:
-                self._sink(arg.value, arg.keyword.value, arg)
+                self._sink(arg.value, arg.keyword.value, arg, node)
             if not type_test:
                 self._reference(arg.value)
 
