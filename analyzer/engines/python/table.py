@@ -33,6 +33,7 @@ class ApiSpec:
     size_unit: str = "bits"
     algorithm_map: dict[str, str] = field(default_factory=dict)
     size_is_curve: bool = False
+    size_is_modulus: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ def _apis(entries: list[dict]) -> dict[str, ApiSpec]:
                 size_unit=entry.get("size_unit", "bits"),
                 algorithm_map=dict(entry.get("algorithm_map", {})),
                 size_is_curve=bool(entry.get("size_is_curve", False)),
+                size_is_modulus=bool(entry.get("size_is_modulus", False)),
             )
     return apis
 

@@ -29,6 +29,8 @@ def key_sizes(ctx: CheckContext, api: ApiCall) -> list[tuple[int, Const]]:
     out: list[tuple[int, Const]] = []
     for size in sizes:
         bits = int_value(size)
+        if bits is not None and spec.size_is_modulus:
+            bits = bits.bit_length()
         if bits is not None:
             out.append((bits * 8 if spec.size_unit == "bytes" else bits, size))
     return out

@@ -13,6 +13,7 @@ from analyzer.engines.python.checks.context import (
     short,
 )
 from analyzer.engines.python.checks.curve import check_curve, has_curve, resolve_curves
+from analyzer.engines.python.checks.dh_group import check_dh_group_literals
 from analyzer.engines.python.checks.exponent import check_rsa_exponent
 from analyzer.engines.python.checks.kdf import check_kdf
 from analyzer.engines.python.checks.key_size import check_key_size, key_sizes
@@ -58,6 +59,7 @@ def run_checks(
         elif ctx.uses_pycrypto and is_pycrypto_only(qual, table):
             check_prohibited_library(ctx, call, qual, table.pycrypto_library, "random")
     check_prohibited_references(ctx)
+    check_dh_group_literals(ctx)
     for sink in collected.sinks:
         label = (
             f"`{sink.label}`"

@@ -191,6 +191,12 @@ class Evaluator:
             if inner is not None and isinstance(inner.value, int):
                 return Const(-inner.value, inner.origins)
             return None
+        if (
+            isinstance(expr, cst.Call)
+            and len(expr.args) == 2
+            and not any(a.star for a in expr.args)
+        ):
+            return self._int_with_base(expr, scope, depth)
         if isinstance(expr, cst.Call) and len(expr.args) == 1 and not expr.args[0].star:
             name = self.qualname(expr.func, scope, depth + 1)
             inner = self.const(expr.args[0].value, scope, depth + 1)
@@ -204,6 +210,21 @@ class Evaluator:
                 except ValueError:
                     return None
         return None
+
+    def _int_with_base(self, call: cst.Call, scope: Scope, depth: int) -> Const | None:
+        """``int("FFFF...", 16)``: how protocol code writes a DH prime."""
+        if self.qualname(call.func, scope, depth + 1) != "int":
+            return None
+        text = self.const(call.args[0].value, scope, depth + 1)
+        base = self.const(call.args[1].value, scope, depth + 1)
+        if text is None or base is None or not isinstance(text.value, str):
+            return None
+        if not isinstance(base.value, int) or not (base.value == 0 or 2 <= base.value <= 36):
+            return None
+        try:
+            return Const(int(text.value, base.value), text.origins)
+        except ValueError:
+            return None
 
     def _from_binding(self, name: str, binding: Binding, depth: int) -> Const | None:
         if binding.scope is None:

@@ -36,6 +36,8 @@ class Collected:
     sinks: list[Sink] = field(default_factory=list)
     imports: list[str] = field(default_factory=list)
     references: list[tuple[cst.BaseExpression, Scope]] = field(default_factory=list)
+    # Values assigned to names that say prime/modulus/group (candidate DH groups).
+    group_literals: list[tuple[str, cst.BaseExpression, Scope]] = field(default_factory=list)
 
 
 def _string_value(node: cst.BaseExpression) -> str | None:
@@ -43,6 +45,15 @@ def _string_value(node: cst.BaseExpression) -> str | None:
         value = node.evaluated_value
         return value if isinstance(value, str) else None
     return None
+
+
+# Words of names that hold a finite-field group's prime.
+GROUP_WORDS = frozenset({"prime", "modulus", "modp", "oakley", "group", "dh"})
+
+
+def _may_be_number(value: cst.BaseExpression) -> bool:
+    """Integer literals and int(...) calls of a string: the ways a prime is written down."""
+    return isinstance(value, (cst.Integer, cst.Call, cst.BinaryOperation))
 
 
 # Calls whose arguments test a value's type rather than choose it.
@@ -198,6 +209,8 @@ class Collector(cst.CSTVisitor):
             return
         if value is not None:
             self._sink(value, label, node)
+            if GROUP_WORDS.intersection(split_words(label)) and _may_be_number(value):
+                self.result.group_literals.append((label, value, self.scope))
 
     def _sink(
         self,
