@@ -14,6 +14,8 @@ from analyzer.engines.python.walk.scopes import Binding, Scope
 
 Strength = Literal["weak", "strong"]
 Hop = tuple[cst.CSTNode, str]
+# Weak RNG calls that pick an element of their argument.
+PICKS = frozenset({"choice", "choices", "sample"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,6 +104,9 @@ class Flow:
         qual = self.ev.qualname(expr.func, scope)
         if qual is not None:
             strength = rng_strength(qual, self.table)
+            picks = _last_name(expr.func) in PICKS and strength == "weak"
+            if picks and not (expr.args and self._alphabet(expr.args[0].value, scope)):
+                return  # picks one of the program's own objects (a key of a key set), not bytes
             if strength is not None:
                 found = self.table.lookup(qual)
                 spec = found[0] if found else None
@@ -123,6 +128,35 @@ class Flow:
         if through or method or wrapper:
             for arg in expr.args:
                 self._walk(arg.value, scope, out, seen, depth + 1, hops)
+
+    def _alphabet(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
+        """Whether ``random.choice(x)`` picks from characters or numbers (it makes a random
+        string or number) rather than from objects such as the keys of a key set."""
+        if depth > 8:
+            return False
+        const = self.ev.const(expr, scope)
+        if const is not None:
+            return isinstance(const.value, (str, bytes))
+        if isinstance(expr, cst.BinaryOperation):
+            return self._alphabet(expr.left, scope, depth + 1) and self._alphabet(
+                expr.right, scope, depth + 1
+            )
+        if isinstance(expr, (cst.List, cst.Tuple)):
+            return all(self.ev.const(e.value, scope) is not None for e in expr.elements)
+        if isinstance(expr, cst.Call):
+            return self.ev.qualname(expr.func, scope) in ("range", "list", "str", "bytes")
+        if not isinstance(expr, (cst.Name, cst.Attribute)):
+            return False
+        qual = self.ev.qualname(expr, scope)
+        if qual is not None and qual.startswith("string."):
+            return True
+        bindings = scope.live(expr.value) if isinstance(expr, cst.Name) else []
+        return bool(bindings) and all(
+            b.kind == "assign"
+            and b.value is not None
+            and self._alphabet(b.value, b.scope or scope, depth + 1)
+            for b in bindings
+        )
 
     def _unknown_wrapper(self, call: cst.Call, qual: str | None) -> bool:
         """A call nothing is known about that takes one plain argument (``networkString(s)``,
