@@ -5,9 +5,12 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Literal
 
 from analyzer.knowledge import algorithms as knowledge
 from analyzer.knowledge.files import knowledge_dir
+
+Strength = Literal["weak", "strong"]
 
 
 @dataclass(frozen=True)
@@ -196,3 +199,20 @@ def load_table() -> Table:
         curve_bits={curve.name: curve.bits for curve in knowledge.curves()},
         import_roots=import_roots(apis, namespaces, frozenset(data["shared_package_roots"])),
     )
+
+
+def rng_strength(qualname: str, table: Table) -> Strength | None:
+    """``weak`` for random/numpy.random value calls, ``strong`` for CSPRNG calls, else None."""
+    found = table.lookup(qualname)
+    if found is not None and found[0].role == "rng-strong":
+        return "strong"
+    if any(qualname.startswith(p) for p in table.strong_prefixes):
+        return None
+    if not any(qualname.startswith(p) for p in table.weak_prefixes) or qualname.endswith("()"):
+        return None
+    if "()" in qualname:
+        generator, _, method = qualname.partition("().")
+        if generator not in table.seeded_constructors or "()" in method or "." in method:
+            return None
+    last = qualname.rsplit(".", 1)[-1]
+    return None if last in table.no_value else "weak"

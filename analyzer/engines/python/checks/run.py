@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from analyzer.engines.python.checks.arguments import get_arg
+from analyzer.engines.python.checks.callers import check_calls_into_other_modules
 from analyzer.engines.python.checks.context import (
     ApiCall,
     CheckContext,
@@ -60,6 +61,7 @@ def run_checks(
             check_prohibited_library(ctx, call, qual, table.pycrypto_library, "random")
     check_prohibited_references(ctx)
     check_dh_group_literals(ctx)
+    check_calls_into_other_modules(ctx)
     for sink in collected.sinks:
         label = (
             f"`{sink.label}`"

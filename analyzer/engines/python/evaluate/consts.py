@@ -9,6 +9,7 @@ import libcst as cst
 
 from analyzer.engines.python.evaluate.callsites import CallSites
 from analyzer.engines.python.resolver import ModuleResolver
+from analyzer.engines.python.summaries import FunctionSummary
 from analyzer.engines.python.table import Table
 from analyzer.engines.python.walk.scopes import Binding, Scope
 from analyzer.findings.model import Location
@@ -143,6 +144,26 @@ class Evaluator:
             and expr.value.value == scope.self_name
         ):
             return owner.attrs.get(expr.attr.value) or owner.bindings.get(expr.attr.value)
+        return None
+
+    def imported_function(self, func: cst.BaseExpression, scope: Scope) -> FunctionSummary | None:
+        """The summary of a function another module of the scanned tree defines, when ``func``
+        names it through an import (``from .keys import make_key`` or ``keys.make_key``)."""
+        if self.resolver is None:
+            return None
+        if isinstance(func, cst.Name):
+            bindings = scope.live(func.value)
+            if len(bindings) == 1 and bindings[0].import_from and bindings[0].import_from[2]:
+                level, module, name = bindings[0].import_from
+                return self.resolver.function(self.path, level, module, name)
+            return None
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            bindings = scope.live(func.value.value)
+            if len(bindings) == 1 and bindings[0].import_from is not None:
+                level, module, imported = bindings[0].import_from
+                if imported is not None:
+                    module = f"{module}.{imported}" if module else imported
+                return self.resolver.function(self.path, level, module, func.attr.value)
         return None
 
     def constructor(self, expr: cst.BaseExpression, scope: Scope) -> tuple[cst.Call, Scope] | None:
@@ -345,6 +366,8 @@ class Evaluator:
             bindings = self._self_attr(expr, scope)
         if not bindings or not any(b.kind in ("assign", "param", "other") for b in bindings):
             return [Reached(expr, scope)]
+        if any(isinstance(b.node, cst.AugAssign) for b in bindings):
+            return []  # ``bits *= 2``: the value is computed, not chosen
         out: list[Reached] = []
         for binding in bindings:
             out.extend(self._binding_expressions(name, binding, depth, hops))

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import libcst as cst
 
 from analyzer.engines.python.evaluate.callsites import resolve_callee
 from analyzer.engines.python.evaluate.consts import MAX_CALL_HOPS, MAX_DEPTH, Evaluator
-from analyzer.engines.python.table import ApiSpec, Table
+from analyzer.engines.python.table import ApiSpec, Strength, Table, rng_strength
 from analyzer.engines.python.walk.scopes import Binding, Scope
+from analyzer.findings.model import Location
 
-Strength = Literal["weak", "strong"]
-Hop = tuple[cst.CSTNode, str]
+Hop = tuple[cst.CSTNode | Location, str]
 # Weak RNG calls that pick an element of their argument.
 PICKS = frozenset({"choice", "choices", "sample"})
 
@@ -29,23 +28,6 @@ class Source:
     spec: ApiSpec | None = None
     # The calls and arguments the value crossed on its way to the sink, in order.
     hops: tuple[Hop, ...] = ()
-
-
-def rng_strength(qualname: str, table: Table) -> Strength | None:
-    """``weak`` for random/numpy.random value calls, ``strong`` for CSPRNG calls, else None."""
-    found = table.lookup(qualname)
-    if found is not None and found[0].role == "rng-strong":
-        return "strong"
-    if any(qualname.startswith(p) for p in table.strong_prefixes):
-        return None
-    if not any(qualname.startswith(p) for p in table.weak_prefixes) or qualname.endswith("()"):
-        return None
-    if "()" in qualname:
-        generator, _, method = qualname.partition("().")
-        if generator not in table.seeded_constructors or "()" in method or "." in method:
-            return None
-    last = qualname.rsplit(".", 1)[-1]
-    return None if last in table.no_value else "weak"
 
 
 class Flow:
@@ -86,7 +68,7 @@ class Flow:
                 and expr.value.value == scope.self_name
             ):
                 attr = expr.attr.value
-                for binding in owner.attrs.get(attr, []) or owner.bindings.get(attr, []):
+                for binding in [*owner.attrs.get(attr, []), *owner.bindings.get(attr, [])]:
                     self._binding(attr, binding, out, seen, depth, hops)
             return
         for child in _children(expr):
@@ -115,6 +97,15 @@ class Flow:
         callee = resolve_callee(expr.func, scope)
         if callee is not None:
             self._returns(expr, callee[0], out, seen, depth, hops)
+            return
+        summary = self.ev.imported_function(expr.func, scope)
+        if summary is not None and summary.weak_return is not None:
+            rng, line, column = summary.weak_return
+            drawn = (
+                Location(summary.path, line, column),
+                f"`{rng}` draws the value `{summary.name}()` returns",
+            )
+            out.append(Source(expr, scope, rng, "weak", None, (drawn, *hops[::-1])))
             return
         through = qual in self.table.flow_functions if qual else False
         method = (

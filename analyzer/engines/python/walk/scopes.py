@@ -78,8 +78,11 @@ class Scope:
             return bindings
         last: dict[int, int] = {}
         for binding in bindings:
-            last[binding.block] = max(last.get(binding.block, -1), binding.order)
-        return [b for b in bindings if b.order == last[b.block]]
+            # ``crap = md5(crap).digest()`` reads the binding it replaces: both stay.
+            reads = binding.node if isinstance(binding.node, cst.AugAssign) else binding.value
+            if not _mentions(reads, name):
+                last[binding.block] = max(last.get(binding.block, -1), binding.order)
+        return [b for b in bindings if b.order >= last.get(b.block, -1)]
 
     def lookup(self, name: str) -> list[Binding]:
         """Bindings of ``name`` following Python's rules (class bodies are not enclosing)."""
@@ -97,3 +100,16 @@ class Scope:
         while scope.parent is not None:
             scope = scope.parent
         return scope
+
+
+def _mentions(expr: cst.CSTNode | None, name: str) -> bool:
+    """Whether ``expr`` reads ``name`` anywhere (an AugAssign's value counts as reading it)."""
+    if expr is None:
+        return False
+    stack: list[cst.CSTNode] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name) and node.value == name:
+            return True
+        stack.extend(node.children)
+    return False
