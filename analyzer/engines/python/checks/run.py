@@ -19,7 +19,9 @@ from analyzer.engines.python.checks.exponent import check_rsa_exponent
 from analyzer.engines.python.checks.kdf import check_kdf
 from analyzer.engines.python.checks.key_size import check_key_size, key_sizes
 from analyzer.engines.python.checks.library import (
+    algorithm_spellings,
     attributed_library,
+    check_named_after_prohibited,
     check_prohibited_algorithm,
     check_prohibited_library,
     check_prohibited_references,
@@ -47,9 +49,13 @@ def run_checks(
     ctx = CheckContext(collected, table, thresholds, evaluator, Flow(evaluator, table))
     ctx.uses_pycrypto = uses_pycrypto(collected.imports, table)
     evaluator.call_sites = CallSites(collected.calls)
+    spellings = algorithm_spellings(table)
     for call, scope in collected.calls:
         qual = evaluator.qualname(call.func, scope)
         if qual is None:
+            own = own_function_name(call.func, scope)
+            if own is not None:
+                check_named_after_prohibited(ctx, call, own, spellings)
             continue
         if qual in table.seed_functions:
             generator = qual.rsplit(".", 1)[0] + "."
@@ -59,6 +65,8 @@ def run_checks(
             check_api_call(ctx, make_api_call(ctx, call, scope, qual, *found))
         elif ctx.uses_pycrypto and is_pycrypto_only(qual, table):
             check_prohibited_library(ctx, call, qual, table.pycrypto_library, "random")
+        elif table.referenced_algorithm(qual) is None:
+            check_named_after_prohibited(ctx, call, qual, spellings)
     check_prohibited_references(ctx)
     check_dh_group_literals(ctx)
     check_calls_into_other_modules(ctx)
@@ -148,3 +156,13 @@ def check_generation(ctx: CheckContext, api: ApiCall) -> RawSite:
             check_curve(ctx, api, curve, const)
     site.verdict = "compliant" if resolved else "unverified"
     return site
+
+
+def own_function_name(func: cst.BaseExpression, scope: Scope) -> str | None:
+    """The name of a function or class this module defines, when ``func`` calls it by name."""
+    if not isinstance(func, cst.Name):
+        return None
+    bindings = scope.live(func.value)
+    if len(bindings) == 1 and bindings[0].kind in ("function", "class"):
+        return func.value
+    return None
