@@ -338,6 +338,14 @@ class Evaluator:
         expr, scope = found.expr, found.scope
         if isinstance(expr, cst.Subscript):
             inner = self._subscript_values(expr, scope, depth, hops)
+            inner += self._entry_values(expr, scope, depth, hops)
+        elif self._is_int_call(expr, scope, depth):
+            inner = [
+                Const(int(c.value), c.origins)
+                for c in self.values(expr.args[0].value, scope, depth + 1, hops)  # type: ignore[attr-defined]
+                if isinstance(c.value, int)
+                or (isinstance(c.value, str) and c.value.strip().isdigit())
+            ]
         elif isinstance(expr, cst.Call) and self._is_get(expr):
             inner = self._get_values(expr, scope, depth, hops)
         else:
@@ -451,6 +459,36 @@ class Evaluator:
         item = _item(container, key.value)
         return self.values(item, scope, depth + 1, hops) if item is not None else []
 
+    def _is_int_call(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> bool:
+        return (
+            isinstance(expr, cst.Call)
+            and len(expr.args) == 1
+            and not expr.args[0].star
+            and expr.args[0].keyword is None
+            and self.qualname(expr.func, scope, depth + 1) == "int"
+        )
+
+    def _entry_values(
+        self, expr: cst.Subscript, scope: Scope, depth: int, hops: int
+    ) -> list[Const]:
+        """``options["bits"]`` after ``options["bits"] = 1024`` in the same function or module."""
+        if not isinstance(expr.value, cst.Name) or len(expr.slice) != 1:
+            return []
+        index = expr.slice[0].slice
+        if not isinstance(index, cst.Index) or not isinstance(index.value, cst.SimpleString):
+            return []
+        key = index.value.evaluated_value
+        if not isinstance(key, str):
+            return []
+        entry = f"{expr.value.value}[{key!r}]"
+        out: list[Const] = []
+        for binding in scope.live(entry):
+            if binding.kind == "assign" and binding.scope is not None:
+                origin = Origin(f"`{expr.value.value}[{key!r}]` is set here", node=binding.node)
+                for const in self.values(binding.value, binding.scope, depth + 1, hops):
+                    out.append(Const(const.value, (origin, *const.origins)))
+        return out
+
     @staticmethod
     def _is_get(call: cst.Call) -> bool:
         func = call.func
@@ -483,7 +521,26 @@ class Evaluator:
         if found:
             return found
         single = self.literal(expr, scope)
-        return [single] if single is not None else []
+        if single is not None:
+            return [single]
+        return self._keyring_literals(expr, scope)
+
+    def _keyring_literals(self, expr: cst.BaseExpression, scope: Scope) -> list[Const]:
+        """The literal secrets of a keyring table: ``{name: secret}`` or ``{name: (alg, secret)}``."""
+        container = self._container(expr, scope, 0)
+        if not isinstance(container, cst.Dict):
+            return []
+        out: list[Const] = []
+        for element in container.elements:
+            if not isinstance(element, cst.DictElement):
+                continue
+            value = element.value
+            if isinstance(value, cst.Tuple) and value.elements:
+                value = value.elements[-1].value
+            const = self.const(value, scope)
+            if const is not None and isinstance(const.value, (str, bytes)) and const.value:
+                out.append(Const(const.value, (Origin("keyring entry", node=value),)))
+        return out
 
 
 def _prefixed(origin: Origin, reached: list[Reached]) -> list[Reached]:

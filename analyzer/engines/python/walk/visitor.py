@@ -47,6 +47,11 @@ def _string_value(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def subscript_name(base: str, key: str) -> str:
+    """The pseudo-name under which ``base["key"] = value`` is bound."""
+    return f"{base}[{key!r}]"
+
+
 # Words of names that hold a finite-field group's prime.
 GROUP_WORDS = frozenset({"prime", "modulus", "modp", "oakley", "group", "dh"})
 
@@ -205,6 +210,10 @@ class Collector(cst.CSTVisitor):
             if key is None:
                 return
             label = key
+            if isinstance(target.value, cst.Name) and value is not None and single:
+                # ``options["bits"] = 1024``: a binding of the entry, read by options["bits"].
+                entry = subscript_name(target.value.value, key)
+                self.scope.bind(entry, Binding("assign", node, value=value))
         else:
             return
         if value is not None:
