@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from analyzer.catalogue.ids import PROHIBITED_ALGORITHM
 from analyzer.engines.python.checks.arguments import get_arg
 from analyzer.engines.python.checks.callers import check_calls_into_other_modules
 from analyzer.engines.python.checks.context import (
@@ -50,12 +51,13 @@ def run_checks(
     ctx.uses_pycrypto = uses_pycrypto(collected.imports, table)
     evaluator.call_sites = CallSites(collected.calls)
     spellings = algorithm_spellings(table)
+    own_calls: list[tuple[cst.Call, cst.FunctionDef | cst.ClassDef]] = []
     for call, scope in collected.calls:
         qual = evaluator.qualname(call.func, scope)
         if qual is None:
-            own = own_function_name(call.func, scope)
+            own = own_definition(call.func, scope)
             if own is not None:
-                check_named_after_prohibited(ctx, call, own, spellings)
+                own_calls.append((call, own))
             continue
         if qual in table.seed_functions:
             generator = qual.rsplit(".", 1)[0] + "."
@@ -70,6 +72,7 @@ def run_checks(
     check_prohibited_references(ctx)
     check_dh_group_literals(ctx)
     check_calls_into_other_modules(ctx)
+    check_own_wrappers(ctx, own_calls, spellings)
     for sink in collected.sinks:
         label = (
             f"`{sink.label}`"
@@ -158,11 +161,34 @@ def check_generation(ctx: CheckContext, api: ApiCall) -> RawSite:
     return site
 
 
-def own_function_name(func: cst.BaseExpression, scope: Scope) -> str | None:
-    """The name of a function or class this module defines, when ``func`` calls it by name."""
+def own_definition(func: cst.BaseExpression, scope: Scope) -> cst.FunctionDef | cst.ClassDef | None:
+    """The ``def`` or ``class`` of this module that ``func`` calls by name."""
     if not isinstance(func, cst.Name):
         return None
     bindings = scope.live(func.value)
-    if len(bindings) == 1 and bindings[0].kind in ("function", "class"):
-        return func.value
+    if len(bindings) == 1 and isinstance(bindings[0].node, (cst.FunctionDef, cst.ClassDef)):
+        return bindings[0].node
     return None
+
+
+def check_own_wrappers(
+    ctx: CheckContext,
+    own_calls: list[tuple[cst.Call, cst.FunctionDef | cst.ClassDef]],
+    spellings: dict[str, str],
+) -> None:
+    """Calls of this module's own functions and classes named after a prohibited algorithm;
+    a wrapper whose body already uses a prohibited API is reported there, not at each call."""
+    reported = {id(f.node) for f in ctx.findings if f.rule_id == PROHIBITED_ALGORITHM}
+    for call, definition in own_calls:
+        if not _contains_any(definition, reported):
+            check_named_after_prohibited(ctx, call, definition.name.value, spellings)
+
+
+def _contains_any(root: cst.CSTNode, ids: set[int]) -> bool:
+    stack: list[cst.CSTNode] = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in ids:
+            return True
+        stack.extend(node.children)
+    return False
