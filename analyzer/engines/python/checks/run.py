@@ -178,10 +178,19 @@ def check_own_wrappers(
 ) -> None:
     """Calls of this module's own functions and classes named after a prohibited algorithm;
     a wrapper whose body already uses a prohibited API is reported there, not at each call."""
-    reported = {id(f.node) for f in ctx.findings if f.rule_id == PROHIBITED_ALGORITHM}
-    for call, definition in own_calls:
-        if not _contains_any(definition, reported):
+    pending = list(own_calls)
+    for _round in range(4):
+        reported = {id(f.node) for f in ctx.findings if f.rule_id == PROHIBITED_ALGORITHM}
+        waiting = {id(call) for call, _ in pending}
+        deferred: list[tuple[cst.Call, cst.FunctionDef | cst.ClassDef]] = []
+        for call, definition in pending:
+            if _contains_any(definition, reported):
+                continue
+            if _round < 3 and _contains_any(definition, waiting - {id(call)}):
+                deferred.append((call, definition))  # decide after the calls inside it
+                continue
             check_named_after_prohibited(ctx, call, definition.name.value, spellings)
+        pending = deferred
 
 
 def _contains_any(root: cst.CSTNode, ids: set[int]) -> bool:
