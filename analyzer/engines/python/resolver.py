@@ -105,6 +105,7 @@ class ModuleResolver:
         self.root = root.resolve()
         self._cache: dict[Path, dict[str, ExternalConstant]] = {}
         self._functions: dict[Path, dict[str, FunctionSummary]] = {}
+        self._reexports: dict[Path, dict[str, tuple[int, str, str]]] = {}
 
     def _file(self, bases: list[Path], parts: list[str]) -> Path | None:
         for base in bases:
@@ -136,10 +137,10 @@ class ModuleResolver:
 
     def _read(self, file: Path) -> None:
         """Parse ``file`` once: its constants and its functions' summaries."""
-        from analyzer.engines.python.summaries import module_functions
+        from analyzer.engines.python.summaries import module_functions, reexports
         from analyzer.engines.python.table import load_table
 
-        self._cache[file], self._functions[file] = {}, {}
+        self._cache[file], self._functions[file], self._reexports[file] = {}, {}, {}
         try:
             rel = file.relative_to(self.root).as_posix()
             tree = _parse(file.read_bytes())
@@ -148,6 +149,7 @@ class ModuleResolver:
         if tree is not None:
             self._cache[file] = constants_of_tree(tree, rel)
             self._functions[file] = module_functions(tree, rel, load_table())
+            self._reexports[file] = reexports(tree)
 
     def constant(
         self, from_path: str, level: int, module: str, name: str
@@ -168,10 +170,16 @@ class ModuleResolver:
     ) -> FunctionSummary | None:
         """What the function ``name`` of ``module`` (imported from ``from_path``) does with
         its parameters and what it returns."""
-        parts = [p for p in module.split(".") if p]
-        file = self._file(self._bases(from_path, level), parts)
-        if file is None:
-            return None
-        if file not in self._functions:
-            self._read(file)
-        return self._functions[file].get(name)
+        for _hop in range(4):  # follow re-exports through packages' __init__ files
+            parts = [p for p in module.split(".") if p]
+            file = self._file(self._bases(from_path, level), parts)
+            if file is None:
+                return None
+            if file not in self._functions:
+                self._read(file)
+            found = self._functions[file].get(name)
+            if found is not None or name not in self._reexports[file]:
+                return found
+            from_path = file.relative_to(self.root).as_posix()
+            level, module, name = self._reexports[file][name]
+        return None

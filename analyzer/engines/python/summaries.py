@@ -183,6 +183,18 @@ def _alphabet(call: ast.Call, imports: dict[str, str], locals_: dict[str, list[a
     return False
 
 
+def reexports(tree: ast.Module) -> dict[str, tuple[int, str, str]]:
+    """Names a module (typically a package's ``__init__``) imports from elsewhere:
+    local name -> (level, module, name), so a caller can follow ``from pkg import make_key``."""
+    out: dict[str, tuple[int, str, str]] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom):
+            for alias in stmt.names:
+                if alias.name != "*":
+                    out[alias.asname or alias.name] = (stmt.level, stmt.module or "", alias.name)
+    return out
+
+
 def module_functions(tree: ast.Module, path: str, table: Table) -> dict[str, FunctionSummary]:
     """Summaries of the module's top-level functions."""
     imports = _imports(tree)
