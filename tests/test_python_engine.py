@@ -315,7 +315,12 @@ def test_secret_like_names() -> None:
 
 def test_prefilter_keeps_every_fixture_with_findings() -> None:
     labels = read_labels(FIXTURES)
-    files = {path for path, _, _ in labels.expected if path.endswith(".py")}
+    # fixtures/secrets/ holds files for the secrets engine, which reads every file without it.
+    files = {
+        path
+        for path, _, _ in labels.expected
+        if path.endswith(".py") and not path.startswith("secrets/")
+    }
     assert files
     for rel in files:
         assert python_prefilter((FIXTURES / rel).read_bytes()), rel

@@ -23,7 +23,7 @@ _DEEP_RECURSION_LIMIT = 100_000
 class RecordingResolver:
     """Wraps the module resolver and notes every answer a file's analysis depended on."""
 
-    RECORDED = ("constant", "is_module")
+    RECORDED = ("constant", "is_module", "function")
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -37,6 +37,11 @@ class RecordingResolver:
     def is_module(self, from_path: str, level: int, module: str) -> bool:
         found = self.inner.is_module(from_path, level, module)
         self.lookups.append(["is_module", [from_path, level, module], _answer(found)])
+        return found
+
+    def function(self, from_path: str, level: int, module: str, name: str) -> Any:
+        found = self.inner.function(from_path, level, module, name)
+        self.lookups.append(["function", [from_path, level, module, name], _answer(found)])
         return found
 
     def __getattr__(self, name: str) -> Any:

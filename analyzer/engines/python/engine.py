@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ModuleResolver", "analyze_python", "python_prefilter"]
 ENGINE = "keyguard-python"
+# Bracket depth up to which LibCST may parse what the running CPython rejects.
+MAX_NESTING = 100
 
 
 def _decode(source: bytes) -> str:
@@ -38,17 +40,23 @@ def _notify(path: str, kind: str, message: str, line: int | None = None) -> File
     return FileResult(path, notifications=[Notification(message, kind, "warning", path, line)])
 
 
-def _readable_text(source: bytes, path: str) -> str | FileResult:
-    """The decoded source, or a notification when it is not Python text CPython accepts."""
+def _decoded(source: bytes, path: str) -> str | FileResult:
+    """The source as text, or a notification when it is not Python text at all."""
     try:
         text = _decode(source)
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
         return _notify(path, "decode-error", f"cannot decode {path}: {exc}")
     if "\x00" in text:
         return _notify(path, "decode-error", f"{path} contains NUL bytes; not a Python source file")
+    return text
+
+
+def _cpython_rejects(text: str, path: str) -> FileResult | None:
+    """A notification when the running CPython cannot parse the text, else None."""
     try:
         # CPython's parser guards depth and syntax cheaply; LibCST's native parser can crash the
-        # process on pathological nesting, so it only ever sees what CPython accepted.
+        # process on pathological nesting, so it only ever sees what CPython accepted -- or,
+        # for grammar newer than this interpreter (PEP 695, PEP 701), shallow text.
         ast.parse(text, filename=path)
     except SyntaxError as exc:
         return _notify(
@@ -58,7 +66,19 @@ def _readable_text(source: bytes, path: str) -> str | FileResult:
         return _notify(
             path, "too-complex", f"{path} is nested too deeply to parse ({type(exc).__name__})"
         )
-    return text
+    return None
+
+
+def _shallow(text: str) -> bool:
+    """Brackets nest at most MAX_NESTING deep (strings counted too: only ever too cautious)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+    return deepest <= MAX_NESTING
 
 
 def _check_module(
@@ -86,11 +106,22 @@ def analyze_python(
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    text = _readable_text(source, path)
+    text = _decoded(source, path)
     if isinstance(text, FileResult):
         return text
+    module: cst.Module | None = None
+    rejected = _cpython_rejects(text, path)
+    if rejected is not None:
+        if rejected.notifications[0].kind != "syntax-error" or not _shallow(text):
+            return rejected
+        try:
+            # Grammar newer than this interpreter (PEP 695 type parameters, PEP 701 f-strings)
+            # is still analysed: LibCST reads the newest grammar it supports.
+            module = cst.parse_module(text)
+        except Exception:  # any failure of the second parser keeps CPython's verdict
+            return rejected
     try:
-        module = cst.parse_module(text)
+        module = module or cst.parse_module(text)
         raw_findings, raw_sites = _check_module(module, path, thresholds, resolver)
         if not raw_findings and not raw_sites:
             return FileResult(path)

@@ -6,6 +6,10 @@ import ast
 import operator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from analyzer.engines.python.summaries import FunctionSummary
 
 _BINOPS = {
     ast.Add: operator.add,
@@ -54,10 +58,19 @@ def _evaluate(node: ast.expr, known: dict[str, ExternalConstant]) -> int | str |
 
 def module_constants(source: bytes, rel_path: str) -> dict[str, ExternalConstant]:
     """Module-level names assigned exactly once to an evaluable constant."""
+    tree = _parse(source)
+    return constants_of_tree(tree, rel_path) if tree is not None else {}
+
+
+def _parse(source: bytes) -> ast.Module | None:
     try:
-        tree = ast.parse(source)
+        return ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return {}
+        return None
+
+
+def constants_of_tree(tree: ast.Module, rel_path: str) -> dict[str, ExternalConstant]:
+    """Module-level names of a parsed module assigned exactly once to an evaluable constant."""
     counts: dict[str, int] = {}
     for stmt in tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -91,6 +104,8 @@ class ModuleResolver:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._cache: dict[Path, dict[str, ExternalConstant]] = {}
+        self._functions: dict[Path, dict[str, FunctionSummary]] = {}
+        self._reexports: dict[Path, dict[str, tuple[int, str, str]]] = {}
 
     def _file(self, bases: list[Path], parts: list[str]) -> Path | None:
         for base in bases:
@@ -117,12 +132,24 @@ class ModuleResolver:
 
     def constants_of(self, file: Path) -> dict[str, ExternalConstant]:
         if file not in self._cache:
-            try:
-                rel = file.relative_to(self.root).as_posix()
-                self._cache[file] = module_constants(file.read_bytes(), rel)
-            except (OSError, ValueError):
-                self._cache[file] = {}
+            self._read(file)
         return self._cache[file]
+
+    def _read(self, file: Path) -> None:
+        """Parse ``file`` once: its constants and its functions' summaries."""
+        from analyzer.engines.python.summaries import module_functions, reexports
+        from analyzer.engines.python.table import load_table
+
+        self._cache[file], self._functions[file], self._reexports[file] = {}, {}, {}
+        try:
+            rel = file.relative_to(self.root).as_posix()
+            tree = _parse(file.read_bytes())
+        except (OSError, ValueError):
+            return
+        if tree is not None:
+            self._cache[file] = constants_of_tree(tree, rel)
+            self._functions[file] = module_functions(tree, rel, load_table())
+            self._reexports[file] = reexports(tree)
 
     def constant(
         self, from_path: str, level: int, module: str, name: str
@@ -137,3 +164,22 @@ class ModuleResolver:
     def is_module(self, from_path: str, level: int, module: str) -> bool:
         parts = [p for p in module.split(".") if p]
         return self._file(self._bases(from_path, level), parts) is not None
+
+    def function(
+        self, from_path: str, level: int, module: str, name: str
+    ) -> FunctionSummary | None:
+        """What the function ``name`` of ``module`` (imported from ``from_path``) does with
+        its parameters and what it returns."""
+        for _hop in range(4):  # follow re-exports through packages' __init__ files
+            parts = [p for p in module.split(".") if p]
+            file = self._file(self._bases(from_path, level), parts)
+            if file is None:
+                return None
+            if file not in self._functions:
+                self._read(file)
+            found = self._functions[file].get(name)
+            if found is not None or name not in self._reexports[file]:
+                return found
+            from_path = file.relative_to(self.root).as_posix()
+            level, module, name = self._reexports[file][name]
+        return None

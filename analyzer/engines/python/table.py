@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Literal
 
+from analyzer.knowledge import algorithms as knowledge
 from analyzer.knowledge.files import knowledge_dir
+
+Strength = Literal["weak", "strong"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class ApiSpec:
     size_unit: str = "bits"
     algorithm_map: dict[str, str] = field(default_factory=dict)
     size_is_curve: bool = False
+    size_is_modulus: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Table:
     pycrypto_library: str
     shared_library: str
     prohibited_algorithms: frozenset[str]
+    prohibited_spellings: dict[str, str]
     weak_prefixes: tuple[str, ...]
     strong_prefixes: tuple[str, ...]
     no_value: frozenset[str]
@@ -53,6 +58,8 @@ class Table:
     predictable_seeds: frozenset[str]
     flow_functions: frozenset[str]
     flow_methods: frozenset[str]
+    flow_wrappers: frozenset[str]
+    lookup_methods: frozenset[str]
     decoders: frozenset[str]
     key_words: frozenset[str]
     secret_words: frozenset[str]
@@ -63,22 +70,35 @@ class Table:
     curve_bits: dict[str, int]
     import_roots: tuple[str, ...] = ()
 
-    def lookup(self, qualname: str) -> tuple[ApiSpec, str] | None:
-        """The API spec for a qualified name and the library that provides it."""
-        library: str | None = None
+    def canonical(self, qualname: str) -> tuple[str, str | None]:
+        """The name under its canonical namespace (``Cryptodome.`` -> ``Crypto.``) and the
+        library the namespace implies (None: the API entry's own)."""
         for prefix, target, lib in self.namespaces:
             if qualname.startswith(prefix):
-                qualname = target + qualname[len(prefix) :]
-                library = lib
-                break
+                return target + qualname[len(prefix) :], lib
+        return qualname, None
+
+    def lookup(self, qualname: str) -> tuple[ApiSpec, str] | None:
+        """The API spec for a qualified name and the library that provides it."""
+        qualname, library = self.canonical(qualname)
         spec = self.apis.get(qualname)
         if spec is None:
             return None
         return spec, library or spec.library
 
+    def referenced_algorithm(self, qualname: str) -> str | None:
+        """The prohibited algorithm a class, constructor or cipher module named as a value stands
+        for: ``algorithms.TripleDES`` or pycryptodome's ``Crypto.Cipher.DES3`` module."""
+        name, _library = self.canonical(qualname)
+        return self.prohibited_algorithm(name) or self.prohibited_algorithm(f"{name}.new")
+
     def canonical_curve(self, name: str) -> str | None:
         """The canonical curve name for any alias (``P-256``, ``NIST256p`` -> ``secp256r1``)."""
-        return self.curve_aliases.get(normalise_curve(name))
+        return self.curve_aliases.get(knowledge.normalise_curve(name))
+
+    def prohibited_algorithm(self, qualname: str) -> str | None:
+        """The prohibited algorithm a callable or class creates (``algorithms.ARC4`` -> RC4)."""
+        return self.prohibited_spellings.get(qualname)
 
 
 def module_path(qualname: str) -> str:
@@ -114,10 +134,6 @@ def import_roots(
     return tuple(sorted(roots))
 
 
-def normalise_curve(name: str) -> str:
-    return re.sub(r"[-_\s]", "", name).lower()
-
-
 def parse_arg(spec: str) -> ArgSpec:
     keyword, _, position = spec.partition(":")
     return ArgSpec(keyword, None if position in ("", "-") else int(position))
@@ -140,21 +156,16 @@ def _apis(entries: list[dict]) -> dict[str, ApiSpec]:
                 size_unit=entry.get("size_unit", "bits"),
                 algorithm_map=dict(entry.get("algorithm_map", {})),
                 size_is_curve=bool(entry.get("size_is_curve", False)),
+                size_is_modulus=bool(entry.get("size_is_modulus", False)),
             )
     return apis
 
 
 @cache
 def load_table() -> Table:
-    """Parse the shipped table once per process."""
+    """Parse the shipped table once per process; algorithm and curve facts come from algorithms.toml."""
     with (knowledge_dir() / "python_apis.toml").open("rb") as fh:
         data = tomllib.load(fh)
-    aliases: dict[str, str] = {}
-    bits: dict[str, int] = {}
-    for canonical, info in data["curves"].items():
-        bits[canonical] = int(info["bits"])
-        for alias in [canonical, *info.get("aliases", [])]:
-            aliases[normalise_curve(alias)] = canonical
     rng, flow, names = data["rng"], data["flow"], data["names"]
     apis = _apis(data["api"])
     namespaces = tuple(
@@ -166,7 +177,8 @@ def load_table() -> Table:
         pycrypto_only=tuple(data["pycrypto"]["only_in_pycrypto"]),
         pycrypto_library=data["pycrypto"]["library"],
         shared_library=data["pycrypto"]["shared_library"],
-        prohibited_algorithms=frozenset(data["prohibited_algorithms"]),
+        prohibited_algorithms=frozenset(knowledge.prohibited_names()),
+        prohibited_spellings=dict(knowledge.prohibited("python")),
         weak_prefixes=tuple(rng["weak_prefixes"]),
         strong_prefixes=tuple(rng["strong_prefixes"]),
         no_value=frozenset(rng["no_value"]),
@@ -175,13 +187,32 @@ def load_table() -> Table:
         predictable_seeds=frozenset(rng["predictable_seeds"]),
         flow_functions=frozenset(flow["functions"]),
         flow_methods=frozenset(flow["methods"]),
+        flow_wrappers=frozenset(flow.get("wrappers", [])),
+        lookup_methods=frozenset(flow.get("lookup_methods", [])),
         decoders=frozenset(flow["decoders"]),
         key_words=frozenset(names["key_words"]),
         secret_words=frozenset(names["words"]),
         exclude_words=frozenset(names["exclude_words"]),
         exclude_names=frozenset(names["exclude_names"]),
         exclude_contexts=frozenset(names["exclude_contexts"]),
-        curve_aliases=aliases,
-        curve_bits=bits,
+        curve_aliases=dict(knowledge.curve_aliases()),
+        curve_bits={curve.name: curve.bits for curve in knowledge.curves()},
         import_roots=import_roots(apis, namespaces, frozenset(data["shared_package_roots"])),
     )
+
+
+def rng_strength(qualname: str, table: Table) -> Strength | None:
+    """``weak`` for random/numpy.random value calls, ``strong`` for CSPRNG calls, else None."""
+    found = table.lookup(qualname)
+    if found is not None and found[0].role == "rng-strong":
+        return "strong"
+    if any(qualname.startswith(p) for p in table.strong_prefixes):
+        return None
+    if not any(qualname.startswith(p) for p in table.weak_prefixes) or qualname.endswith("()"):
+        return None
+    if "()" in qualname:
+        generator, _, method = qualname.partition("().")
+        if generator not in table.seeded_constructors or "()" in method or "." in method:
+            return None
+    last = qualname.rsplit(".", 1)[-1]
+    return None if last in table.no_value else "weak"

@@ -49,6 +49,23 @@ def role_value(
     return status, None, None
 
 
+def role_values(
+    evaluator: Evaluator, call: cst.Call, spec: ApiSpec, role: str, scope: Scope
+) -> tuple[ArgStatus, list[Const], cst.BaseExpression | None]:
+    """Every constant an argument role can take (see ``Evaluator.values``), or the default."""
+    arg = spec.args.get(role)
+    if arg is not None:
+        status, expr = get_arg(call, arg)
+        if status == "given" and expr is not None:
+            return "given", evaluator.values(expr, scope), expr
+        if status != "omitted" or role not in spec.defaults:
+            return status, [], None
+    default = spec.defaults.get(role)
+    if default is None:
+        return "omitted", [], None
+    return "default", [Const(default)], None  # type: ignore[arg-type]
+
+
 def int_value(const: Const | None) -> int | None:
     """The integer a constant holds, or None."""
     return const.value if const is not None and isinstance(const.value, int) else None

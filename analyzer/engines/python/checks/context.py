@@ -71,6 +71,7 @@ class CheckContext:
     sinks: list[tuple[Sink, str]] = field(default_factory=list)
     seeds: dict[str, list[tuple[cst.Call, Scope]]] = field(default_factory=dict)
     uses_pycrypto: bool = False
+    api_calls: set[int] = field(default_factory=set)
 
     def report(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from analyzer.catalogue.ids import RSA_EXPONENT_NOT_ALLOWED
-from analyzer.engines.python.checks.arguments import int_value, origins_as_related, role_value
+from analyzer.engines.python.checks.arguments import int_value, origins_as_related, role_values
 from analyzer.engines.python.checks.context import ApiCall, CheckContext
 
 
@@ -11,15 +11,18 @@ def check_rsa_exponent(ctx: CheckContext, api: ApiCall) -> None:
     """KG206 when an RSA key is generated with a resolved exponent the standard does not allow."""
     if api.algorithm != "RSA":
         return
-    _status, exponent, _expr = role_value(ctx.evaluator, api.call, api.spec, "exponent", api.scope)
-    value = int_value(exponent)
-    allowed = ctx.thresholds.rsa_exponents
-    if value is None or value in allowed:
-        return
-    ctx.report(
-        RSA_EXPONENT_NOT_ALLOWED,
-        api.call,
-        f"RSA public exponent {value} is not allowed (allowed: {', '.join(map(str, allowed))})",
-        {**api.facts, "exponent": value},
-        origins_as_related(exponent, "exponent"),
+    _status, exponents, _expr = role_values(
+        ctx.evaluator, api.call, api.spec, "exponent", api.scope
     )
+    allowed = ctx.thresholds.rsa_exponents
+    for exponent in exponents:
+        value = int_value(exponent)
+        if value is None or value in allowed:
+            continue
+        ctx.report(
+            RSA_EXPONENT_NOT_ALLOWED,
+            api.call,
+            f"RSA public exponent {value} is not allowed (allowed: {', '.join(map(str, allowed))})",
+            {**api.facts, "exponent": value},
+            origins_as_related(exponent, "exponent"),
+        )

@@ -9,6 +9,7 @@ from analyzer.engines.python.checks.arguments import (
     name_of,
     origins_as_related,
     role_value,
+    role_values,
 )
 from analyzer.engines.python.checks.context import Anchor, ApiCall, CheckContext, short
 from analyzer.engines.python.checks.rng import source_bits
@@ -29,69 +30,76 @@ def check_iterations(ctx: CheckContext, api: ApiCall) -> bool:
     """KG205 for too few PBKDF2 iterations; False when the count could not be resolved."""
     hashed = hash_name(ctx, api)
     minimum = ctx.thresholds.pbkdf2_min_for(hashed)
-    _status, count, _expr = role_value(ctx.evaluator, api.call, api.spec, "iterations", api.scope)
-    value = int_value(count)
-    if value is None:
-        return False
-    if value < minimum:
-        ctx.report(
-            WEAK_KEY_DERIVATION,
-            api.call,
-            f"PBKDF2 with {value} iterations ({hashed or 'default hash'}); the standard requires at least {minimum}",
-            {**api.facts, "iterations": value, "minimum": minimum, "hash": hashed or "unknown"},
-            origins_as_related(count, "iterations"),
-        )
-    return True
+    _status, counts, _expr = role_values(ctx.evaluator, api.call, api.spec, "iterations", api.scope)
+    resolved = False
+    for count in counts:
+        value = int_value(count)
+        if value is None:
+            continue
+        resolved = True
+        if value < minimum:
+            ctx.report(
+                WEAK_KEY_DERIVATION,
+                api.call,
+                f"PBKDF2 with {value} iterations ({hashed or 'default hash'}); the standard requires at least {minimum}",
+                {**api.facts, "iterations": value, "minimum": minimum, "hash": hashed or "unknown"},
+                origins_as_related(count, "iterations"),
+            )
+    return resolved
 
 
 def check_scrypt_cost(ctx: CheckContext, api: ApiCall) -> bool:
     """KG205 for a scrypt cost below the minimum; False when it could not be resolved."""
-    _status, cost, _expr = role_value(ctx.evaluator, api.call, api.spec, "cost", api.scope)
-    value = int_value(cost)
-    if value is None:
-        return False
+    _status, costs, _expr = role_values(ctx.evaluator, api.call, api.spec, "cost", api.scope)
     minimum = ctx.thresholds.scrypt_min_n
-    if value < minimum:
-        ctx.report(
-            WEAK_KEY_DERIVATION,
-            api.call,
-            f"scrypt cost n={value}; the standard requires at least {minimum}",
-            {**api.facts, "cost": value, "minimum": minimum},
-            origins_as_related(cost, "cost"),
-        )
-    return True
+    resolved = False
+    for cost in costs:
+        value = int_value(cost)
+        if value is None:
+            continue
+        resolved = True
+        if value < minimum:
+            ctx.report(
+                WEAK_KEY_DERIVATION,
+                api.call,
+                f"scrypt cost n={value}; the standard requires at least {minimum}",
+                {**api.facts, "cost": value, "minimum": minimum},
+                origins_as_related(cost, "cost"),
+            )
+    return resolved
 
 
-def salt_length(ctx: CheckContext, api: ApiCall) -> tuple[int | None, list[tuple[Anchor, str]]]:
-    """The salt's length in bytes, from a literal or from the strong RNG call that drew it."""
+def salt_lengths(ctx: CheckContext, api: ApiCall) -> list[tuple[int, list[tuple[Anchor, str]]]]:
+    """Each length in bytes the salt can have, from literals or from the strong RNG that drew it."""
     status, expr = get_arg(api.call, api.spec.args["salt"])
     if status != "given" or expr is None:
-        return None, []
-    literal = ctx.evaluator.literal(expr, api.scope)
-    if literal is not None:
-        return len(literal.value), origins_as_related(literal, "salt")  # type: ignore[arg-type]
-    length: int | None = None
-    related: list[tuple[Anchor, str]] = []
+        return []
+    literals = ctx.evaluator.literals(expr, api.scope)
+    if literals:
+        return [(len(c.value), origins_as_related(c, "salt")) for c in literals]  # type: ignore[arg-type]
+    out: list[tuple[int, list[tuple[Anchor, str]]]] = []
     for source in ctx.flow.sources(expr, api.scope):
         bits = source_bits(ctx, source)
         if source.strength == "strong" and bits is not None:
             length = bits // 8
-            related = [(source.call, f"salt of {length} bytes drawn here")]
-    return length, related
+            out.append(
+                (length, [*source.hops, (source.call, f"salt of {length} bytes drawn here")])
+            )
+    return out
 
 
 def check_salt(ctx: CheckContext, api: ApiCall) -> None:
     """KG205 for a salt shorter than the standard's minimum."""
-    length, related = salt_length(ctx, api)
     minimum = ctx.thresholds.salt_min_bytes
-    if length is not None and length < minimum:
-        ctx.report(
-            WEAK_KEY_DERIVATION,
-            api.call,
-            f"salt of {length} bytes passed to `{short(api.qualname)}`; the standard requires at least {minimum}",
-            {**api.facts, "salt_bytes": length, "minimum": minimum},
-            related,
-        )
+    for length, related in salt_lengths(ctx, api):
+        if length < minimum:
+            ctx.report(
+                WEAK_KEY_DERIVATION,
+                api.call,
+                f"salt of {length} bytes passed to `{short(api.qualname)}`; the standard requires at least {minimum}",
+                {**api.facts, "salt_bytes": length, "minimum": minimum},
+                related,
+            )
 
 
 def check_kdf(ctx: CheckContext, api: ApiCall) -> bool:

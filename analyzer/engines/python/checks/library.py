@@ -49,3 +49,88 @@ def check_prohibited_algorithm(ctx: CheckContext, api: ApiCall) -> None:
             f"`{short(api.qualname)}` uses the prohibited algorithm {api.algorithm}",
             api.facts,
         )
+
+
+def check_prohibited_references(ctx: CheckContext) -> None:
+    """KG403 where a prohibited cipher class or module is chosen as a value (a table entry, a
+    default, an argument, an assignment) rather than called; an import alone is not a choice."""
+    for expr, scope in ctx.collected.references:
+        qualname = ctx.evaluator.qualname(expr, scope)
+        if qualname is None or "." not in qualname:
+            continue
+        algorithm = ctx.table.referenced_algorithm(qualname)
+        if algorithm is None:
+            continue
+        ctx.report(
+            PROHIBITED_ALGORITHM,
+            expr,
+            f"`{short(qualname)}` selects the prohibited algorithm {algorithm}",
+            {"api": qualname, "library": "unknown", "algorithm": algorithm},
+        )
+
+
+# Spellings too common in ordinary code to mark a cipher (an "idea", a "cast").
+AMBIGUOUS_SPELLINGS = frozenset({"idea", "dea", "bf", "cast", "singledes"})
+
+
+def algorithm_spellings(table: Table) -> dict[str, str]:
+    """Lower-case name -> prohibited algorithm, from the knowledge base's names and aliases
+    (``des``, ``tripledes``, ``des3``, ``rc4``, ``arcfour`` ...)."""
+    from analyzer.knowledge import algorithms as knowledge
+
+    spelled: dict[str, str] = {}
+    for algorithm in knowledge.algorithms():
+        for name in (algorithm.name, *algorithm.aliases):
+            spelled.setdefault(name.lower().replace("-", "").replace(" ", ""), algorithm.name)
+        for qualname in algorithm.spelled("python"):
+            for part in qualname.split("."):
+                if part.lower() in spelled or part.lower() == "des3":
+                    spelled.setdefault(part.lower(), algorithm.name)
+    return {k: v for k, v in spelled.items() if k not in AMBIGUOUS_SPELLINGS}
+
+
+def _named_algorithm(component: str, spellings: dict[str, str], whole: bool) -> str | None:
+    from analyzer.engines.python.walk.names import split_words
+
+    found = spellings.get(component.lower())
+    if found is not None or whole:
+        return found
+    return next((spellings[w] for w in split_words(component) if w in spellings), None)
+
+
+def _passes_a_key(call: cst.Call) -> bool:
+    from analyzer.engines.python.walk.imports import dotted
+
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in ("key", "password"):
+            return True
+        words = dotted(arg.value).rsplit(".", 1)[-1].lower().strip("_")
+        if words and ("key" in words or "password" in words):
+            return True
+    return False
+
+
+def check_named_after_prohibited(
+    ctx: CheckContext, call: cst.Call, qualname: str, spellings: dict[str, str]
+) -> None:
+    """KG403 at a call of code the table does not know that is named after a prohibited
+    algorithm: the project's own ``DES(key)``, ``python_rc4.new(key)``, ``m2.rc4_set_key(c, key)``.
+    A name that merely contains the algorithm needs a key among the arguments."""
+    if not call.args:
+        return
+    parts = [p for p in qualname.replace("()", "").split(".") if p]
+    if not parts:
+        return
+    algorithm = _named_algorithm(parts[-1], spellings, whole=True)
+    if algorithm is None and _passes_a_key(call):
+        algorithm = _named_algorithm(parts[-1], spellings, whole=False)
+        if algorithm is None and len(parts) > 1 and parts[-2].islower():
+            algorithm = _named_algorithm(parts[-2], spellings, whole=False)
+    if algorithm is None:
+        return
+    ctx.report(
+        PROHIBITED_ALGORITHM,
+        call,
+        f"`{short(qualname)}` is named after the prohibited algorithm {algorithm}",
+        {"api": qualname, "library": "unknown", "algorithm": algorithm},
+    )

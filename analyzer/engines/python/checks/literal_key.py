@@ -14,14 +14,12 @@ def check_literal_key(ctx: CheckContext, api: ApiCall, role: str, expr: cst.Base
     """KG301 when the key or password argument is a literal (directly, via a constant or a decoder)."""
     if role not in ("key", "password"):
         return
-    literal = ctx.evaluator.literal(expr, api.scope)
-    if literal is None:
-        return
-    shown = redact_value(literal.value)  # type: ignore[arg-type]
-    ctx.report(
-        HARDCODED_KEY,
-        api.call,
-        f"literal {role} {shown} passed to `{short(api.qualname)}`; load it from a secret manager",
-        {**api.facts, "argument": role, "literal": shown},
-        origins_as_related(literal, "literal"),
-    )
+    for literal in ctx.evaluator.literals(expr, api.scope):
+        shown = redact_value(literal.value)  # type: ignore[arg-type]
+        ctx.report(
+            HARDCODED_KEY,
+            api.call,
+            f"literal {role} {shown} passed to `{short(api.qualname)}`; load it from a secret manager",
+            {**api.facts, "argument": role, "literal": shown},
+            origins_as_related(literal, "literal"),
+        )

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import libcst as cst
 
-from analyzer.catalogue.ids import SEEDED_RNG, SYMMETRIC_KEY_TOO_SHORT, WEAK_RNG_KEY_MATERIAL
+from analyzer.catalogue.ids import (
+    SEEDED_RNG,
+    SYMMETRIC_KEY_TOO_SHORT,
+    WEAK_KEY_DERIVATION,
+    WEAK_RNG_KEY_MATERIAL,
+)
 from analyzer.engines.python.checks.arguments import get_arg, int_value, role_value
 from analyzer.engines.python.checks.context import Anchor, CheckContext, RawSite, short
 from analyzer.engines.python.evaluate.consts import MAX_DEPTH
 from analyzer.engines.python.evaluate.taint import Source
-from analyzer.engines.python.walk.names import is_nonce_like
+from analyzer.engines.python.walk.names import is_nonce_like, split_words
 from analyzer.engines.python.walk.scopes import Scope
 from analyzer.engines.python.walk.visitor import Sink
 
@@ -38,9 +43,14 @@ def check_random_sources(ctx: CheckContext) -> None:
     for sink, text in ctx.sinks:
         for source in ctx.flow.sources(sink.value, sink.scope):
             if source.strength == "weak":
-                weak.setdefault(id(source.call), (source, []))[1].append((sink.node, text))
+                related = weak.setdefault(id(source.call), (source, []))[1]
+                for hop in (*source.hops, (sink.node, text)):
+                    if hop not in related:
+                        related.append(hop)
             elif sink.kind == "key" and not is_nonce_like(sink.label):
                 check_strong_key_length(ctx, source, sink, text)
+            elif is_salt_of_own_code(ctx, sink):
+                check_strong_salt_length(ctx, source, sink, text)
     seeded: dict[int, tuple[cst.Call, str, list[tuple[Anchor, str]]]] = {}
     for source, related in weak.values():
         report_weak_source(ctx, source, related)
@@ -70,7 +80,7 @@ def report_weak_source(
     ctx.report(
         WEAK_RNG_KEY_MATERIAL,
         source.call,
-        f"`{short(source.qualname)}` is not a cryptographic RNG but its value {related[0][1]}; use `secrets` or `os.urandom`",
+        f"`{short(source.qualname)}` is not a cryptographic RNG but its value {related[len(source.hops)][1]}; use `secrets` or `os.urandom`",
         {"api": source.qualname, "library": library},
         related,
     )
@@ -99,10 +109,34 @@ def check_strong_key_length(ctx: CheckContext, source: Source, sink: Sink, text:
             source.call,
             f"{bits}-bit key material from `{short(source.qualname)}` {text}; the standard requires at least {minimum} bits",
             {"api": source.qualname, "library": library, "size": bits, "minimum": minimum},
-            [(sink.node, text)],
+            [*source.hops, (sink.node, text)],
         )
         site.verdict = "violation"
         site.rule_ids.append(SYMMETRIC_KEY_TOO_SHORT)
+
+
+def is_salt_of_own_code(ctx: CheckContext, sink: Sink) -> bool:
+    """A salt-named value that no known KDF call receives (those check their own salt)."""
+    if sink.api_argument or (sink.call is not None and id(sink.call) in ctx.api_calls):
+        return False
+    return "salt" in split_words(sink.label)
+
+
+def check_strong_salt_length(ctx: CheckContext, source: Source, sink: Sink, text: str) -> None:
+    """KG205 at a CSPRNG call whose bytes become a salt shorter than the standard's minimum
+    (a salt fed to the project's own derivation rather than to a known KDF)."""
+    bits = source_bits(ctx, source)
+    minimum = ctx.thresholds.salt_min_bytes
+    if bits is None or bits // 8 >= minimum:
+        return
+    library = source.spec.library if source.spec else "stdlib"
+    ctx.report(
+        WEAK_KEY_DERIVATION,
+        source.call,
+        f"salt of {bits // 8} bytes from `{short(source.qualname)}` {text}; the standard requires at least {minimum}",
+        {"api": source.qualname, "library": library, "salt_bytes": bits // 8, "minimum": minimum},
+        [*source.hops, (sink.node, text)],
+    )
 
 
 def predictable_seeds(ctx: CheckContext, source: Source) -> list[tuple[cst.Call, str]]:

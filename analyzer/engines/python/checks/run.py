@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from analyzer.catalogue.ids import PROHIBITED_ALGORITHM
 from analyzer.engines.python.checks.arguments import get_arg
+from analyzer.engines.python.checks.callers import check_calls_into_other_modules
 from analyzer.engines.python.checks.context import (
     ApiCall,
     CheckContext,
@@ -12,19 +14,24 @@ from analyzer.engines.python.checks.context import (
     RawSite,
     short,
 )
-from analyzer.engines.python.checks.curve import check_curve, has_curve, resolve_curve
+from analyzer.engines.python.checks.curve import check_curve, has_curve, resolve_curves
+from analyzer.engines.python.checks.dh_group import check_dh_group_literals
 from analyzer.engines.python.checks.exponent import check_rsa_exponent
 from analyzer.engines.python.checks.kdf import check_kdf
-from analyzer.engines.python.checks.key_size import check_key_size, key_size
+from analyzer.engines.python.checks.key_size import check_key_size, key_sizes
 from analyzer.engines.python.checks.library import (
+    algorithm_spellings,
     attributed_library,
+    check_named_after_prohibited,
     check_prohibited_algorithm,
     check_prohibited_library,
+    check_prohibited_references,
     is_pycrypto_only,
     uses_pycrypto,
 )
 from analyzer.engines.python.checks.literal_key import check_literal_key
 from analyzer.engines.python.checks.rng import check_random_sources
+from analyzer.engines.python.evaluate.callsites import CallSites
 from analyzer.engines.python.evaluate.consts import Evaluator
 from analyzer.engines.python.evaluate.taint import Flow
 from analyzer.engines.python.table import ApiSpec, Table
@@ -42,9 +49,15 @@ def run_checks(
     """All findings and key sites of one module."""
     ctx = CheckContext(collected, table, thresholds, evaluator, Flow(evaluator, table))
     ctx.uses_pycrypto = uses_pycrypto(collected.imports, table)
+    evaluator.call_sites = CallSites(collected.calls)
+    spellings = algorithm_spellings(table)
+    own_calls: list[tuple[cst.Call, cst.FunctionDef | cst.ClassDef]] = []
     for call, scope in collected.calls:
         qual = evaluator.qualname(call.func, scope)
         if qual is None:
+            own = own_definition(call.func, scope)
+            if own is not None:
+                own_calls.append((call, own))
             continue
         if qual in table.seed_functions:
             generator = qual.rsplit(".", 1)[0] + "."
@@ -54,6 +67,12 @@ def run_checks(
             check_api_call(ctx, make_api_call(ctx, call, scope, qual, *found))
         elif ctx.uses_pycrypto and is_pycrypto_only(qual, table):
             check_prohibited_library(ctx, call, qual, table.pycrypto_library, "random")
+        elif table.referenced_algorithm(qual) is None:
+            check_named_after_prohibited(ctx, call, qual, spellings)
+    check_prohibited_references(ctx)
+    check_dh_group_literals(ctx)
+    check_calls_into_other_modules(ctx)
+    check_own_wrappers(ctx, own_calls, spellings)
     for sink in collected.sinks:
         label = (
             f"`{sink.label}`"
@@ -70,7 +89,7 @@ def make_api_call(
 ) -> ApiCall:
     """The call with its library attributed and its algorithm resolved (fixed or by argument)."""
     library = attributed_library(ctx, qual, library)
-    algorithm: str | None = spec.algorithm
+    algorithm: str | None = ctx.table.prohibited_algorithm(spec.name) or spec.algorithm
     if "algorithm" in spec.args:
         _status, expr = get_arg(call, spec.args["algorithm"])
         name = ctx.evaluator.qualname(expr, scope) if expr is not None else None
@@ -86,6 +105,7 @@ def make_api_call(
 def check_api_call(ctx: CheckContext, api: ApiCall) -> None:
     """Library, algorithm, key arguments and — for generation and derivation — the key site."""
     findings_before = len(ctx.findings)
+    ctx.api_calls.add(id(api.call))
     check_prohibited_library(ctx, api.call, api.qualname, api.library, api.algorithm or "unknown")
     check_prohibited_algorithm(ctx, api)
     for role in KEY_ROLES + SECRET_ROLES:
@@ -94,7 +114,7 @@ def check_api_call(ctx: CheckContext, api: ApiCall) -> None:
             if status == "given" and expr is not None:
                 check_literal_key(ctx, api, role, expr)
                 kind = "key" if role == "key" else "secret"
-                sink = Sink(expr, api.scope, kind, role, api.call)  # type: ignore[arg-type]
+                sink = Sink(expr, api.scope, kind, role, api.call, api_argument=True)  # type: ignore[arg-type]
                 ctx.sinks.append((sink, f"reaches the {role} argument of `{short(api.qualname)}`"))
     site = key_site(ctx, api)
     if site is not None:
@@ -127,13 +147,57 @@ def check_generation(ctx: CheckContext, api: ApiCall) -> RawSite:
     )
     if api.algorithm is None:
         return site
-    bits, size = key_size(ctx, api)
-    site.size = bits
-    resolved = check_key_size(ctx, api, bits, size)
+    sizes = key_sizes(ctx, api)
+    site.size = min((bits for bits, _ in sizes), default=None)
+    resolved = check_key_size(ctx, api, sizes)
     check_rsa_exponent(ctx, api)
     if has_curve(api):
-        site.curve = resolve_curve(ctx, api, bits)
-        resolved = site.curve is not None and resolved
-        check_curve(ctx, api, site.curve)
+        curves = resolve_curves(ctx, api, site.size)
+        site.curve = curves[0][0] if curves else None
+        resolved = bool(curves) and resolved
+        for curve, const in curves:
+            check_curve(ctx, api, curve, const)
     site.verdict = "compliant" if resolved else "unverified"
     return site
+
+
+def own_definition(func: cst.BaseExpression, scope: Scope) -> cst.FunctionDef | cst.ClassDef | None:
+    """The ``def`` or ``class`` of this module that ``func`` calls by name."""
+    if not isinstance(func, cst.Name):
+        return None
+    bindings = scope.live(func.value)
+    if len(bindings) == 1 and isinstance(bindings[0].node, (cst.FunctionDef, cst.ClassDef)):
+        return bindings[0].node
+    return None
+
+
+def check_own_wrappers(
+    ctx: CheckContext,
+    own_calls: list[tuple[cst.Call, cst.FunctionDef | cst.ClassDef]],
+    spellings: dict[str, str],
+) -> None:
+    """Calls of this module's own functions and classes named after a prohibited algorithm;
+    a wrapper whose body already uses a prohibited API is reported there, not at each call."""
+    pending = list(own_calls)
+    for _round in range(4):
+        reported = {id(f.node) for f in ctx.findings if f.rule_id == PROHIBITED_ALGORITHM}
+        waiting = {id(call) for call, _ in pending}
+        deferred: list[tuple[cst.Call, cst.FunctionDef | cst.ClassDef]] = []
+        for call, definition in pending:
+            if _contains_any(definition, reported):
+                continue
+            if _round < 3 and _contains_any(definition, waiting - {id(call)}):
+                deferred.append((call, definition))  # decide after the calls inside it
+                continue
+            check_named_after_prohibited(ctx, call, definition.name.value, spellings)
+        pending = deferred
+
+
+def _contains_any(root: cst.CSTNode, ids: set[int]) -> bool:
+    stack: list[cst.CSTNode] = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in ids:
+            return True
+        stack.extend(node.children)
+    return False

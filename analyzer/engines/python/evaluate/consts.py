@@ -7,13 +7,18 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from analyzer.engines.python.evaluate.callsites import CallSites
 from analyzer.engines.python.resolver import ModuleResolver
+from analyzer.engines.python.summaries import FunctionSummary
 from analyzer.engines.python.table import Table
 from analyzer.engines.python.walk.scopes import Binding, Scope
 from analyzer.findings.model import Location
 
 Value = int | str | bytes
 MAX_DEPTH = 40
+# May-values: at most this many values per expression, and this many calls crossed to find them.
+MAX_VALUES = 8
+MAX_CALL_HOPS = 3
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,15 @@ class Origin:
     text: str
     node: cst.CSTNode | None = None
     location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Reached:
+    """An expression a value may stand for, the scope it is evaluated in and the hops to it."""
+
+    expr: cst.BaseExpression
+    scope: Scope
+    origins: tuple[Origin, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,7 @@ class Evaluator:
         self.table = table
         self.resolver = resolver
         self.path = path
+        self.call_sites: CallSites | None = None
 
     # -- qualified names ----------------------------------------------------------------------
     def qualname(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
@@ -88,9 +103,26 @@ class Evaluator:
             base = self.qualname(expr.value, scope, depth + 1)
             return f"{base}.{attr}" if base else None
         if isinstance(expr, cst.Call):
+            attribute = self._getattr_name(expr, scope, depth)
+            if attribute is not None:
+                return attribute
             base = self.qualname(expr.func, scope, depth + 1)
             return f"{base}()" if base else None
         return None
+
+    def _getattr_name(self, call: cst.Call, scope: Scope, depth: int) -> str | None:
+        """``getattr(algorithms, "ARC4")`` names ``algorithms.ARC4`` when the name is a constant."""
+        if not (isinstance(call.func, cst.Name) and call.func.value == "getattr"):
+            return None
+        if len(call.args) not in (2, 3) or any(a.star or a.keyword for a in call.args[:2]):
+            return None
+        if scope.lookup("getattr"):
+            return None
+        name = self.const(call.args[1].value, scope, depth + 1)
+        base = self.qualname(call.args[0].value, scope, depth + 1)
+        if base is None or name is None or not isinstance(name.value, str):
+            return None
+        return f"{base}.{name.value}"
 
     def _binding_qualname(self, binding: Binding, depth: int) -> str | None:
         if binding.kind == "class":
@@ -112,6 +144,26 @@ class Evaluator:
             and expr.value.value == scope.self_name
         ):
             return owner.attrs.get(expr.attr.value) or owner.bindings.get(expr.attr.value)
+        return None
+
+    def imported_function(self, func: cst.BaseExpression, scope: Scope) -> FunctionSummary | None:
+        """The summary of a function another module of the scanned tree defines, when ``func``
+        names it through an import (``from .keys import make_key`` or ``keys.make_key``)."""
+        if self.resolver is None:
+            return None
+        if isinstance(func, cst.Name):
+            bindings = scope.live(func.value)
+            if len(bindings) == 1 and bindings[0].import_from and bindings[0].import_from[2]:
+                level, module, name = bindings[0].import_from
+                return self.resolver.function(self.path, level, module, name)
+            return None
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            bindings = scope.live(func.value.value)
+            if len(bindings) == 1 and bindings[0].import_from is not None:
+                level, module, imported = bindings[0].import_from
+                if imported is not None:
+                    module = f"{module}.{imported}" if module else imported
+                return self.resolver.function(self.path, level, module, func.attr.value)
         return None
 
     def constructor(self, expr: cst.BaseExpression, scope: Scope) -> tuple[cst.Call, Scope] | None:
@@ -160,6 +212,12 @@ class Evaluator:
             if inner is not None and isinstance(inner.value, int):
                 return Const(-inner.value, inner.origins)
             return None
+        if (
+            isinstance(expr, cst.Call)
+            and len(expr.args) == 2
+            and not any(a.star for a in expr.args)
+        ):
+            return self._int_with_base(expr, scope, depth)
         if isinstance(expr, cst.Call) and len(expr.args) == 1 and not expr.args[0].star:
             name = self.qualname(expr.func, scope, depth + 1)
             inner = self.const(expr.args[0].value, scope, depth + 1)
@@ -173,6 +231,21 @@ class Evaluator:
                 except ValueError:
                     return None
         return None
+
+    def _int_with_base(self, call: cst.Call, scope: Scope, depth: int) -> Const | None:
+        """``int("FFFF...", 16)``: how protocol code writes a DH prime."""
+        if self.qualname(call.func, scope, depth + 1) != "int":
+            return None
+        text = self.const(call.args[0].value, scope, depth + 1)
+        base = self.const(call.args[1].value, scope, depth + 1)
+        if text is None or base is None or not isinstance(text.value, str):
+            return None
+        if not isinstance(base.value, int) or not (base.value == 0 or 2 <= base.value <= 36):
+            return None
+        try:
+            return Const(int(text.value, base.value), text.origins)
+        except ValueError:
+            return None
 
     def _from_binding(self, name: str, binding: Binding, depth: int) -> Const | None:
         if binding.scope is None:
@@ -248,3 +321,273 @@ class Evaluator:
             ):
                 return self.literal(expr.args[0].value, scope, depth + 1)
         return None
+
+    # -- may-values ---------------------------------------------------------------------------
+    def values(
+        self, expr: cst.BaseExpression | None, scope: Scope, depth: int = 0, hops: int = 0
+    ) -> list[Const]:
+        """Every constant ``expr`` can hold on some real path: each branch that assigns it, each
+        element of a literal tuple a loop walks, each caller's argument for a parameter. Values
+        that do not resolve are left out, never guessed."""
+        out: list[Const] = []
+        for found in self.expressions(expr, scope, depth, hops):
+            out.extend(self._terminal_values(found, depth, hops))
+        return _distinct(out)
+
+    def _terminal_values(self, found: Reached, depth: int, hops: int) -> list[Const]:
+        expr, scope = found.expr, found.scope
+        if isinstance(expr, cst.Subscript):
+            inner = self._subscript_values(expr, scope, depth, hops)
+            inner += self._entry_values(expr, scope, depth, hops)
+        elif self._is_int_call(expr, scope, depth):
+            inner = [
+                Const(int(c.value), c.origins)
+                for c in self.values(expr.args[0].value, scope, depth + 1, hops)  # type: ignore[attr-defined]
+                if isinstance(c.value, int)
+                or (isinstance(c.value, str) and c.value.strip().isdigit())
+            ]
+        elif isinstance(expr, cst.Call) and self._is_get(expr):
+            inner = self._get_values(expr, scope, depth, hops)
+        else:
+            single = self.const(expr, scope, depth)
+            inner = [single] if single is not None else []
+        return [Const(c.value, (*found.origins, *c.origins)) for c in inner]
+
+    def expressions(
+        self, expr: cst.BaseExpression | None, scope: Scope, depth: int = 0, hops: int = 0
+    ) -> list[Reached]:
+        """The expressions ``expr`` may stand for, following names, parameters (default and
+        callers' arguments), unpacking and conditional expressions; each with its hops."""
+        if expr is None or depth > MAX_DEPTH:
+            return []
+        if isinstance(expr, cst.IfExp):
+            return self.expressions(expr.body, scope, depth + 1, hops) + self.expressions(
+                expr.orelse, scope, depth + 1, hops
+            )
+        bindings: list[Binding] | None = None
+        name = ""
+        if isinstance(expr, cst.Name):
+            name = expr.value
+            bindings = scope.live(name)
+        elif isinstance(expr, cst.Attribute):
+            name = expr.attr.value
+            bindings = self._self_attr(expr, scope)
+        if not bindings or not any(b.kind in ("assign", "param", "other") for b in bindings):
+            return [Reached(expr, scope)]
+        if any(isinstance(b.node, cst.AugAssign) for b in bindings):
+            return []  # ``bits *= 2``: the value is computed, not chosen
+        out: list[Reached] = []
+        for binding in bindings:
+            out.extend(self._binding_expressions(name, binding, depth, hops))
+        return out[: MAX_VALUES * 2]
+
+    def _binding_expressions(
+        self, name: str, binding: Binding, depth: int, hops: int
+    ) -> list[Reached]:
+        scope = binding.scope
+        if scope is None:
+            return []
+        if binding.kind == "assign":
+            origin = Origin(f"`{name}` is assigned here", node=binding.node)
+            return _prefixed(origin, self.expressions(binding.value, scope, depth + 1, hops))
+        if binding.kind == "param":
+            out: list[Reached] = []
+            if binding.value is not None:
+                origin = Origin(f"default value of parameter `{name}`", node=binding.node)
+                out += _prefixed(origin, self.expressions(binding.value, scope, depth + 1, hops))
+            function = binding.function
+            if function is None or self.call_sites is None or hops >= MAX_CALL_HOPS:
+                return out
+            for arg in self.call_sites.arguments(function, name):
+                origin = Origin(f"`{name}` of `{function.name}()` is passed here", node=arg.value)
+                reached = self.expressions(arg.value, arg.scope, depth + 1, hops + 1)
+                out += _prefixed(origin, reached)
+            return out
+        if binding.kind == "other" and binding.unpack is not None:
+            return self._unpacked(name, binding, depth, hops)
+        if binding.kind in ("import", "class", "function"):
+            return []
+        return []
+
+    def _unpacked(self, name: str, binding: Binding, depth: int, hops: int) -> list[Reached]:
+        """``for kind, bits in ((DSA, 1024), (RSA, 4096))`` and ``a, b = 1024, 3``."""
+        node = binding.node
+        scope = binding.scope
+        assert scope is not None
+        items: list[cst.BaseExpression] = []
+        if isinstance(node, cst.For):
+            container = self._container(node.iter, scope, depth)
+            if container is None:
+                return []
+            items = [
+                (e.key if isinstance(container, cst.Dict) else e.value)  # type: ignore[union-attr]
+                for e in container.elements
+                if not isinstance(e, (cst.StarredElement, cst.StarredDictElement))
+            ]
+        elif isinstance(node, (cst.Assign, cst.AnnAssign)) and node.value is not None:
+            items = [node.value]
+        out: list[Reached] = []
+        for item in items:
+            picked = _pick(item, binding.unpack or ())
+            if picked is not None:
+                origin = Origin(f"`{name}` takes this value", node=picked)
+                out += _prefixed(origin, self.expressions(picked, scope, depth + 1, hops))
+        return out
+
+    def _container(
+        self, expr: cst.BaseExpression | None, scope: Scope, depth: int
+    ) -> cst.Tuple | cst.List | cst.Dict | None:
+        """The literal tuple, list or dict ``expr`` is (directly or through one assignment)."""
+        if isinstance(expr, (cst.Tuple, cst.List, cst.Dict)):
+            return expr
+        if isinstance(expr, cst.Name) and depth < MAX_DEPTH:
+            bindings = scope.live(expr.value)
+            if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].scope:
+                return self._container(bindings[0].value, bindings[0].scope, depth + 1)
+        return None
+
+    def _subscript_values(
+        self, expr: cst.Subscript, scope: Scope, depth: int, hops: int
+    ) -> list[Const]:
+        """``TABLE["bits"]`` and ``SIZES[0]`` of a literal dict or tuple."""
+        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+            return []
+        container = self._container(expr.value, scope, depth)
+        key = self.const(expr.slice[0].slice.value, scope, depth + 1)
+        if container is None or key is None:
+            return []
+        item = _item(container, key.value)
+        return self.values(item, scope, depth + 1, hops) if item is not None else []
+
+    def _is_int_call(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> bool:
+        return (
+            isinstance(expr, cst.Call)
+            and len(expr.args) == 1
+            and not expr.args[0].star
+            and expr.args[0].keyword is None
+            and self.qualname(expr.func, scope, depth + 1) == "int"
+        )
+
+    def _entry_values(
+        self, expr: cst.Subscript, scope: Scope, depth: int, hops: int
+    ) -> list[Const]:
+        """``options["bits"]`` after ``options["bits"] = 1024`` in the same function or module."""
+        if not isinstance(expr.value, cst.Name) or len(expr.slice) != 1:
+            return []
+        index = expr.slice[0].slice
+        if not isinstance(index, cst.Index) or not isinstance(index.value, cst.SimpleString):
+            return []
+        key = index.value.evaluated_value
+        if not isinstance(key, str):
+            return []
+        entry = f"{expr.value.value}[{key!r}]"
+        out: list[Const] = []
+        for binding in scope.live(entry):
+            if binding.kind == "assign" and binding.scope is not None:
+                origin = Origin(f"`{expr.value.value}[{key!r}]` is set here", node=binding.node)
+                for const in self.values(binding.value, binding.scope, depth + 1, hops):
+                    out.append(Const(const.value, (origin, *const.origins)))
+        return out
+
+    @staticmethod
+    def _is_get(call: cst.Call) -> bool:
+        func = call.func
+        return (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "get"
+            and 1 <= len(call.args) <= 2
+        )
+
+    def _get_values(self, call: cst.Call, scope: Scope, depth: int, hops: int) -> list[Const]:
+        """``settings.get("iterations", 1000)`` on a literal dict: the entry, else the default."""
+        func = call.func
+        assert isinstance(func, cst.Attribute)
+        container = self._container(func.value, scope, depth)
+        key = self.const(call.args[0].value, scope, depth + 1)
+        if not isinstance(container, cst.Dict) or key is None:
+            return []
+        item = _item(container, key.value)
+        if item is not None:
+            return self.values(item, scope, depth + 1, hops)
+        if len(call.args) == 2:
+            return self.values(call.args[1].value, scope, depth + 1, hops)
+        return []
+
+    def literals(self, expr: cst.BaseExpression, scope: Scope) -> list[Const]:
+        """Every non-empty str/bytes literal ``expr`` can hold (see :meth:`literal`)."""
+        found = [
+            c for c in self.values(expr, scope) if isinstance(c.value, (str, bytes)) and c.value
+        ]
+        if found:
+            return found
+        single = self.literal(expr, scope)
+        if single is not None:
+            return [single]
+        return self._keyring_literals(expr, scope)
+
+    def _keyring_literals(self, expr: cst.BaseExpression, scope: Scope) -> list[Const]:
+        """The literal secrets of a keyring table: ``{name: secret}`` or ``{name: (alg, secret)}``."""
+        container = self._container(expr, scope, 0)
+        if not isinstance(container, cst.Dict):
+            return []
+        out: list[Const] = []
+        for element in container.elements:
+            if not isinstance(element, cst.DictElement):
+                continue
+            value = element.value
+            if isinstance(value, cst.Tuple) and value.elements:
+                value = value.elements[-1].value
+            const = self.const(value, scope)
+            if const is not None and isinstance(const.value, (str, bytes)) and const.value:
+                out.append(Const(const.value, (Origin("keyring entry", node=value),)))
+        return out
+
+
+def _prefixed(origin: Origin, reached: list[Reached]) -> list[Reached]:
+    return [Reached(r.expr, r.scope, (origin, *r.origins)) for r in reached]
+
+
+def _distinct(consts: list[Const]) -> list[Const]:
+    """The first of each value, at most MAX_VALUES of them."""
+    seen: set[tuple[type, Value]] = set()
+    out: list[Const] = []
+    for const in consts:
+        key = (type(const.value), const.value)
+        if key not in seen:
+            seen.add(key)
+            out.append(const)
+    return out[:MAX_VALUES]
+
+
+def _pick(item: cst.BaseExpression, path: tuple[int, ...]) -> cst.BaseExpression | None:
+    for index in path:
+        if not isinstance(item, (cst.Tuple, cst.List)) or index >= len(item.elements):
+            return None
+        element = item.elements[index]
+        if isinstance(element, cst.StarredElement):
+            return None
+        item = element.value
+    return item
+
+
+def _item(container: cst.Tuple | cst.List | cst.Dict, key: Value) -> cst.BaseExpression | None:
+    if isinstance(container, cst.Dict):
+        for element in container.elements:
+            if isinstance(element, cst.DictElement):
+                found = _literal_key(element.key)
+                if found is not None and found == key:
+                    return element.value
+        return None
+    if isinstance(key, int) and -len(container.elements) <= key < len(container.elements):
+        element = container.elements[key]
+        return None if isinstance(element, cst.StarredElement) else element.value
+    return None
+
+
+def _literal_key(node: cst.BaseExpression) -> Value | None:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, (str, bytes)) else None
+    if isinstance(node, cst.Integer):
+        return int(node.value, 0) if node.value.isdigit() else None
+    return None

@@ -8,7 +8,7 @@ from typing import Literal
 import libcst as cst
 
 ScopeKind = Literal["module", "class", "function"]
-BindingKind = Literal["assign", "param", "import", "class", "other"]
+BindingKind = Literal["assign", "param", "import", "class", "function", "other"]
 
 
 @dataclass(eq=False)
@@ -22,6 +22,22 @@ class Binding:
     qualname: str | None = None
     import_from: tuple[int, str, str | None] | None = None
     class_scope: Scope | None = None
+    # The function a parameter belongs to, or the body of a ``def`` (kind "function").
+    function: Scope | None = None
+    # For a name bound by unpacking (``for kind, bits in TABLE``): its index path in the target.
+    unpack: tuple[int, ...] | None = None
+    # The statement block the binding is in and its order in the walk: a later binding in the
+    # same block hides an earlier one (``key = b"..."`` then ``key = load()``).
+    block: int = 0
+    order: int = 0
+
+
+@dataclass
+class Cursor:
+    """Where the walk is: the innermost statement block and a counter ordering bindings."""
+
+    block: int = 0
+    order: int = 0
 
 
 @dataclass(eq=False)
@@ -36,10 +52,37 @@ class Scope:
     attrs: dict[str, list[Binding]] = field(default_factory=dict)
     enclosing_class: Scope | None = None
     self_name: str | None = None
+    # Functions: parameter names in positional order, keyword-only names, returned expressions.
+    positional: list[str] = field(default_factory=list)
+    keyword_only: list[str] = field(default_factory=list)
+    returns: list[cst.BaseExpression] = field(default_factory=list)
+    cursor: Cursor | None = None
+
+    def __post_init__(self) -> None:
+        if self.cursor is None:
+            self.cursor = self.parent.cursor if self.parent is not None else Cursor()
 
     def bind(self, name: str, binding: Binding) -> None:
         binding.scope = binding.scope or self
+        cursor = self.cursor
+        if cursor is not None:
+            cursor.order += 1
+            binding.block, binding.order = cursor.block, cursor.order
         self.bindings.setdefault(name, []).append(binding)
+
+    def live(self, name: str) -> list[Binding]:
+        """Bindings of ``name`` that some path can still see: an earlier binding in the same
+        block as a later one is overwritten on every path and dropped."""
+        bindings = self.lookup(name)
+        if len(bindings) < 2:
+            return bindings
+        last: dict[int, int] = {}
+        for binding in bindings:
+            # ``crap = md5(crap).digest()`` reads the binding it replaces: both stay.
+            reads = binding.node if isinstance(binding.node, cst.AugAssign) else binding.value
+            if not _mentions(reads, name):
+                last[binding.block] = max(last.get(binding.block, -1), binding.order)
+        return [b for b in bindings if b.order >= last.get(b.block, -1)]
 
     def lookup(self, name: str) -> list[Binding]:
         """Bindings of ``name`` following Python's rules (class bodies are not enclosing)."""
@@ -57,3 +100,16 @@ class Scope:
         while scope.parent is not None:
             scope = scope.parent
         return scope
+
+
+def _mentions(expr: cst.CSTNode | None, name: str) -> bool:
+    """Whether ``expr`` reads ``name`` anywhere (an AugAssign's value counts as reading it)."""
+    if expr is None:
+        return False
+    stack: list[cst.CSTNode] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name) and node.value == name:
+            return True
+        stack.extend(node.children)
+    return False

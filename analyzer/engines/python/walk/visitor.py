@@ -21,6 +21,10 @@ class Sink:
     kind: NameKind
     label: str
     node: cst.CSTNode
+    # An argument of a known crypto API (its own checks judge it), not a secret-like name.
+    api_argument: bool = False
+    # For a keyword argument: the call it is passed to.
+    call: cst.Call | None = None
 
 
 @dataclass
@@ -31,6 +35,9 @@ class Collected:
     calls: list[tuple[cst.Call, Scope]] = field(default_factory=list)
     sinks: list[Sink] = field(default_factory=list)
     imports: list[str] = field(default_factory=list)
+    references: list[tuple[cst.BaseExpression, Scope]] = field(default_factory=list)
+    # Values assigned to names that say prime/modulus/group (candidate DH groups).
+    group_literals: list[tuple[str, cst.BaseExpression, Scope]] = field(default_factory=list)
 
 
 def _string_value(node: cst.BaseExpression) -> str | None:
@@ -40,6 +47,39 @@ def _string_value(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def subscript_name(base: str, key: str) -> str:
+    """The pseudo-name under which ``base["key"] = value`` is bound."""
+    return f"{base}[{key!r}]"
+
+
+# Words of names that hold a finite-field group's prime.
+GROUP_WORDS = frozenset({"prime", "modulus", "modp", "oakley", "group", "dh"})
+
+
+def _may_be_number(value: cst.BaseExpression) -> bool:
+    """Integer literals and int(...) calls of a string: the ways a prime is written down."""
+    return isinstance(value, (cst.Integer, cst.Call, cst.BinaryOperation))
+
+
+# Calls whose arguments test a value's type rather than choose it.
+TYPE_TESTS = frozenset({"isinstance", "issubclass", "type"})
+
+
+def _reference_candidates(value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """Names and attribute chains a value position holds (both arms of a conditional)."""
+    if isinstance(value, (cst.Name, cst.Attribute)):
+        return [value]
+    if (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Name)
+        and value.func.value == "getattr"
+    ):
+        return [value]
+    if isinstance(value, cst.IfExp):
+        return [*_reference_candidates(value.body), *_reference_candidates(value.orelse)]
+    return []
+
+
 class Collector(cst.CSTVisitor):
     """Builds the scope tree and records calls and secret sinks in one traversal."""
 
@@ -47,6 +87,29 @@ class Collector(cst.CSTVisitor):
         self.table = table
         self.scope = Scope("module", "<module>", None, module)
         self.result = Collected(self.scope)
+        self.blocks: list[int] = [id(module)]
+        self._set_block(id(module))
+
+    def _set_block(self, block: int) -> None:
+        if self.scope.cursor is not None:
+            self.scope.cursor.block = block
+
+    # -- statement blocks (a later binding in the same block hides an earlier one) -------------
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.blocks.append(id(node))
+        self._set_block(id(node))
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self.blocks.pop()
+        self._set_block(self.blocks[-1])
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self.blocks.append(id(node))
+        self._set_block(id(node))
+
+    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
+        self.blocks.pop()
+        self._set_block(self.blocks[-1])
 
     # -- scopes -------------------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -59,10 +122,13 @@ class Collector(cst.CSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         outer = self.scope
-        outer.bind(node.name.value, Binding("other", node))
         inner = Scope("function", node.name.value, outer, node)
+        outer.bind(node.name.value, Binding("function", node, function=inner))
         params = node.params
         positional = [*params.posonly_params, *params.params]
+        inner.positional = [p.name.value for p in positional]
+        inner.keyword_only = [p.name.value for p in params.kwonly_params]
+        self._set_block(id(node.body))
         if outer.kind == "class" and positional:
             inner.enclosing_class = outer
             inner.self_name = positional[0].name.value
@@ -70,10 +136,14 @@ class Collector(cst.CSTVisitor):
             inner.enclosing_class = outer.enclosing_class
             inner.self_name = outer.self_name
         for param in [*positional, *params.kwonly_params]:
-            inner.bind(param.name.value, Binding("param", param, value=param.default, scope=outer))
+            inner.bind(
+                param.name.value,
+                Binding("param", param, value=param.default, scope=outer, function=inner),
+            )
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 inner.bind(star.name.value, Binding("other", star))
+        self._set_block(self.blocks[-1])
         self.scope = inner
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
@@ -105,14 +175,19 @@ class Collector(cst.CSTVisitor):
         node: cst.CSTNode,
         value: cst.BaseExpression | None,
         single: bool,
+        unpack: tuple[int, ...] | None = None,
     ) -> None:
         if isinstance(target, cst.Name):
             kind = "assign" if single and value is not None else "other"
-            self.scope.bind(target.value, Binding(kind, node, value=value if single else None))
+            binding = Binding(kind, node, value=value if single else None, unpack=unpack)
+            self.scope.bind(target.value, binding)
             label = target.value
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._bind_target(element.value, node, None, False)
+            for index, element in enumerate(target.elements):
+                inner = (*unpack, index) if unpack is not None else None
+                if isinstance(element.value, cst.StarredElement):
+                    inner = None
+                self._bind_target(element.value, node, None, False, inner)
             return
         elif isinstance(target, cst.StarredElement):
             self._bind_target(target.value, node, None, False)
@@ -135,15 +210,27 @@ class Collector(cst.CSTVisitor):
             if key is None:
                 return
             label = key
+            if isinstance(target.value, cst.Name) and value is not None and single:
+                # ``options["bits"] = 1024``: a binding of the entry, read by options["bits"].
+                entry = subscript_name(target.value.value, key)
+                self.scope.bind(entry, Binding("assign", node, value=value))
         else:
             return
         if value is not None:
             self._sink(value, label, node)
+            if GROUP_WORDS.intersection(split_words(label)) and _may_be_number(value):
+                self.result.group_literals.append((label, value, self.scope))
 
-    def _sink(self, value: cst.BaseExpression, label: str, node: cst.CSTNode) -> None:
+    def _sink(
+        self,
+        value: cst.BaseExpression,
+        label: str,
+        node: cst.CSTNode,
+        call: cst.Call | None = None,
+    ) -> None:
         kind = secret_kind(label.removesuffix("()"), self.table)
         if kind is not None and not self._excluded_context():
-            self.result.sinks.append(Sink(value, self.scope, kind, label, node))
+            self.result.sinks.append(Sink(value, self.scope, kind, label, node, call=call))
 
     def _excluded_context(self) -> bool:
         scope: Scope | None = self.scope
@@ -154,11 +241,13 @@ class Collector(cst.CSTVisitor):
         return False
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        self._reference(node.value)
         single = len(node.targets) == 1
         for target in node.targets:
-            self._bind_target(target.target, node, node.value, single)
+            self._bind_target(target.target, node, node.value, single, () if single else None)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._reference(node.value)
         self._bind_target(node.target, node, node.value, node.value is not None)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
@@ -172,7 +261,7 @@ class Collector(cst.CSTVisitor):
         self._bind_target(node.target, node, None, False)
 
     def visit_For(self, node: cst.For) -> None:
-        self._bind_target(node.target, node, None, False)
+        self._bind_target(node.target, node, None, False, ())
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
@@ -186,17 +275,35 @@ class Collector(cst.CSTVisitor):
         self._bind_target(node.target, node, None, False)
 
     # -- uses ---------------------------------------------------------------------------------
+    def _reference(self, value: cst.BaseExpression | None) -> None:
+        """Record a class, function or module chosen as a value (a table entry, a default ...)."""
+        if value is not None:
+            for candidate in _reference_candidates(value):
+                self.result.references.append((candidate, self.scope))
+
     def visit_Call(self, node: cst.Call) -> None:
         self.result.calls.append((node, self.scope))
+        type_test = isinstance(node.func, cst.Name) and node.func.value in TYPE_TESTS
         for arg in node.args:
             if arg.keyword is not None:
-                self._sink(arg.value, arg.keyword.value, arg)
+                self._sink(arg.value, arg.keyword.value, arg, node)
+            if not type_test:
+                self._reference(arg.value)
+
+    def visit_Element(self, node: cst.Element) -> None:
+        self._reference(node.value)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self._reference(node.default)
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
+        self._reference(node.value)
         key = _string_value(node.key)
         if key is not None:
             self._sink(node.value, key, node)
 
     def visit_Return(self, node: cst.Return) -> None:
+        self._reference(node.value)
         if node.value is not None and self.scope.kind == "function":
+            self.scope.returns.append(node.value)
             self._sink(node.value, f"{self.scope.name}()", node)

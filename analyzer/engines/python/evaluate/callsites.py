@@ -1,0 +1,96 @@
+"""Calls of the module's own functions and classes: which argument each call passes to which
+parameter, so that a value chosen by a caller reaches the parameter inside the function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from analyzer.engines.python.walk.scopes import Scope
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One call's argument for one parameter, with the scope it is evaluated in."""
+
+    value: cst.BaseExpression
+    scope: Scope
+    call: cst.Call
+
+
+def _callee_of_class(binding_scope: Scope | None) -> Scope | None:
+    init = binding_scope.bindings.get("__init__", []) if binding_scope else []
+    if len(init) == 1 and init[0].kind == "function":
+        return init[0].function
+    return None
+
+
+def resolve_callee(func: cst.BaseExpression, scope: Scope) -> tuple[Scope, bool] | None:
+    """The function a call reaches and whether it is bound (its first parameter is implicit)."""
+    if isinstance(func, cst.Name):
+        bindings = scope.live(func.value)
+        if len(bindings) != 1:
+            return None
+        binding = bindings[0]
+        if binding.kind == "function" and binding.function is not None:
+            function = binding.function
+            return function, False
+        if binding.kind == "class":
+            init = _callee_of_class(binding.class_scope)
+            return (init, True) if init is not None else None
+        return None
+    if (
+        isinstance(func, cst.Attribute)
+        and isinstance(func.value, cst.Name)
+        and scope.enclosing_class is not None
+        and func.value.value == scope.self_name
+    ):
+        found = scope.enclosing_class.bindings.get(func.attr.value, [])
+        if len(found) == 1 and found[0].kind == "function" and found[0].function is not None:
+            return found[0].function, True
+    return None
+
+
+class CallSites:
+    """Every call of a function defined in this module, indexed by the function's scope."""
+
+    def __init__(self, calls: list[tuple[cst.Call, Scope]]) -> None:
+        self._by_function: dict[int, list[tuple[cst.Call, Scope, bool]]] = {}
+        for call, scope in calls:
+            found = resolve_callee(call.func, scope)
+            if found is not None:
+                function, bound = found
+                self._by_function.setdefault(id(function), []).append((call, scope, bound))
+
+    def calls_of(self, function: Scope) -> list[tuple[cst.Call, Scope, bool]]:
+        return self._by_function.get(id(function), [])
+
+    def arguments(self, function: Scope, param: str) -> list[Argument]:
+        """What each call passes for ``param`` (calls that omit it, or hide it in ``*args``, are
+        left out: the default or nothing applies there)."""
+        out: list[Argument] = []
+        for call, scope, bound in self.calls_of(function):
+            value = _argument(call, function, param, bound)
+            if value is not None:
+                out.append(Argument(value, scope, call))
+        return out
+
+
+def _argument(
+    call: cst.Call, function: Scope, param: str, bound: bool
+) -> cst.BaseExpression | None:
+    positional: list[cst.BaseExpression] = []
+    starred = False
+    for arg in call.args:
+        if arg.keyword is not None:
+            if arg.keyword.value == param:
+                return arg.value
+        elif arg.star:
+            starred = True
+        elif not starred:
+            positional.append(arg.value)
+    if param not in function.positional or starred:
+        return None
+    index = function.positional.index(param) - (1 if bound else 0)
+    return positional[index] if 0 <= index < len(positional) else None

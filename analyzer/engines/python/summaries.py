@@ -1,0 +1,205 @@
+"""What a module's functions do with their parameters and return values, for callers in other
+modules: which parameter reaches which argument of a key-generation or derivation API, and
+which function returns a non-cryptographic random value.
+
+Computed from the module's ``ast`` (the same parse the resolver makes for constants), so a
+caller's analysis can apply it without walking that module with LibCST again.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from analyzer.engines.python.table import Table, rng_strength
+
+# Argument roles whose value a caller chooses and the checks judge.
+CHECKED_ROLES = ("size", "curve", "exponent", "iterations")
+
+
+@dataclass(frozen=True)
+class ParamSink:
+    """Parameter ``param`` of the function reaches the ``role`` argument of ``api``."""
+
+    param: str
+    role: str
+    api: str
+    library: str
+    algorithm: str
+    size_unit: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class FunctionSummary:
+    """A module-level function's parameters, the API arguments they reach, its weak return."""
+
+    path: str
+    name: str
+    params: tuple[str, ...]
+    sinks: tuple[ParamSink, ...] = ()
+    weak_return: tuple[str, int, int] | None = None  # RNG qualname, line, column
+
+
+def _imports(tree: ast.Module) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                local = alias.asname or alias.name.split(".")[0]
+                names[local] = alias.name if alias.asname else local
+        elif isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
+            for alias in stmt.names:
+                names[alias.asname or alias.name] = f"{stmt.module}.{alias.name}"
+    return names
+
+
+def _qualname(node: ast.expr, imports: dict[str, str]) -> str | None:
+    if isinstance(node, ast.Name):
+        return imports.get(node.id, node.id)
+    if isinstance(node, ast.Attribute):
+        base = _qualname(node.value, imports)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def _argument(call: ast.Call, keyword: str, position: int | None) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg == keyword:
+            return kw.value
+    if any(isinstance(a, ast.Starred) for a in call.args):
+        return None
+    if position is not None and position < len(call.args):
+        return call.args[position]
+    return None
+
+
+def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    """The function's nodes, without those of nested functions and classes."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _summary(
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+    path: str,
+    imports: dict[str, str],
+    table: Table,
+) -> FunctionSummary:
+    args = function.args
+    params = tuple(a.arg for a in [*args.posonlyargs, *args.args])
+    every = {*params, *(a.arg for a in args.kwonlyargs)}
+    nodes = _own_nodes(function)
+    rebound = {
+        n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
+    }
+    sinks: list[ParamSink] = []
+    assigned: dict[str, list[ast.expr]] = {}
+    for node in nodes:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                assigned.setdefault(target.id, []).append(node.value)
+        if not isinstance(node, ast.Call):
+            continue
+        qual = _qualname(node.func, imports)
+        found = table.lookup(qual) if qual else None
+        if found is None:
+            continue
+        spec, library = found
+        for role in CHECKED_ROLES:
+            arg = spec.args.get(role)
+            value = _argument(node, arg.keyword, arg.position) if arg else None
+            if isinstance(value, ast.Name) and value.id in every and value.id not in rebound:
+                sinks.append(
+                    ParamSink(
+                        value.id,
+                        role,
+                        spec.name,
+                        library,
+                        spec.algorithm,
+                        spec.size_unit,
+                        node.lineno,
+                        node.col_offset + 1,
+                    )
+                )
+    return FunctionSummary(
+        path, function.name, params, tuple(sinks), _weak_return(nodes, assigned, imports, table)
+    )
+
+
+def _weak_return(
+    nodes: list[ast.AST], assigned: dict[str, list[ast.expr]], imports: dict[str, str], table: Table
+) -> tuple[str, int, int] | None:
+    """The weak RNG call a ``return`` hands back (directly or through one local variable)."""
+    locals_ = {name: list(values) for name, values in assigned.items()}
+    for node in nodes:
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        pending: list[ast.expr] = [node.value]
+        seen = 0
+        while pending and seen < 50:
+            expr = pending.pop()
+            seen += 1
+            for inner in ast.walk(expr):
+                if isinstance(inner, ast.Name) and inner.id in assigned:
+                    pending.extend(assigned.pop(inner.id))
+                if not isinstance(inner, ast.Call):
+                    continue
+                qual = _qualname(inner.func, imports)
+                if qual is None or rng_strength(qual, table) != "weak":
+                    continue
+                picks = qual.rsplit(".", 1)[-1] in ("choice", "choices", "sample")
+                if picks and not _alphabet(inner, imports, locals_):
+                    continue
+                return qual, inner.lineno, inner.col_offset + 1
+    return None
+
+
+def _alphabet(call: ast.Call, imports: dict[str, str], locals_: dict[str, list[ast.expr]]) -> bool:
+    """``random.choice`` over characters or numbers (not over the program's objects)."""
+    if not call.args:
+        return False
+    pending: list[ast.expr] = [call.args[0]]
+    for _ in range(20):
+        if not pending:
+            return False
+        for node in ast.walk(pending.pop()):
+            if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+                return True
+            if isinstance(node, ast.Name) and node.id in locals_:
+                pending.extend(locals_[node.id])
+            qual = _qualname(node, imports) if isinstance(node, (ast.Name, ast.Attribute)) else None
+            if qual and (qual.startswith("string.") or qual == "range"):
+                return True
+    return False
+
+
+def reexports(tree: ast.Module) -> dict[str, tuple[int, str, str]]:
+    """Names a module (typically a package's ``__init__``) imports from elsewhere:
+    local name -> (level, module, name), so a caller can follow ``from pkg import make_key``."""
+    out: dict[str, tuple[int, str, str]] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom):
+            for alias in stmt.names:
+                if alias.name != "*":
+                    out[alias.asname or alias.name] = (stmt.level, stmt.module or "", alias.name)
+    return out
+
+
+def module_functions(tree: ast.Module, path: str, table: Table) -> dict[str, FunctionSummary]:
+    """Summaries of the module's top-level functions."""
+    imports = _imports(tree)
+    return {
+        stmt.name: _summary(stmt, path, imports, table)
+        for stmt in tree.body
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }

@@ -1,0 +1,120 @@
+"""Reach of the Python engine (issue 13): may-values, summaries, groups and newer grammar."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+from analyzer.engines.python.checks.dh_group import is_probable_prime, is_safe_prime
+from analyzer.engines.python.engine import analyze_python
+from analyzer.engines.python.summaries import module_functions
+from analyzer.engines.python.table import load_table
+from analyzer.policy.thresholds import Thresholds
+
+OAKLEY_GROUP2 = int(
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A0879"
+    "8E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B"
+    "0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF",
+    16,
+)
+
+
+def found(code: str) -> set[tuple[int, str]]:
+    result = analyze_python(textwrap.dedent(code).encode(), "m.py", Thresholds())
+    assert not result.notifications, result.notifications
+    return {(f.location.line, f.rule_id) for f in result.findings}
+
+
+def test_oakley_group_2_is_a_safe_prime_and_an_rsa_factor_is_not() -> None:
+    assert is_safe_prime(OAKLEY_GROUP2)
+    rsa_like = (1 << 1023) + 0x12345A5
+    assert is_probable_prime(rsa_like) and not is_safe_prime(rsa_like)
+
+
+def test_each_caller_value_is_its_own_finding() -> None:
+    findings = analyze_python(
+        textwrap.dedent(
+            """\
+            from cryptography.hazmat.primitives.asymmetric import rsa
+            def make(bits):
+                return rsa.generate_private_key(65537, bits)
+            make(1024)
+            make(512)
+            make(4096)
+            """
+        ).encode(),
+        "m.py",
+        Thresholds(),
+    ).findings
+    assert sorted(f.facts["size"] for f in findings) == [512, 1024]
+    assert all(f.related and f.related[0].location.line in (4, 5) for f in findings)
+
+
+def test_an_overwritten_literal_is_not_a_value_but_a_reassignment_that_reads_it_is() -> None:
+    assert not found(
+        """\
+        import os
+        from Crypto.Cipher import AES
+        key = b"0123456789abcdef"
+        key = os.urandom(16)
+        AES.new(key, AES.MODE_GCM)
+        """
+    )
+    assert found(
+        """\
+        import random
+        from hashlib import md5
+        def challenge():
+            data = bytes(random.randint(65, 90) for _ in range(20))
+            data = md5(data).digest()
+            return data
+        """
+    ) == {(4, "KG101")}
+
+
+def test_recursion_is_cut() -> None:
+    assert not found(
+        """\
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        def grow(bits):
+            if bits < 4096:
+                return grow(bits * 2)
+            return rsa.generate_private_key(65537, bits)
+        grow(2048)
+        """
+    )
+
+
+def test_newer_grammar_is_analysed_and_broken_code_is_still_a_syntax_error() -> None:
+    assert found(
+        """\
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        type Bits = int
+        def make[T](bits: Bits = 1024) -> T:
+            return rsa.generate_private_key(65537, bits)
+        """
+    ) == {(4, "KG201")}
+    broken = analyze_python(b"def f(:\n    pass\n", "m.py", Thresholds())
+    assert [n.kind for n in broken.notifications] == ["syntax-error"]
+
+
+def test_summaries_name_the_parameter_and_the_weak_return() -> None:
+    tree = ast.parse(
+        textwrap.dedent(
+            """\
+            import random
+            import string
+            from cryptography.hazmat.primitives.asymmetric import rsa
+            def make_key(bits):
+                return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+            def token(n):
+                return "".join(random.choice(string.ascii_letters) for _ in range(n))
+            def pick(keys):
+                return random.choice(keys)
+            """
+        )
+    )
+    summaries = module_functions(tree, "pkg/keys.py", load_table())
+    assert [(s.param, s.role, s.line) for s in summaries["make_key"].sinks] == [("bits", "size", 5)]
+    assert summaries["token"].weak_return == ("random.choice", 7, 20)
+    assert summaries["pick"].weak_return is None
