@@ -23,12 +23,12 @@ from analyzer.cli import main
 from analyzer.cli.scan_command import RENDERERS
 from analyzer.findings.redact import redact_line
 
-PEM_BODY = [
-    "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
-    "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK",
-    "LxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo",
-    "9z+40RQzuVaE8AkAFmxZzow3x+VJYKdjykkJ0iT9wCS0DRTXu269V264Vf/3jvre",
-]
+# A real (throwaway) key: the secrets engine reports only bodies that decode to a key structure.
+PEM_BODY = (
+    (Path(__file__).parent.parent / "fixtures" / "secrets" / "deploy_key.pem")
+    .read_text(encoding="utf-8")
+    .splitlines()[1:-1]
+)
 PEM = (
     "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(PEM_BODY) + "\n-----END RSA PRIVATE KEY-----\n"
 )

@@ -38,7 +38,7 @@ __all__ = ["ENGINE", "is_key_name", "scan_secrets", "secrets_prefilter"]
 ENGINE = "detect-secrets"
 ADVICE = "revoke it and load keys from a secret manager"
 NO_PASSPHRASE = "encrypted; passphrase not found in the repository"
-_HOLDER = re.compile(r"(\w+)\s*(?::=|=|:)\s*(?:\[\]byte\(|[bru]?)[\"'`(]*\s*-----BEGIN")
+_HOLDER = re.compile(r"(?<!\w)(\w++)\s*+(?::=|=|:)\s*+(?:\[\]byte\(|[bru])?[\"'`(]*+\s*+-----BEGIN")
 
 
 def holder_name(line: str) -> str:

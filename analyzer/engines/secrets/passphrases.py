@@ -8,18 +8,16 @@ from dataclasses import dataclass
 
 from analyzer.engines.secrets.placeholders import is_placeholder_text
 
+# A name, then a quoted literal. Names are matched whole (possessively, from a token start) and
+# tested for their words afterwards, which keeps the expression linear on long tokens.
 _PASSPHRASE = re.compile(
-    r"""(?P<name>\b[\w.-]*(?:passphrase|password|passwd|pass_phrase|pwd)[\w.-]*)["']?\s*"""
-    r"""(?::=|=>|[:=])\s*(?:b|u|r)?(?P<q>["'])(?P<value>[^"'\n]{1,200})(?P=q)""",
-    re.IGNORECASE,
+    r"""(?<![\w.-])(?P<name>[\w.-]{1,80}+)["']?\s*+(?::=|=>|[:=])\s*+"""
+    r"""(?:b|u|r)?(?P<q>["'])(?P<value>[^"'\n]{1,200})(?P=q)"""
 )
+_PASSPHRASE_NAME = re.compile(r"(?i)passphrase|password|passwd|pass_phrase|pwd")
 # Right beside the block, a literal under any secret-like name is its passphrase
 # (``EncryptionKey: "r54-G0pher_t3st$"`` next to ``PEMBytes: []byte(`-----BEGIN ...``).
-_BESIDE = re.compile(
-    r"""(?P<name>\b[\w.-]*(?:pass|pwd|secret|key|phrase)[\w.-]*)["']?\s*(?::=|=>|[:=])\s*"""
-    r"""(?:b|u|r)?(?P<q>["'])(?P<value>[^"'\n]{1,200})(?P=q)""",
-    re.IGNORECASE,
-)
+_BESIDE_NAME = re.compile(r"(?i)pass|pwd|secret|key|phrase")
 _BESIDE_LINES = 8
 _BARE = re.compile(
     r"""^\s*(?:export\s+)?(?P<name>[\w.-]*(?:passphrase|password|passwd|pwd)[\w.-]*)\s*[:=]\s*"""
@@ -45,12 +43,11 @@ def passphrase_near(lines: list[str], line: int, end_line: int) -> Passphrase | 
         if len(text) > 2048 or line <= number <= end_line:
             continue
         beside = line - _BESIDE_LINES <= number <= end_line + _BESIDE_LINES
-        if beside:
-            match = _PASSPHRASE.search(text) or _BARE.match(text) or _BESIDE.search(text)
-        elif re.search(r"(?i)pass|pwd", text):
-            match = _PASSPHRASE.search(text) or _BARE.match(text)
-        else:
+        if not beside and not re.search(r"(?i)pass|pwd", text):
             continue
+        names = _BESIDE_NAME if beside else _PASSPHRASE_NAME
+        match = next((m for m in _PASSPHRASE.finditer(text) if names.search(m["name"])), None)
+        match = match or _BARE.match(text)
         if match is None or is_placeholder_text(match["value"]) or "-----" in match["value"]:
             continue
         if best is None or abs(number - line) < abs(best.line - line):

@@ -8,7 +8,7 @@ import re
 # Documentation and templates spell their stand-ins with these (AWS's ...EXAMPLEKEY, <your-key>).
 _WORDS = re.compile(
     r"EXAMPLE|changeme|change[_-]?me|placeholder|your[_-]?(?:own[_-]?)?(?:key|secret)|"
-    r"replace[_-]?me|xxxx|dummy|redacted|<[^>]*>|\$\{|\{\{|%\(|\.\.\.",
+    r"replace[_-]?me|xxxx|dummy|redacted|<[^<>\n]{0,80}>|\$\{|\{\{|%\(|\.\.\.",
     re.IGNORECASE,
 )
 
