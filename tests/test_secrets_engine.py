@@ -7,7 +7,6 @@ import pytest
 from analyzer.engines.secrets.engine import scan_secrets
 from analyzer.engines.secrets.names import is_key_name
 from analyzer.engines.secrets.prefilter import secrets_prefilter
-
 from tests.conftest import FIXTURES
 
 TOKEN = "ghp_R8x2mQ7vLk3Zp9Nw4Yt6Hs1Jd5Fb0Ca2Ee"
