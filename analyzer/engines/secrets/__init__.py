@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from analyzer.engines.base import EngineContext, Target
-from analyzer.findings.model import FileResult
+from analyzer.findings.model import FileResult, Finding, KeySite
 
 
 class SecretsEngine:
@@ -28,6 +28,16 @@ class SecretsEngine:
 
     def still_holds(self, lookups: list[list[Any]], context: EngineContext) -> bool:
         return not lookups
+
+    def link(
+        self, findings: list[Finding], sites: list[KeySite], context: EngineContext
+    ) -> list[Finding] | None:
+        """Encrypted keys whose passphrase is committed where they are loaded, in any file."""
+        if not any("protection" in site.properties for site in sites):
+            return None
+        from analyzer.engines.secrets.link import link_passphrases
+
+        return link_passphrases(sites, context.root)
 
     def preload(self) -> None:
         """Nothing to import ahead: detect-secrets loads on the first candidate line."""

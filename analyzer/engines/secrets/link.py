@@ -16,6 +16,7 @@ from analyzer.catalogue.ids import KEY_MATERIAL_IN_FILE
 from analyzer.engines.secrets.engine import ENGINE, NO_PASSPHRASE
 from analyzer.engines.secrets.placeholders import is_placeholder_text
 from analyzer.findings.model import Finding, KeySite, Location, Related
+from analyzer.knowledge.languages import SKIP_DIRS
 
 LINK_SUFFIXES = frozenset(
     {".py", ".go", ".js", ".ts", ".java", ".kt", ".cs", ".rb", ".php", ".rs", ".sh"}
@@ -66,6 +67,8 @@ def _candidates(root: Path) -> list[tuple[str, list[str]]]:
     files = []
     for path in sorted(root.rglob("*")):
         if path.suffix not in LINK_SUFFIXES or not path.is_file() or path.is_symlink():
+            continue
+        if SKIP_DIRS.intersection(path.relative_to(root).parts[:-1]):
             continue
         try:
             if path.stat().st_size > _MAX_BYTES:
