@@ -54,15 +54,17 @@ def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def test_fold_keeps_the_top_bars_and_sums_the_rest() -> None:
+def test_fold_keeps_the_top_bars_and_counts_the_rest() -> None:
     values = [(f"repo-{i:02d}", i) for i in range(60)]
-    folded = fold(values)
-    assert len(folded) == TOP_N
-    assert folded[0] == ("repo-59", 59)
-    assert folded[-1] == ("46 others", sum(range(46)))
-    assert fold(values[:5]) == values[:5]
-    svg = bar_chart("t", [("x" * 80 + "tail-of-the-name", 3)])
-    assert "…" in svg and "tail-of-the-name" in svg and "x" * 80 in svg  # full name as tooltip
+    kept, folded, total = fold(values)
+    assert len(kept) == TOP_N and kept[0] == ("repo-59", 59)
+    assert (folded, total) == (60 - TOP_N, sum(range(60 - TOP_N)))
+    assert fold(values[:5]) == (values[:5], 0, 0)
+    svg = bar_chart("t", values)
+    assert f"and {60 - TOP_N} more (together {sum(range(60 - TOP_N))}" in svg
+    url = "https://git.example/acme/" + "x" * 80 + "-tail-of-the-name.git"
+    svg = bar_chart("t", [(url, 3)])
+    assert "…" in svg and "tail-of-the-name<" in svg and url in svg  # full name as tooltip
 
 
 @pytest.fixture

@@ -45,27 +45,32 @@ def _metric(name: str, value: Any, tag: str = "span", cls: str = "") -> str:
     return f'<{tag}{klass} data-metric="{_e(name)}">{_e(value)}</{tag}>'
 
 
-def fold(values: list[tuple[str, int]], top: int = TOP_N) -> list[tuple[str, int]]:
-    """At most ``top`` bars: beyond that, the largest ``top - 1`` and one bar for all the rest."""
+def fold(values: list[tuple[str, int]], top: int = TOP_N) -> tuple[list[tuple[str, int]], int, int]:
+    """The ``top`` largest values when there are more, else all; and how many were folded away
+    with their sum."""
     if len(values) <= top:
-        return values
+        return values, 0, 0
     ranked = sorted(values, key=lambda kv: (-kv[1], kv[0]))
-    rest = ranked[top - 1 :]
-    return [*ranked[: top - 1], (f"{len(rest)} others", sum(v for _, v in rest))]
+    rest = ranked[top:]
+    return ranked[:top], len(rest), sum(v for _, v in rest)
 
 
 def _short(label: str, room: int) -> str:
-    """``label`` cut to ``room`` characters, keeping its end (a repository's name is its tail)."""
+    """What a bar shows of ``label``: a repository URL or path by its last segment, cut to
+    ``room`` characters keeping the end (where names differ)."""
+    if "/" in label:
+        label = label.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git") or label
     return label if len(label) <= room else "…" + label[-(room - 1) :]
 
 
 def bar_chart(title: str, values: list[tuple[str, int]], colour: str | dict[str, str] = BAR) -> str:
     """A horizontal bar chart as inline SVG; labels escaped, cut to their column (the full label is
-    the tooltip) and clipped by a nested ``svg`` so that none runs into a bar; long lists folded."""
+    the tooltip) and clipped by a nested ``svg`` so that none runs into a bar; past the top bars
+    one line says how many more and their total."""
     width, label_w, row_h, value_w = 460, 190, 22, 50
-    values = fold(values)
+    values, folded, folded_sum = fold(values)
     peak = max((v for _, v in values), default=0) or 1
-    height = row_h * max(len(values), 1) + 30
+    height = row_h * (max(len(values), 1) + (1 if folded else 0)) + 30
     parts = [
         f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" class="bars">',
@@ -84,6 +89,12 @@ def bar_chart(title: str, values: list[tuple[str, int]], colour: str | dict[str,
             f'<rect x="{label_w}" y="{y + 3}" width="{w}" height="{row_h - 8}" fill="{fill}"/>'
         )
         parts.append(f'<text x="{label_w + w + 4}" y="{y + 14}" class="value">{value}</text>')
+    if folded:
+        y = 24 + len(values) * row_h
+        parts.append(
+            f'<text x="0" y="{y + 14}" fill="#566573" class="folded">and {folded} more '
+            f"(together {folded_sum}; every one in the table below)</text>"
+        )
     if not values:
         parts.append('<text x="0" y="40" fill="#566573">nothing to show</text>')
     parts.append("</svg>")
