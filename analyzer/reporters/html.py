@@ -16,6 +16,8 @@ from analyzer.reporters.inventory import InventoryItem
 LEVEL_COLOURS = {"error": "#c0392b", "warning": "#d68910", "note": "#2e86c1"}
 VERDICT_COLOURS = {"compliant": "#1e8449", "violation": "#c0392b", "unverified": "#7f8c8d"}
 BAR = "#34495e"
+TOP_N = 15  # bars per chart; the rest are folded into one "N others" bar
+LABEL_CHARS = 26  # characters of a bar label that fit its 182 px column at 11 px
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
@@ -28,7 +30,8 @@ th{background:#f4f6f7}td.n{text-align:right;font-variant-numeric:tabular-nums}
 padding:.6rem 1rem;min-width:9rem}.card .v{font-size:1.7rem;font-weight:600}
 .card .k{color:#566573;font-size:.85rem}.muted{color:#566573}.failed{color:#c0392b}
 code{font-size:.85rem;background:#f4f6f7;padding:0 .2rem;word-break:break-all}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:1rem}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,460px),1fr));gap:1rem}
+.charts svg.bars{max-width:100%;height:auto}
 svg text{font-size:11px;font-family:inherit}
 """
 
@@ -42,26 +45,56 @@ def _metric(name: str, value: Any, tag: str = "span", cls: str = "") -> str:
     return f'<{tag}{klass} data-metric="{_e(name)}">{_e(value)}</{tag}>'
 
 
+def fold(values: list[tuple[str, int]], top: int = TOP_N) -> tuple[list[tuple[str, int]], int, int]:
+    """The ``top`` largest values when there are more, else all; and how many were folded away
+    with their sum."""
+    if len(values) <= top:
+        return values, 0, 0
+    ranked = sorted(values, key=lambda kv: (-kv[1], kv[0]))
+    rest = ranked[top:]
+    return ranked[:top], len(rest), sum(v for _, v in rest)
+
+
+def _short(label: str, room: int) -> str:
+    """What a bar shows of ``label``: a repository URL or path by its last segment, cut to
+    ``room`` characters keeping the end (where names differ)."""
+    if "/" in label:
+        label = label.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git") or label
+    return label if len(label) <= room else "…" + label[-(room - 1) :]
+
+
 def bar_chart(title: str, values: list[tuple[str, int]], colour: str | dict[str, str] = BAR) -> str:
-    """A horizontal bar chart as inline SVG; labels escaped."""
-    width, label_w, row_h = 460, 170, 22
+    """A horizontal bar chart as inline SVG; labels escaped, cut to their column (the full label is
+    the tooltip) and clipped by a nested ``svg`` so that none runs into a bar; past the top bars
+    one line says how many more and their total."""
+    width, label_w, row_h, value_w = 460, 190, 22, 50
+    values, folded, folded_sum = fold(values)
     peak = max((v for _, v in values), default=0) or 1
-    height = row_h * max(len(values), 1) + 30
+    height = row_h * (max(len(values), 1) + (1 if folded else 0)) + 30
     parts = [
         f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
+        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" class="bars">',
         f'<text x="0" y="14" font-weight="600">{_e(title)}</text>',
     ]
     for i, (label, value) in enumerate(values):
         y = 24 + i * row_h
-        w = int((width - label_w - 50) * value / peak)
+        w = int((width - label_w - value_w) * value / peak)
         fill = colour.get(label, BAR) if isinstance(colour, dict) else colour
-        short = label if len(label) <= 26 else "…" + label[-25:]
-        parts.append(f'<text x="0" y="{y + 14}"><title>{_e(label)}</title>{_e(short)}</text>')
+        parts.append(
+            f'<svg x="0" y="{y}" width="{label_w - 8}" height="{row_h}" class="label">'
+            f'<text x="0" y="14"><title>{_e(label)}</title>{_e(_short(label, LABEL_CHARS))}'
+            "</text></svg>"
+        )
         parts.append(
             f'<rect x="{label_w}" y="{y + 3}" width="{w}" height="{row_h - 8}" fill="{fill}"/>'
         )
-        parts.append(f'<text x="{label_w + w + 4}" y="{y + 14}">{value}</text>')
+        parts.append(f'<text x="{label_w + w + 4}" y="{y + 14}" class="value">{value}</text>')
+    if folded:
+        y = 24 + len(values) * row_h
+        parts.append(
+            f'<text x="0" y="{y + 14}" fill="#566573" class="folded">and {folded} more '
+            f"(together {folded_sum}; every one in the table below)</text>"
+        )
     if not values:
         parts.append('<text x="0" y="40" fill="#566573">nothing to show</text>')
     parts.append("</svg>")
