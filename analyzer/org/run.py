@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import os
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,14 +67,28 @@ def status_line(outcome: Outcome) -> str:
 
 
 def _local(jobs: list[Job], workers: int) -> Iterator[Outcome]:
+    """Outcomes as they complete; at most two jobs per worker are in flight, so a long batch
+    holds only a few outcomes at a time."""
+    queue = iter(jobs)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="keyguard-repo") as pool:
-        futures = [pool.submit(process, job) for job in jobs]
+        pending = {pool.submit(process, job) for job in itertools.islice(queue, workers * 2)}
         try:
-            for future in as_completed(futures):
-                yield future.result()
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    following = next(queue, None)
+                    if following is not None:
+                        pending.add(pool.submit(process, following))
+                    yield future.result()
         finally:
-            for future in futures:
+            for future in pending:
                 future.cancel()
+
+
+def _slim(outcome: Outcome) -> Outcome:
+    """An outcome once it is recorded: its status, without the findings, sites and SARIF run
+    (the database holds those), so that a batch of thousands does not grow in memory."""
+    return dataclasses.replace(outcome, run=None, findings=[], sites=[], notifications=[])
 
 
 def _dask(jobs: list[Job], address: str) -> Iterator[Outcome]:
@@ -141,8 +157,8 @@ def run_batch(
     try:
         for outcome in stream:
             history.record(batch_id, outcome)
-            outcomes.append(outcome)
             line = status_line(outcome)
+            outcomes.append(_slim(outcome))
             if bar is None:
                 echo(line)
             else:
