@@ -14,6 +14,13 @@ _MARKER = re.compile(
     rb"token\b|\btoken_|\botp\b|pbkdf2|scrypt|hmac\.new|seed\()"
 )
 
+# Framework signing keys, escaped key bytes and DH moduli written as literals (no import needed).
+_KEY_LITERALS = re.compile(
+    rb"\b(?:SECRET_KEY|secret_key|JWT_SECRET_KEY|SIGNING_KEY)\b|"
+    rb"(?i:key\w*['\"]?\s*[=:]\s*\(?\s*b['\"][^'\"\n]{0,8}\\x[0-9a-f]{2})|"
+    rb"0x[0-9A-Fa-f]{60}|\bint\(\s*(?:\w+\(\s*)?(?:['\"]{1,3})\s*[0-9A-Fa-f]{8}"
+)
+
 
 @cache
 def _crypto_imports() -> re.Pattern[bytes]:
@@ -26,6 +33,6 @@ def _crypto_imports() -> re.Pattern[bytes]:
 
 def python_prefilter(source: bytes) -> bool:
     """True when the file imports a crypto library or mixes randomness with key-material words."""
-    if _crypto_imports().search(source):
+    if _crypto_imports().search(source) or _KEY_LITERALS.search(source):
         return True
     return bool(_RANDOM.search(source) and _MARKER.search(source))

@@ -14,7 +14,9 @@ from analyzer.engines.python.checks.context import (
 )
 from analyzer.engines.python.checks.curve import check_curve, has_curve, resolve_curve
 from analyzer.engines.python.checks.exponent import check_rsa_exponent
+from analyzer.engines.python.checks.framework_keys import check_framework_keys
 from analyzer.engines.python.checks.kdf import check_kdf
+from analyzer.engines.python.checks.key_literals import check_key_bytes
 from analyzer.engines.python.checks.key_size import check_key_size, key_size
 from analyzer.engines.python.checks.library import (
     attributed_library,
@@ -62,6 +64,8 @@ def run_checks(
         )
         ctx.sinks.append((sink, f"reaches {label}"))
     check_random_sources(ctx)
+    check_key_bytes(ctx)
+    check_framework_keys(ctx)
     return ctx.findings, list(ctx.sites.values())
 
 

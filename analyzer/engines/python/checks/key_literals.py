@@ -1,0 +1,56 @@
+"""Key bytes written as escaped ``bytes`` literals and held by a key-like name (KG302).
+
+``KEY = b'_\\xcf"\\x8a...'`` is random key material whatever API it later reaches (a literal that
+reaches a known key argument is KG301 at the call, and the pipeline keeps that one). Text-like
+bytes (``b"sixteen byte key"``), byte runs (``b"\\x00\\x01\\x02..."``) and repeated bytes are not
+reported here: the secrets engine judges strings, this check only what is written as escapes.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from analyzer.catalogue.ids import KEY_MATERIAL_IN_FILE
+from analyzer.engines.python.checks.context import CheckContext
+from analyzer.engines.python.checks.literal_key import redact
+from analyzer.engines.python.key_facts import key_facts
+from analyzer.engines.python.walk.names import is_nonce_like
+
+
+def is_key_bytes(value: bytes, min_bytes: int) -> bool:
+    """Enough bytes, a quarter of them unprintable, many distinct, and not a byte run."""
+    if len(value) < min_bytes:
+        return False
+    unprintable = sum(1 for b in value if b < 0x20 or b > 0x7E)
+    if unprintable * 4 < len(value) or len(set(value)) * 2 < len(value):
+        return False
+    steps = {(value[i + 1] - value[i]) % 256 for i in range(len(value) - 1)}
+    return len(steps) > 1
+
+
+def _bytes_literal(expr: cst.BaseExpression) -> bytes | None:
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            value = expr.evaluated_value
+        except (ValueError, SyntaxError):
+            return None
+        return value if isinstance(value, bytes) else None
+    return None
+
+
+def check_key_bytes(ctx: CheckContext) -> None:
+    """KG302 at an escaped bytes literal assigned to (or passed as) a key-like name."""
+    facts = key_facts()
+    for sink in ctx.collected.sinks:
+        if sink.kind != "key" or sink.label.endswith("()") or is_nonce_like(sink.label):
+            continue
+        value = _bytes_literal(sink.value)
+        if value is None or not is_key_bytes(value, facts.min_bytes):
+            continue
+        shown = redact(value)
+        ctx.report(
+            KEY_MATERIAL_IN_FILE,
+            sink.value,
+            f"key bytes literal {shown} assigned to `{sink.label}`; load it from a secret manager",
+            {"name": sink.label, "literal": shown, "bytes": len(value)},
+        )
