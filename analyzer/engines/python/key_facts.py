@@ -28,6 +28,7 @@ class KeyFacts:
     dh_modulus_calls: frozenset[str]
     dh_name_words: frozenset[str]
     dh_min_plausible_bits: int
+    expectation_calls: frozenset[str]
 
     def is_public(self, value: str | bytes) -> bool:
         """Public material (a public key, a certificate) is never a secret."""
@@ -68,4 +69,5 @@ def key_facts() -> KeyFacts:
         dh_modulus_calls=frozenset(dh["modulus_calls"]),
         dh_name_words=frozenset(dh["name_words"]),
         dh_min_plausible_bits=int(dh["min_plausible_bits"]),
+        expectation_calls=frozenset(data["expectations"]["calls"]),
     )

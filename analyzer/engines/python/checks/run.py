@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from analyzer.engines.python.checks.algorithm_refs import check_algorithm_references
 from analyzer.engines.python.checks.arguments import get_arg
 from analyzer.engines.python.checks.context import (
     ApiCall,
@@ -29,7 +30,9 @@ from analyzer.engines.python.checks.literal_key import check_literal_key
 from analyzer.engines.python.checks.rng import check_random_sources
 from analyzer.engines.python.evaluate.consts import Evaluator
 from analyzer.engines.python.evaluate.taint import Flow
+from analyzer.engines.python.key_facts import key_facts
 from analyzer.engines.python.table import ApiSpec, Table
+from analyzer.engines.python.walk.expectations import expected_failures, is_expectation
 from analyzer.engines.python.walk.scopes import Scope
 from analyzer.engines.python.walk.visitor import Collected, Sink
 from analyzer.policy.thresholds import Thresholds
@@ -44,9 +47,10 @@ def run_checks(
     """All findings and key sites of one module."""
     ctx = CheckContext(collected, table, thresholds, evaluator, Flow(evaluator, table))
     ctx.uses_pycrypto = uses_pycrypto(collected.imports, table)
+    expected = _expected_failures(collected)
     for call, scope in collected.calls:
         qual = evaluator.qualname(call.func, scope)
-        if qual is None:
+        if qual is None or id(call) in expected:
             continue
         if qual in table.seed_functions:
             generator = qual.rsplit(".", 1)[0] + "."
@@ -66,7 +70,17 @@ def run_checks(
     check_random_sources(ctx)
     check_key_bytes(ctx)
     check_framework_keys(ctx)
+    check_algorithm_references(ctx)
     return ctx.findings, list(ctx.sites.values())
+
+
+def _expected_failures(collected: Collected) -> set[int]:
+    """Calls inside ``pytest.raises``/``assertRaises``: walked only when the module has one."""
+    names = key_facts().expectation_calls
+    module = collected.module_scope.node
+    if module is None or not any(is_expectation(call, names) for call, _ in collected.calls):
+        return set()
+    return expected_failures(module, names)
 
 
 def make_api_call(
