@@ -156,6 +156,8 @@ class _Context:
 
 
 _WORKER: list[_Context] = []
+# Notification kinds that mean a code engine could not read the file.
+PARSE_FAILURES = frozenset({"syntax-error", "decode-error", "too-complex"})
 
 
 def _absorb(result: FileResult, found: FileResult) -> None:
@@ -212,6 +214,8 @@ def _analyze(work: _Work, ctx: _Context) -> FileResult:
             )
         )
         return result
+    if any(n.kind in PARSE_FAILURES for n in result.notifications):
+        result.analyzed = False  # an engine could not parse it: not counted as analysed
     if ctx.cache is not None:
         key = ctx.cache.key(work.rel, content_hash(data), _engines(work))
         ctx.cache.put(key, result, lookups)

@@ -10,6 +10,7 @@ import ast
 import io
 import tokenize
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING
 
 from analyzer.engines.python.prefilter import python_prefilter
@@ -48,17 +49,52 @@ def _readable_text(source: bytes, path: str) -> str | FileResult:
         return _notify(path, "decode-error", f"{path} contains NUL bytes; not a Python source file")
     try:
         # CPython's parser guards depth and syntax cheaply; LibCST's native parser can crash the
-        # process on pathological nesting, so it only ever sees what CPython accepted.
+        # process on pathological nesting, so it only sees what CPython accepted or, for syntax
+        # newer than this interpreter (PEP 695, PEP 701 ...), what is not deeply nested.
         ast.parse(text, filename=path)
     except SyntaxError as exc:
-        return _notify(
-            path, "syntax-error", f"syntax error in {path} line {exc.lineno}: {exc.msg}", exc.lineno
-        )
+        if _nesting_error(exc) or _max_nesting(text) > MAX_BRACKET_NESTING:
+            return _notify(path, "too-complex", f"{path} is nested too deeply to parse ({exc.msg})")
+        return text  # newer syntax than this interpreter knows: LibCST's grammar decides
     except (RecursionError, MemoryError, ValueError) as exc:
         return _notify(
             path, "too-complex", f"{path} is nested too deeply to parse ({type(exc).__name__})"
         )
     return text
+
+
+MAX_BRACKET_NESTING = 150
+
+
+def _nesting_error(exc: SyntaxError) -> bool:
+    """CPython's own limits: too many nested parentheses, blocks or indentation levels."""
+    message = (exc.msg or "").lower()
+    return "too many" in message or "nested" in message or "too deep" in message
+
+
+def _max_nesting(text: str) -> int:
+    """Deepest bracket nesting, counting brackets in strings too (an over-estimate is safe)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}" and depth:
+            depth -= 1
+    return deepest
+
+
+@cache
+def parser_config() -> cst.PartialParserConfig:
+    """The newest grammar this LibCST knows, whatever Python keyguard runs on."""
+    import libcst as cst
+
+    try:
+        from libcst._parser.types.config import KNOWN_PYTHON_VERSION_STRINGS
+
+        return cst.PartialParserConfig(python_version=KNOWN_PYTHON_VERSION_STRINGS[-1])
+    except (ImportError, ValueError, IndexError):  # a LibCST that moved or checks differently
+        return cst.PartialParserConfig()
 
 
 def _check_module(
@@ -90,18 +126,20 @@ def analyze_python(
     if isinstance(text, FileResult):
         return text
     try:
-        module = cst.parse_module(text)
+        module = cst.parse_module(text, parser_config())
         raw_findings, raw_sites = _check_module(module, path, thresholds, resolver)
         if not raw_findings and not raw_sites:
             return FileResult(path)
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     except cst.ParserSyntaxError as exc:
-        return _notify(
-            path,
-            "syntax-error",
-            f"syntax error in {path} line {exc.raw_line}: {exc.message}",
-            exc.raw_line,
-        )
+        line, message = exc.raw_line, exc.message
+        try:
+            ast.parse(text, filename=path)
+        except SyntaxError as cpython:  # CPython names the place more precisely
+            line, message = cpython.lineno or line, cpython.msg
+        except (RecursionError, MemoryError, ValueError):
+            pass
+        return _notify(path, "syntax-error", f"syntax error in {path} line {line}: {message}", line)
     except (RecursionError, MemoryError) as exc:
         return _notify(
             path, "too-complex", f"{path} is nested too deeply to analyse ({type(exc).__name__})"

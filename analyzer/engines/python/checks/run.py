@@ -14,6 +14,7 @@ from analyzer.engines.python.checks.context import (
     short,
 )
 from analyzer.engines.python.checks.curve import check_curve, has_curve, resolve_curve
+from analyzer.engines.python.checks.dh_groups import check_dh_groups
 from analyzer.engines.python.checks.exponent import check_rsa_exponent
 from analyzer.engines.python.checks.framework_keys import check_framework_keys
 from analyzer.engines.python.checks.kdf import check_kdf
@@ -71,6 +72,7 @@ def run_checks(
     check_key_bytes(ctx)
     check_framework_keys(ctx)
     check_algorithm_references(ctx)
+    check_dh_groups(ctx)
     return ctx.findings, list(ctx.sites.values())
 
 
