@@ -14,9 +14,11 @@ _MARKER = re.compile(
     rb"token\b|\btoken_|\botp\b|pbkdf2|scrypt|hmac\.new|seed\()"
 )
 
-# Framework signing keys, escaped key bytes and DH moduli written as literals (no import needed).
+# Framework signing keys, escaped key bytes and DH moduli written as literals, and M2Crypto's
+# low-level ciphers reached through a star import (no import of a crypto library needed).
 _KEY_LITERALS = re.compile(
     rb"\b(?:SECRET_KEY|secret_key|JWT_SECRET_KEY|SIGNING_KEY)\b|"
+    rb"\bm2\.(?:rc4_set_key|rc4\(|des_|bf_|cast5_|rc2_)|"
     rb"(?i:key\w*['\"]?\s*[=:]\s*\(?\s*b['\"][^'\"\n]{0,8}\\x[0-9a-f]{2})|"
     rb"0x[0-9A-Fa-f]{60}|\bint\(\s*(?:\w+\(\s*)?(?:['\"]{1,3})\s*[0-9A-Fa-f]{8}"
 )

@@ -29,6 +29,7 @@ from analyzer.engines.python.checks.library import (
 )
 from analyzer.engines.python.checks.literal_key import check_literal_key
 from analyzer.engines.python.checks.rng import check_random_sources
+from analyzer.engines.python.checks.salts import check_salt_sources
 from analyzer.engines.python.evaluate.consts import Evaluator
 from analyzer.engines.python.evaluate.taint import Flow
 from analyzer.engines.python.key_facts import key_facts
@@ -69,6 +70,7 @@ def run_checks(
         )
         ctx.sinks.append((sink, f"reaches {label}"))
     check_random_sources(ctx)
+    check_salt_sources(ctx)
     check_key_bytes(ctx)
     check_framework_keys(ctx)
     check_algorithm_references(ctx)

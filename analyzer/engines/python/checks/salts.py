@@ -1,0 +1,40 @@
+"""Salts drawn too short (KG205 at the RNG call): ``salt = os.urandom(8)``,
+``self.s2k.salt = bytearray(os.urandom(8))``. A salt that reaches a known KDF call is judged
+there (``kdf.py``); this check covers salts held by a salt-named variable, attribute or key.
+"""
+
+from __future__ import annotations
+
+from analyzer.catalogue.ids import WEAK_KEY_DERIVATION
+from analyzer.engines.python.checks.context import CheckContext, short
+from analyzer.engines.python.checks.rng import source_bits
+from analyzer.engines.python.walk.names import split_words
+
+
+def check_salt_sources(ctx: CheckContext) -> None:
+    """KG205 at a CSPRNG call whose output, shorter than the minimum, becomes a salt."""
+    minimum = ctx.thresholds.salt_min_bytes
+    judged = {
+        id(anchor)
+        for finding in ctx.findings
+        if finding.rule_id == WEAK_KEY_DERIVATION
+        for anchor, _text in finding.related
+    }
+    for sink in ctx.collected.sinks:
+        if "salt" not in split_words(sink.label.removesuffix("()")):
+            continue
+        for source in ctx.flow.sources(sink.value, sink.scope):
+            if source.strength != "strong" or id(source.call) in judged:
+                continue
+            bits = source_bits(ctx, source)
+            if bits is None or bits >= minimum * 8:
+                continue
+            judged.add(id(source.call))
+            ctx.report(
+                WEAK_KEY_DERIVATION,
+                source.call,
+                f"salt of {bits // 8} bytes drawn by `{short(source.qualname)}` for "
+                f"`{sink.label}`; the standard requires at least {minimum}",
+                {"api": source.qualname, "salt_bytes": bits // 8, "minimum": minimum},
+                [(sink.node, f"becomes the salt `{sink.label}`")],
+            )
