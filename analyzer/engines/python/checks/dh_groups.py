@@ -26,6 +26,7 @@ _BASES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)
 _MODP_PREFIX = "ffffffffffffffffc90fdaa2"
 _MODULUS_ARG = ArgSpec("p", 0)
 MAX_DEPTH = 8
+MIN_GROUP_SIZE = 256  # a smaller number in a DH size setting is no bit count
 
 
 def is_probable_prime(n: int) -> bool:
@@ -112,6 +113,29 @@ def _is_group_name(name: str, scope: Scope, words: frozenset[str]) -> bool:
     return any(p in words and p != "p" for p in parts) or (parts[:1] == ["dh"])
 
 
+def _is_size_name(name: str) -> bool:
+    """``_dhMinimalGroupSize``, ``DH_MIN_BITS``: a DH group size setting."""
+    words = split_words(name)
+    return "dh" in words and any(w in ("size", "bits") for w in words)
+
+
+def check_group_size(ctx: CheckContext, name: str, binding: Binding, minimum: int) -> None:
+    """KG202 at a DH group size setting below the minimum (``_dhMinimalGroupSize = 1024``)."""
+    if binding.kind != "assign" or binding.scope is None or binding.value is None:
+        return
+    const = ctx.evaluator.const(binding.value, binding.scope)
+    bits = const.value if const is not None and isinstance(const.value, int) else None
+    if bits is None or not MIN_GROUP_SIZE <= bits < minimum:
+        return
+    ctx.report(
+        DSA_DH_PARAMETERS_TOO_SMALL,
+        binding.value,
+        f"Diffie-Hellman group size of {bits} bits set in `{name}`; "
+        f"the standard requires at least {minimum}",
+        {"algorithm": "DH", "size": bits, "minimum": minimum},
+    )
+
+
 def _scopes(module: Scope) -> list[Scope]:
     """The module and every class body below it (where groups are declared)."""
     found = [module]
@@ -158,6 +182,8 @@ def check_dh_groups(ctx: CheckContext) -> None:
             report(literal, n, f"reaches `{short(qual)}`")
     for scope in _scopes(ctx.collected.module_scope):
         for name, bindings in scope.bindings.items():
+            if len(bindings) == 1 and _is_size_name(name):
+                check_group_size(ctx, name, bindings[0], minimum)
             if len(bindings) != 1 or not _is_group_name(name, scope, facts.dh_name_words):
                 continue
             binding: Binding = bindings[0]

@@ -39,3 +39,49 @@ def check_literal_key(ctx: CheckContext, api: ApiCall, role: str, expr: cst.Base
         {**api.facts, "argument": role, "literal": shown},
         origins_as_related(literal, "literal"),
     )
+
+
+def _keyring_values(
+    ctx: CheckContext, expr: cst.BaseExpression, api: ApiCall
+) -> tuple[cst.BaseExpression, list[cst.BaseExpression]] | None:
+    """The secret expressions of a keyring dict literal (directly or through a name bound once)."""
+    node = expr
+    if isinstance(expr, cst.Name):
+        bindings = api.scope.lookup(expr.value)
+        if len(bindings) != 1 or bindings[0].kind != "assign" or bindings[0].value is None:
+            return None
+        node = bindings[0].value
+    if not isinstance(node, cst.Dict):
+        return None
+    secrets: list[cst.BaseExpression] = []
+    for element in node.elements:
+        if not isinstance(element, cst.DictElement):
+            continue
+        value = element.value
+        if isinstance(value, cst.Tuple) and value.elements:
+            value = value.elements[-1].value  # (algorithm, secret)
+        secrets.append(value)
+    return node, secrets
+
+
+def check_literal_keyring(ctx: CheckContext, api: ApiCall, expr: cst.BaseExpression) -> None:
+    """KG301 when a keyring mapping (``{"name.": "<base64 secret>"}``) holds literal secrets."""
+    found = _keyring_values(ctx, expr, api)
+    if found is None:
+        return
+    table, secrets = found
+    for secret in secrets:
+        literal = ctx.evaluator.literal(secret, api.scope)
+        if literal is None:
+            continue
+        shown = redact(literal.value)  # type: ignore[arg-type]
+        related = [] if table is expr else [(table, "literal: the keyring is written here")]
+        ctx.report(
+            HARDCODED_KEY,
+            api.call,
+            f"literal key {shown} in the keyring passed to `{short(api.qualname)}`; "
+            "load it from a secret manager",
+            {**api.facts, "argument": "keyring", "literal": shown},
+            related,
+        )
+        return

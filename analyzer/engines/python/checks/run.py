@@ -27,7 +27,7 @@ from analyzer.engines.python.checks.library import (
     is_pycrypto_only,
     uses_pycrypto,
 )
-from analyzer.engines.python.checks.literal_key import check_literal_key
+from analyzer.engines.python.checks.literal_key import check_literal_key, check_literal_keyring
 from analyzer.engines.python.checks.rng import check_random_sources
 from analyzer.engines.python.checks.salts import check_salt_sources
 from analyzer.engines.python.evaluate.consts import Evaluator
@@ -118,6 +118,10 @@ def check_api_call(ctx: CheckContext, api: ApiCall) -> None:
                 kind = "key" if role == "key" else "secret"
                 sink = Sink(expr, api.scope, kind, role, api.call)  # type: ignore[arg-type]
                 ctx.sinks.append((sink, f"reaches the {role} argument of `{short(api.qualname)}`"))
+    if "keyring" in api.spec.args:
+        status, expr = get_arg(api.call, api.spec.args["keyring"])
+        if status == "given" and expr is not None:
+            check_literal_keyring(ctx, api, expr)
     site = key_site(ctx, api)
     if site is not None:
         site.rule_ids = sorted({f.rule_id for f in ctx.findings[findings_before:]})
