@@ -9,6 +9,8 @@ arguments), and a table whose name says it lists what to refuse (``DEPRECATED_CI
 
 from __future__ import annotations
 
+from functools import cache
+
 import libcst as cst
 
 from analyzer.catalogue.ids import PROHIBITED_ALGORITHM
@@ -23,6 +25,7 @@ from analyzer.knowledge.algorithms import algorithms
 Reference = tuple[cst.BaseExpression, Scope, str]
 
 
+@cache
 def reference_names() -> dict[str, str]:
     """Qualified name of every prohibited class, callable or module -> the algorithm it is."""
     names: dict[str, str] = {}
@@ -41,13 +44,14 @@ def _canonical(qualname: str, table: Table) -> str:
     return qualname
 
 
-def _roots(names: dict[str, str]) -> set[str]:
-    """Every dotted prefix of a reference name: an import of one makes references possible."""
+@cache
+def _roots() -> frozenset[str]:
+    """The imports that make a reference possible: a name's module, the name, or below it."""
     roots: set[str] = set()
-    for name in names:
+    for name in reference_names():
         parts = name.split(".")
-        roots.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
-    return roots
+        roots.update(".".join(parts[:i]) for i in range(max(1, len(parts) - 1), len(parts) + 1))
+    return frozenset(roots)
 
 
 def _values(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
@@ -206,8 +210,8 @@ def _used_as_callee(target: cst.BaseExpression, ctx: CheckContext) -> bool:
 def check_algorithm_references(ctx: CheckContext) -> None:
     """KG403 at a prohibited algorithm class or module chosen as a value."""
     names = reference_names()
-    roots = _roots(names)
-    imports = {_canonical(i, ctx.table) for i in ctx.collected.imports}
+    roots = _roots()
+    imports = {_canonical(f"{i}.", ctx.table)[:-1] for i in ctx.collected.imports}
     if not imports & roots:
         return
     module_scope = ctx.collected.module_scope

@@ -182,12 +182,12 @@ def check_dh_groups(ctx: CheckContext) -> None:
             report(literal, n, f"reaches `{short(qual)}`")
     for scope in _scopes(ctx.collected.module_scope):
         for name, bindings in scope.bindings.items():
-            if len(bindings) == 1 and _is_size_name(name):
-                check_group_size(ctx, name, bindings[0], minimum)
-            if len(bindings) != 1 or not _is_group_name(name, scope, facts.dh_name_words):
-                continue
             binding: Binding = bindings[0]
-            if binding.kind != "assign" or binding.value is None:
+            if len(bindings) != 1 or not isinstance(binding.value, (cst.Integer, cst.Call)):
+                continue
+            if _is_size_name(name):
+                check_group_size(ctx, name, binding, minimum)
+            if binding.kind != "assign" or not _is_group_name(name, scope, facts.dh_name_words):
                 continue
             n = big_int(binding.value, scope)
             if n is not None and plausible_modulus(n, facts.dh_min_plausible_bits):
