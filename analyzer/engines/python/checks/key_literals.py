@@ -1,4 +1,5 @@
-"""Key bytes written as escaped ``bytes`` literals and held by a key-like name (KG302).
+"""Key bytes written as escaped ``bytes`` literals (or private values as big integers) and held
+by a key-like name (KG302).
 
 ``KEY = b'_\\xcf"\\x8a...'`` is random key material whatever API it later reaches (a literal that
 reaches a known key argument is KG301 at the call, and the pipeline keeps that one). Text-like
@@ -8,6 +9,8 @@ reported here: the secrets engine judges strings, this check only what is writte
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
 from analyzer.catalogue.ids import KEY_MATERIAL_IN_FILE
@@ -15,6 +18,8 @@ from analyzer.engines.python.checks.context import CheckContext
 from analyzer.engines.python.checks.literal_key import redact
 from analyzer.engines.python.key_facts import key_facts
 from analyzer.engines.python.walk.names import is_nonce_like
+
+MIN_PRIVATE_INT_BITS = 128  # a smaller integer under a key-like name is a size, an id or a flag
 
 
 def is_key_bytes(value: bytes, min_bytes: int) -> bool:
@@ -38,11 +43,32 @@ def _bytes_literal(expr: cst.BaseExpression) -> bytes | None:
     return None
 
 
+def _int_literal(expr: cst.BaseExpression) -> int | None:
+    if isinstance(expr, cst.Integer):
+        try:
+            value = ast.literal_eval(expr.value)
+        except (ValueError, SyntaxError):
+            return None
+        return value if isinstance(value, int) else None
+    return None
+
+
 def check_key_bytes(ctx: CheckContext) -> None:
-    """KG302 at an escaped bytes literal assigned to (or passed as) a key-like name."""
+    """KG302 at an escaped bytes literal (or an integer of 128 bits or more, a private value)
+    assigned to (or passed as) a key-like name."""
     facts = key_facts()
     for sink in ctx.collected.sinks:
         if sink.kind != "key" or sink.label.endswith("()") or is_nonce_like(sink.label):
+            continue
+        number = _int_literal(sink.value)
+        if number is not None and number.bit_length() >= MIN_PRIVATE_INT_BITS:
+            ctx.report(
+                KEY_MATERIAL_IN_FILE,
+                sink.value,
+                f"key integer literal of {number.bit_length()} bits assigned to `{sink.label}`; "
+                "load it from a secret manager",
+                {"name": sink.label, "bits": number.bit_length()},
+            )
             continue
         value = _bytes_literal(sink.value)
         if value is None or not is_key_bytes(value, facts.min_bytes):
