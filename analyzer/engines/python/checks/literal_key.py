@@ -75,10 +75,14 @@ def check_literal_keyring(ctx: CheckContext, api: ApiCall, expr: cst.BaseExpress
         if literal is None:
             continue
         shown = redact(literal.value)  # type: ignore[arg-type]
-        related = [] if table is expr else [(table, "literal: the keyring is written here")]
+        # A keyring table shared by several calls is one finding, at the table.
+        anchor: cst.CSTNode = api.call if table is expr else table
+        related = [] if table is expr else [(api.call, "the keyring is passed here")]
+        if any(f.node is anchor and f.rule_id == HARDCODED_KEY for f in ctx.findings):
+            return
         ctx.report(
             HARDCODED_KEY,
-            api.call,
+            anchor,
             f"literal key {shown} in the keyring passed to `{short(api.qualname)}`; "
             "load it from a secret manager",
             {**api.facts, "argument": "keyring", "literal": shown},
