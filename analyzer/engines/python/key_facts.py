@@ -27,6 +27,7 @@ class KeyFacts:
     reference_exclude_words: frozenset[str]
     dh_modulus_calls: frozenset[str]
     dh_name_words: frozenset[str]
+    dh_exclude_words: frozenset[str]
     dh_min_plausible_bits: int
     expectation_calls: frozenset[str]
 
@@ -68,6 +69,7 @@ def key_facts() -> KeyFacts:
         reference_exclude_words=frozenset(refs["exclude_words"]),
         dh_modulus_calls=frozenset(dh["modulus_calls"]),
         dh_name_words=frozenset(dh["name_words"]),
+        dh_exclude_words=frozenset(dh["exclude_words"]),
         dh_min_plausible_bits=int(dh["min_plausible_bits"]),
         expectation_calls=frozenset(data["expectations"]["calls"]),
     )

@@ -102,8 +102,10 @@ def plausible_modulus(n: int, min_bits: int) -> bool:
     return n > 0 and n % 2 == 1 and n.bit_length() >= min_bits and is_probable_prime(n)
 
 
-def _is_group_name(name: str, scope: Scope, words: frozenset[str]) -> bool:
+def _is_group_name(name: str, scope: Scope, words: frozenset[str], exclude: frozenset[str]) -> bool:
     parts = [w.rstrip("0123456789") for w in split_words(name)]
+    if any(p in exclude for p in parts):
+        return False
     if name.lower() == "p":
         return (
             "g" in scope.bindings
@@ -187,7 +189,9 @@ def check_dh_groups(ctx: CheckContext) -> None:
                 continue
             if _is_size_name(name):
                 check_group_size(ctx, name, binding, minimum)
-            if binding.kind != "assign" or not _is_group_name(name, scope, facts.dh_name_words):
+            if binding.kind != "assign" or not _is_group_name(
+                name, scope, facts.dh_name_words, facts.dh_exclude_words
+            ):
                 continue
             n = big_int(binding.value, scope)
             if n is not None and plausible_modulus(n, facts.dh_min_plausible_bits):

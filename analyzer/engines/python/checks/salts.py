@@ -5,10 +5,35 @@ there (``kdf.py``); this check covers salts held by a salt-named variable, attri
 
 from __future__ import annotations
 
+import libcst as cst
+
 from analyzer.catalogue.ids import WEAK_KEY_DERIVATION
 from analyzer.engines.python.checks.context import CheckContext, short
 from analyzer.engines.python.checks.rng import source_bits
 from analyzer.engines.python.walk.names import split_words
+from analyzer.engines.python.walk.scopes import Scope
+
+MAX_DEPTH = 8
+
+
+def direct_calls(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> set[int]:
+    """Ids of the calls whose value *is* ``expr``'s value, up to wrappers: ``bytearray(x)``,
+    ``x.hex()``, ``b64encode(x)``, a name bound once. A salt joined with a pid, a host name and
+    a time (a unique id, not a KDF salt) has no such call."""
+    if depth > MAX_DEPTH:
+        return set()
+    if isinstance(expr, cst.Call):
+        found = {id(expr)}
+        if isinstance(expr.func, cst.Attribute) and not expr.args:
+            found |= direct_calls(expr.func.value, scope, depth + 1)
+        elif expr.args and expr.args[0].keyword is None and not expr.args[0].star:
+            found |= direct_calls(expr.args[0].value, scope, depth + 1)
+        return found
+    if isinstance(expr, cst.Name):
+        bindings = scope.lookup(expr.value)
+        if len(bindings) == 1 and bindings[0].value is not None and bindings[0].scope is not None:
+            return direct_calls(bindings[0].value, bindings[0].scope, depth + 1)
+    return set()
 
 
 def check_salt_sources(ctx: CheckContext) -> None:
@@ -23,8 +48,11 @@ def check_salt_sources(ctx: CheckContext) -> None:
     for sink in ctx.collected.sinks:
         if "salt" not in split_words(sink.label.removesuffix("()")):
             continue
+        direct = direct_calls(sink.value, sink.scope)
         for source in ctx.flow.sources(sink.value, sink.scope):
             if source.strength != "strong" or id(source.call) in judged:
+                continue
+            if id(source.call) not in direct:
                 continue
             bits = source_bits(ctx, source)
             if bits is None or bits >= minimum * 8:
