@@ -54,7 +54,8 @@ def _readable_text(source: bytes, path: str) -> str | FileResult:
         ast.parse(text, filename=path)
     except SyntaxError as exc:
         if _nesting_error(exc) or _max_nesting(text) > MAX_BRACKET_NESTING:
-            return _notify(path, "too-complex", f"{path} is nested too deeply to parse ({exc.msg})")
+            message = f"syntax error in {path} line {exc.lineno}: {exc.msg}"
+            return _notify(path, "syntax-error", message, exc.lineno)
         return text  # newer syntax than this interpreter knows: LibCST's grammar decides
     except (RecursionError, MemoryError, ValueError) as exc:
         return _notify(

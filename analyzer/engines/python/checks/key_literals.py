@@ -13,7 +13,7 @@ import ast
 
 import libcst as cst
 
-from analyzer.catalogue.ids import KEY_MATERIAL_IN_FILE
+from analyzer.catalogue.ids import HARDCODED_KEY, KEY_MATERIAL_IN_FILE
 from analyzer.engines.python.checks.context import CheckContext
 from analyzer.engines.python.checks.literal_key import redact
 from analyzer.engines.python.key_facts import key_facts
@@ -53,12 +53,27 @@ def _int_literal(expr: cst.BaseExpression) -> int | None:
     return None
 
 
+def _covered_by_literal_key(ctx: CheckContext) -> set[int]:
+    """Assignments and arguments a KG301 finding already names (the literal reached an API)."""
+    covered: set[int] = set()
+    for finding in ctx.findings:
+        if finding.rule_id != HARDCODED_KEY:
+            continue
+        covered.update(id(anchor) for anchor, _text in finding.related)
+        if isinstance(finding.node, cst.Call):
+            covered.update(id(arg) for arg in finding.node.args)
+    return covered
+
+
 def check_key_bytes(ctx: CheckContext) -> None:
     """KG302 at an escaped bytes literal (or an integer of 128 bits or more, a private value)
     assigned to (or passed as) a key-like name."""
     facts = key_facts()
+    covered = _covered_by_literal_key(ctx)
     for sink in ctx.collected.sinks:
         if sink.kind != "key" or sink.label.endswith("()") or is_nonce_like(sink.label):
+            continue
+        if id(sink.node) in covered:
             continue
         number = _int_literal(sink.value)
         if number is not None and number.bit_length() >= MIN_PRIVATE_INT_BITS:
