@@ -14,6 +14,27 @@ _MARKER = re.compile(
     rb"token\b|\btoken_|\botp\b|pbkdf2|scrypt|hmac\.new|seed\()"
 )
 
+# Framework signing keys, escaped key bytes and DH moduli written as literals, and M2Crypto's
+# low-level ciphers reached through a star import (no import of a crypto library needed). Each
+# pattern runs only when a cheap substring test says it could match.
+_FRAMEWORK_KEYS = (b"SECRET_KEY", b"secret_key", b"SIGNING_KEY")
+_M2_LOW_LEVEL = re.compile(rb"\bm2\.(?:rc4_set_key|rc4\(|des_|bf_|cast5_|rc2_)")
+_KEY_BYTES = re.compile(
+    rb"[Kk][Ee][Yy]\w*['\"]?\s*[=:]\s*\(?\s*b['\"][^'\"\n]{0,8}\\x[0-9a-fA-F]{2}"
+)
+_DH_HEX = re.compile(rb"0x[0-9A-Fa-f]{60}")
+_DH_INT = re.compile(rb"int\(\s*(?:\w+\(\s*)?['\"]{1,3}\s*[0-9A-Fa-f]{8}")
+
+
+def _key_literals(source: bytes) -> bool:
+    if any(name in source for name in _FRAMEWORK_KEYS):
+        return True
+    if b"m2." in source and _M2_LOW_LEVEL.search(source):
+        return True
+    if _DH_HEX.search(source) or (b"int(" in source and _DH_INT.search(source)):
+        return True
+    return b"\\x" in source and bool(_KEY_BYTES.search(source))
+
 
 @cache
 def _crypto_imports() -> re.Pattern[bytes]:
@@ -26,6 +47,6 @@ def _crypto_imports() -> re.Pattern[bytes]:
 
 def python_prefilter(source: bytes) -> bool:
     """True when the file imports a crypto library or mixes randomness with key-material words."""
-    if _crypto_imports().search(source):
+    if _crypto_imports().search(source) or _key_literals(source):
         return True
     return bool(_RANDOM.search(source) and _MARKER.search(source))

@@ -129,7 +129,10 @@ def import_roots(
         if spec.library == "stdlib":
             continue
         top = name.split(".")[0]
-        roots.add(module_path(name) if top in shared else top)
+        path = module_path(name)
+        if path == name:  # a module-level function (dns.tsigkeyring.from_text): its module
+            path = name.rsplit(".", 1)[0]
+        roots.add(path if top in shared else top)
     roots.update(prefix.rstrip(".").split(".")[0] for prefix, _target, _lib in namespaces)
     return tuple(sorted(roots))
 

@@ -7,15 +7,26 @@ import libcst as cst
 from analyzer.catalogue.ids import HARDCODED_KEY
 from analyzer.engines.python.checks.arguments import origins_as_related
 from analyzer.engines.python.checks.context import ApiCall, CheckContext, short
+from analyzer.engines.python.key_facts import key_facts
 from analyzer.findings.redact import redact_value
+
+# Roles whose APIs cannot work with an empty key: an empty literal there is a literal key too.
+EMPTY_IS_LITERAL = ("cipher", "fernet")
 
 
 def check_literal_key(ctx: CheckContext, api: ApiCall, role: str, expr: cst.BaseExpression) -> None:
     """KG301 when the key or password argument is a literal (directly, via a constant or a decoder)."""
     if role not in ("key", "password"):
         return
-    for literal in ctx.evaluator.literals(expr, api.scope):
-        shown = redact_value(literal.value)  # type: ignore[arg-type]
+    literals = list(ctx.evaluator.literals(expr, api.scope))
+    if not literals and role == "key" and api.spec.role in EMPTY_IS_LITERAL:
+        empty = ctx.evaluator.const(expr, api.scope)
+        if empty is not None and empty.value in ("", b""):
+            literals = [empty]
+    for literal in literals:
+        if key_facts().is_public(literal.value):  # type: ignore[arg-type]
+            continue
+        shown = redact_value(literal.value) if literal.value else '"" (empty)'  # type: ignore[arg-type]
         ctx.report(
             HARDCODED_KEY,
             api.call,
@@ -23,3 +34,53 @@ def check_literal_key(ctx: CheckContext, api: ApiCall, role: str, expr: cst.Base
             {**api.facts, "argument": role, "literal": shown},
             origins_as_related(literal, "literal"),
         )
+
+
+def _keyring_values(
+    ctx: CheckContext, expr: cst.BaseExpression, api: ApiCall
+) -> tuple[cst.BaseExpression, list[cst.BaseExpression]] | None:
+    """The secret expressions of a keyring dict literal (directly or through a name bound once)."""
+    node = expr
+    if isinstance(expr, cst.Name):
+        bindings = api.scope.lookup(expr.value)
+        if len(bindings) != 1 or bindings[0].kind != "assign" or bindings[0].value is None:
+            return None
+        node = bindings[0].value
+    if not isinstance(node, cst.Dict):
+        return None
+    secrets: list[cst.BaseExpression] = []
+    for element in node.elements:
+        if not isinstance(element, cst.DictElement):
+            continue
+        value = element.value
+        if isinstance(value, cst.Tuple) and value.elements:
+            value = value.elements[-1].value  # (algorithm, secret)
+        secrets.append(value)
+    return node, secrets
+
+
+def check_literal_keyring(ctx: CheckContext, api: ApiCall, expr: cst.BaseExpression) -> None:
+    """KG301 when a keyring mapping (``{"name.": "<base64 secret>"}``) holds literal secrets."""
+    found = _keyring_values(ctx, expr, api)
+    if found is None:
+        return
+    table, secrets = found
+    for secret in secrets:
+        literal = ctx.evaluator.literal(secret, api.scope)
+        if literal is None:
+            continue
+        shown = redact_value(literal.value)  # type: ignore[arg-type]
+        # A keyring table shared by several calls is one finding, at the table.
+        anchor: cst.CSTNode = api.call if table is expr else table
+        related = [] if table is expr else [(api.call, "the keyring is passed here")]
+        if any(f.node is anchor and f.rule_id == HARDCODED_KEY for f in ctx.findings):
+            return
+        ctx.report(
+            HARDCODED_KEY,
+            anchor,
+            f"literal key {shown} in the keyring passed to `{short(api.qualname)}`; "
+            "load it from a secret manager",
+            {**api.facts, "argument": "keyring", "literal": shown},
+            related,
+        )
+        return

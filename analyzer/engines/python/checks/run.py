@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from analyzer.catalogue.ids import PROHIBITED_ALGORITHM
+from analyzer.engines.python.checks.algorithm_refs import check_algorithm_references
 from analyzer.engines.python.checks.arguments import get_arg
 from analyzer.engines.python.checks.callers import check_calls_into_other_modules
 from analyzer.engines.python.checks.context import (
@@ -15,9 +16,11 @@ from analyzer.engines.python.checks.context import (
     short,
 )
 from analyzer.engines.python.checks.curve import check_curve, has_curve, resolve_curves
-from analyzer.engines.python.checks.dh_group import check_dh_group_literals
+from analyzer.engines.python.checks.dh_groups import check_dh_groups
 from analyzer.engines.python.checks.exponent import check_rsa_exponent
+from analyzer.engines.python.checks.framework_keys import check_framework_keys
 from analyzer.engines.python.checks.kdf import check_kdf
+from analyzer.engines.python.checks.key_literals import check_key_bytes
 from analyzer.engines.python.checks.key_size import check_key_size, key_sizes
 from analyzer.engines.python.checks.library import (
     algorithm_spellings,
@@ -25,16 +28,18 @@ from analyzer.engines.python.checks.library import (
     check_named_after_prohibited,
     check_prohibited_algorithm,
     check_prohibited_library,
-    check_prohibited_references,
     is_pycrypto_only,
     uses_pycrypto,
 )
-from analyzer.engines.python.checks.literal_key import check_literal_key
+from analyzer.engines.python.checks.literal_key import check_literal_key, check_literal_keyring
 from analyzer.engines.python.checks.rng import check_random_sources
+from analyzer.engines.python.checks.salts import check_salt_sources
 from analyzer.engines.python.evaluate.callsites import CallSites
 from analyzer.engines.python.evaluate.consts import Evaluator
 from analyzer.engines.python.evaluate.taint import Flow
+from analyzer.engines.python.key_facts import key_facts
 from analyzer.engines.python.table import ApiSpec, Table
+from analyzer.engines.python.walk.expectations import expected_failures, is_expectation
 from analyzer.engines.python.walk.scopes import Scope
 from analyzer.engines.python.walk.visitor import Collected, Sink
 from analyzer.policy.thresholds import Thresholds
@@ -50,9 +55,12 @@ def run_checks(
     ctx = CheckContext(collected, table, thresholds, evaluator, Flow(evaluator, table))
     ctx.uses_pycrypto = uses_pycrypto(collected.imports, table)
     evaluator.call_sites = CallSites(collected.calls)
+    expected = _expected_failures(collected)
     spellings = algorithm_spellings(table)
     own_calls: list[tuple[cst.Call, cst.FunctionDef | cst.ClassDef]] = []
     for call, scope in collected.calls:
+        if id(call) in expected:
+            continue
         qual = evaluator.qualname(call.func, scope)
         if qual is None:
             own = own_definition(call.func, scope)
@@ -69,8 +77,6 @@ def run_checks(
             check_prohibited_library(ctx, call, qual, table.pycrypto_library, "random")
         elif table.referenced_algorithm(qual) is None:
             check_named_after_prohibited(ctx, call, qual, spellings)
-    check_prohibited_references(ctx)
-    check_dh_group_literals(ctx)
     check_calls_into_other_modules(ctx)
     check_own_wrappers(ctx, own_calls, spellings)
     for sink in collected.sinks:
@@ -81,7 +87,21 @@ def run_checks(
         )
         ctx.sinks.append((sink, f"reaches {label}"))
     check_random_sources(ctx)
+    check_salt_sources(ctx)
+    check_key_bytes(ctx)
+    check_framework_keys(ctx)
+    check_algorithm_references(ctx)
+    check_dh_groups(ctx)
     return ctx.findings, list(ctx.sites.values())
+
+
+def _expected_failures(collected: Collected) -> set[int]:
+    """Calls inside ``pytest.raises``/``assertRaises``: walked only when the module has one."""
+    names = key_facts().expectation_calls
+    module = collected.module_scope.node
+    if module is None or not any(is_expectation(call, names) for call, _ in collected.calls):
+        return set()
+    return expected_failures(module, names)
 
 
 def make_api_call(
@@ -116,6 +136,10 @@ def check_api_call(ctx: CheckContext, api: ApiCall) -> None:
                 kind = "key" if role == "key" else "secret"
                 sink = Sink(expr, api.scope, kind, role, api.call, api_argument=True)  # type: ignore[arg-type]
                 ctx.sinks.append((sink, f"reaches the {role} argument of `{short(api.qualname)}`"))
+    if "keyring" in api.spec.args:
+        status, expr = get_arg(api.call, api.spec.args["keyring"])
+        if status == "given" and expr is not None:
+            check_literal_keyring(ctx, api, expr)
     site = key_site(ctx, api)
     if site is not None:
         site.rule_ids = sorted({f.rule_id for f in ctx.findings[findings_before:]})
