@@ -106,6 +106,16 @@ class ModuleResolver:
         self._cache: dict[Path, dict[str, ExternalConstant]] = {}
         self._functions: dict[Path, dict[str, FunctionSummary]] = {}
         self._reexports: dict[Path, dict[str, tuple[int, str, str]]] = {}
+        self._trees: dict[Path, tuple[ast.Module, str]] = {}
+        self._files: dict[tuple[str, int, str], Path | None] = {}
+
+    def _module_file(self, from_path: str, level: int, module: str) -> Path | None:
+        """The file ``module`` names from ``from_path``, cached per directory (imports repeat)."""
+        key = (PurePosixPath(from_path).parent.as_posix(), level, module)
+        if key not in self._files:
+            parts = [p for p in module.split(".") if p]
+            self._files[key] = self._file(self._bases(from_path, level), parts)
+        return self._files[key]
 
     def _file(self, bases: list[Path], parts: list[str]) -> Path | None:
         for base in bases:
@@ -137,8 +147,7 @@ class ModuleResolver:
 
     def _read(self, file: Path) -> None:
         """Parse ``file`` once: its constants and its functions' summaries."""
-        from analyzer.engines.python.summaries import module_functions, reexports
-        from analyzer.engines.python.table import load_table
+        from analyzer.engines.python.summaries import reexports
 
         self._cache[file], self._functions[file], self._reexports[file] = {}, {}, {}
         try:
@@ -148,22 +157,33 @@ class ModuleResolver:
             return
         if tree is not None:
             self._cache[file] = constants_of_tree(tree, rel)
-            self._functions[file] = module_functions(tree, rel, load_table())
             self._reexports[file] = reexports(tree)
+            self._trees[file] = (tree, rel)
+
+    def _summary(self, file: Path, name: str) -> FunctionSummary | None:
+        """The summary of one function of ``file``, computed the first time it is asked for."""
+        from analyzer.engines.python.summaries import function_summary
+        from analyzer.engines.python.table import load_table
+
+        functions = self._functions[file]
+        if name not in functions and file in self._trees:
+            tree, rel = self._trees[file]
+            found = function_summary(tree, rel, name, load_table())
+            if found is not None:
+                functions[name] = found
+        return functions.get(name)
 
     def constant(
         self, from_path: str, level: int, module: str, name: str
     ) -> ExternalConstant | None:
         """The value of ``name`` in ``module`` as imported from the file ``from_path``."""
-        parts = [p for p in module.split(".") if p]
-        file = self._file(self._bases(from_path, level), parts)
+        file = self._module_file(from_path, level, module)
         if file is None:
             return None
         return self.constants_of(file).get(name)
 
     def is_module(self, from_path: str, level: int, module: str) -> bool:
-        parts = [p for p in module.split(".") if p]
-        return self._file(self._bases(from_path, level), parts) is not None
+        return self._module_file(from_path, level, module) is not None
 
     def function(
         self, from_path: str, level: int, module: str, name: str
@@ -171,13 +191,12 @@ class ModuleResolver:
         """What the function ``name`` of ``module`` (imported from ``from_path``) does with
         its parameters and what it returns."""
         for _hop in range(4):  # follow re-exports through packages' __init__ files
-            parts = [p for p in module.split(".") if p]
-            file = self._file(self._bases(from_path, level), parts)
+            file = self._module_file(from_path, level, module)
             if file is None:
                 return None
             if file not in self._functions:
                 self._read(file)
-            found = self._functions[file].get(name)
+            found = self._summary(file, name)
             if found is not None or name not in self._reexports[file]:
                 return found
             from_path = file.relative_to(self.root).as_posix()

@@ -203,3 +203,13 @@ def module_functions(tree: ast.Module, path: str, table: Table) -> dict[str, Fun
         for stmt in tree.body
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
     }
+
+
+def function_summary(
+    tree: ast.Module, path: str, name: str, table: Table
+) -> FunctionSummary | None:
+    """The summary of one top-level function (summaries are made only for what callers ask)."""
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
+            return _summary(stmt, path, _imports(tree), table)
+    return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import libcst as cst
 
 from analyzer.catalogue.ids import PROHIBITED_ALGORITHM
@@ -203,25 +205,18 @@ def check_own_wrappers(
     """Calls of this module's own functions and classes named after a prohibited algorithm;
     a wrapper whose body already uses a prohibited API is reported there, not at each call."""
     pending = list(own_calls)
+    enclosing = ctx.collected.enclosing
     for _round in range(4):
         reported = {id(f.node) for f in ctx.findings if f.rule_id == PROHIBITED_ALGORITHM}
-        waiting = {id(call) for call, _ in pending}
+        inside_reported = {d for call in reported for d in enclosing.get(call, ())}
+        inside_waiting = Counter(d for call, _ in pending for d in enclosing.get(id(call), ()))
         deferred: list[tuple[cst.Call, cst.FunctionDef | cst.ClassDef]] = []
         for call, definition in pending:
-            if _contains_any(definition, reported):
+            if id(definition) in inside_reported:
                 continue
-            if _round < 3 and _contains_any(definition, waiting - {id(call)}):
+            own = 1 if id(definition) in enclosing.get(id(call), ()) else 0
+            if _round < 3 and inside_waiting[id(definition)] > own:
                 deferred.append((call, definition))  # decide after the calls inside it
                 continue
             check_named_after_prohibited(ctx, call, definition.name.value, spellings)
         pending = deferred
-
-
-def _contains_any(root: cst.CSTNode, ids: set[int]) -> bool:
-    stack: list[cst.CSTNode] = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in ids:
-            return True
-        stack.extend(node.children)
-    return False

@@ -30,6 +30,8 @@ class Binding:
     # same block hides an earlier one (``key = b"..."`` then ``key = load()``).
     block: int = 0
     order: int = 0
+    # The assigned value reads the name it replaces (``data = md5(data)``, ``bits *= 2``).
+    reads_itself: bool = False
 
 
 @dataclass
@@ -79,8 +81,7 @@ class Scope:
         last: dict[int, int] = {}
         for binding in bindings:
             # ``crap = md5(crap).digest()`` reads the binding it replaces: both stay.
-            reads = binding.node if isinstance(binding.node, cst.AugAssign) else binding.value
-            if not _mentions(reads, name):
+            if not binding.reads_itself:
                 last[binding.block] = max(last.get(binding.block, -1), binding.order)
         return [b for b in bindings if b.order >= last.get(b.block, -1)]
 
@@ -100,16 +101,3 @@ class Scope:
         while scope.parent is not None:
             scope = scope.parent
         return scope
-
-
-def _mentions(expr: cst.CSTNode | None, name: str) -> bool:
-    """Whether ``expr`` reads ``name`` anywhere (an AugAssign's value counts as reading it)."""
-    if expr is None:
-        return False
-    stack: list[cst.CSTNode] = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name) and node.value == name:
-            return True
-        stack.extend(node.children)
-    return False

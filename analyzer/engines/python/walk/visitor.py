@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -38,6 +39,8 @@ class Collected:
     references: list[tuple[cst.BaseExpression, Scope]] = field(default_factory=list)
     # Values assigned to names that say prime/modulus/group (candidate DH groups).
     group_literals: list[tuple[str, cst.BaseExpression, Scope]] = field(default_factory=list)
+    # id(call) -> ids of the def/class statements around it, innermost last.
+    enclosing: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
 
 def _string_value(node: cst.BaseExpression) -> str | None:
@@ -88,6 +91,8 @@ class Collector(cst.CSTVisitor):
         self.scope = Scope("module", "<module>", None, module)
         self.result = Collected(self.scope)
         self.blocks: list[int] = [id(module)]
+        self.reading: list[Counter[str]] = []
+        self.definitions: list[int] = []
         self._set_block(id(module))
 
     def _set_block(self, block: int) -> None:
@@ -113,14 +118,17 @@ class Collector(cst.CSTVisitor):
 
     # -- scopes -------------------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.definitions.append(id(node))
         inner = Scope("class", node.name.value, self.scope, node)
         self.scope.bind(node.name.value, Binding("class", node, class_scope=inner))
         self.scope = inner
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.definitions.pop()
         self.scope = self.scope.parent or self.scope
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.definitions.append(id(node))
         outer = self.scope
         inner = Scope("function", node.name.value, outer, node)
         outer.bind(node.name.value, Binding("function", node, function=inner))
@@ -147,6 +155,7 @@ class Collector(cst.CSTVisitor):
         self.scope = inner
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.definitions.pop()
         self.scope = self.scope.parent or self.scope
 
     # -- bindings -----------------------------------------------------------------------------
@@ -245,6 +254,18 @@ class Collector(cst.CSTVisitor):
         single = len(node.targets) == 1
         for target in node.targets:
             self._bind_target(target.target, node, node.value, single, () if single else None)
+        self.reading.append(Counter())
+
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        read = self.reading.pop()
+        for target in original_node.targets:
+            if isinstance(target.target, cst.Name) and read[target.target.value] > 1:
+                for binding in self.scope.bindings.get(target.target.value, [])[-1:]:
+                    binding.reads_itself = True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if self.reading:
+            self.reading[-1][node.value] += 1
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self._reference(node.value)
@@ -252,7 +273,8 @@ class Collector(cst.CSTVisitor):
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if isinstance(node.target, cst.Name):
-            self.scope.bind(node.target.value, Binding("other", node, value=node.value))
+            binding = Binding("other", node, value=node.value, reads_itself=True)
+            self.scope.bind(node.target.value, binding)
             self._sink(node.value, node.target.value, node)
         else:
             self._bind_target(node.target, node, None, False)
@@ -283,6 +305,8 @@ class Collector(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         self.result.calls.append((node, self.scope))
+        if self.definitions:
+            self.result.enclosing[id(node)] = tuple(self.definitions)
         type_test = isinstance(node.func, cst.Name) and node.func.value in TYPE_TESTS
         for arg in node.args:
             if arg.keyword is not None:
