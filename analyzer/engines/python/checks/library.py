@@ -51,24 +51,6 @@ def check_prohibited_algorithm(ctx: CheckContext, api: ApiCall) -> None:
         )
 
 
-def check_prohibited_references(ctx: CheckContext) -> None:
-    """KG403 where a prohibited cipher class or module is chosen as a value (a table entry, a
-    default, an argument, an assignment) rather than called; an import alone is not a choice."""
-    for expr, scope in ctx.collected.references:
-        qualname = ctx.evaluator.qualname(expr, scope)
-        if qualname is None or "." not in qualname:
-            continue
-        algorithm = ctx.table.referenced_algorithm(qualname)
-        if algorithm is None:
-            continue
-        ctx.report(
-            PROHIBITED_ALGORITHM,
-            expr,
-            f"`{short(qualname)}` selects the prohibited algorithm {algorithm}",
-            {"api": qualname, "library": "unknown", "algorithm": algorithm},
-        )
-
-
 # Spellings too common in ordinary code to mark a cipher (an "idea", a "cast").
 AMBIGUOUS_SPELLINGS = frozenset({"idea", "dea", "bf", "cast", "singledes"})
 
