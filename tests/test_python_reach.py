@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import textwrap
 
-from analyzer.engines.python.checks.dh_group import is_probable_prime, is_safe_prime
+from analyzer.engines.python.checks.dh_groups import is_probable_prime, is_safe_prime
 from analyzer.engines.python.engine import analyze_python
 from analyzer.engines.python.summaries import module_functions
 from analyzer.engines.python.table import load_table

@@ -52,6 +52,11 @@ def is_probable_prime(n: int) -> bool:
     return True
 
 
+def is_safe_prime(n: int) -> bool:
+    """p and (p-1)/2 both prime: the shape of the RFC 2409/3526 MODP groups."""
+    return n % 2 == 1 and is_probable_prime(n) and is_probable_prime((n - 1) // 2)
+
+
 def _hex_text(expr: cst.BaseExpression) -> str | None:
     """The text of a string literal, also through a whitespace-removing helper or ``.replace``."""
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):

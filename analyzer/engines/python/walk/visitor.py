@@ -38,7 +38,6 @@ class Collected:
     imports: list[str] = field(default_factory=list)
     references: list[tuple[cst.BaseExpression, Scope]] = field(default_factory=list)
     # Values assigned to names that say prime/modulus/group (candidate DH groups).
-    group_literals: list[tuple[str, cst.BaseExpression, Scope]] = field(default_factory=list)
     # id(call) -> ids of the def/class statements around it, innermost last.
     enclosing: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
@@ -53,15 +52,6 @@ def _string_value(node: cst.BaseExpression) -> str | None:
 def subscript_name(base: str, key: str) -> str:
     """The pseudo-name under which ``base["key"] = value`` is bound."""
     return f"{base}[{key!r}]"
-
-
-# Words of names that hold a finite-field group's prime.
-GROUP_WORDS = frozenset({"prime", "modulus", "modp", "oakley", "group", "dh"})
-
-
-def _may_be_number(value: cst.BaseExpression) -> bool:
-    """Integer literals and int(...) calls of a string: the ways a prime is written down."""
-    return isinstance(value, (cst.Integer, cst.Call, cst.BinaryOperation))
 
 
 # Calls whose arguments test a value's type rather than choose it.
@@ -227,8 +217,6 @@ class Collector(cst.CSTVisitor):
             return
         if value is not None:
             self._sink(value, label, node)
-            if GROUP_WORDS.intersection(split_words(label)) and _may_be_number(value):
-                self.result.group_literals.append((label, value, self.scope))
 
     def _sink(
         self,
