@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from analyzer.catalogue.ids import WEAK_KEY_DERIVATION
 from analyzer.engines.python.checks.arguments import (
     get_arg,
@@ -29,42 +31,56 @@ def hash_name(ctx: CheckContext, api: ApiCall) -> str | None:
 def check_iterations(ctx: CheckContext, api: ApiCall) -> bool:
     """KG205 for too few PBKDF2 iterations; False when the count could not be resolved."""
     hashed = hash_name(ctx, api)
-    minimum = ctx.thresholds.pbkdf2_min_for(hashed)
-    _status, counts, _expr = role_values(ctx.evaluator, api.call, api.spec, "iterations", api.scope)
-    resolved = False
-    for count in counts:
-        value = int_value(count)
-        if value is None:
-            continue
-        resolved = True
-        if value < minimum:
-            ctx.report(
-                WEAK_KEY_DERIVATION,
-                api.call,
-                f"PBKDF2 with {value} iterations ({hashed or 'default hash'}); the standard requires at least {minimum}",
-                {**api.facts, "iterations": value, "minimum": minimum, "hash": hashed or "unknown"},
-                origins_as_related(count, "iterations"),
-            )
-    return resolved
+    return _check_minimum(
+        ctx,
+        api,
+        "iterations",
+        ctx.thresholds.pbkdf2_min_for(hashed),
+        lambda value, minimum: (
+            f"PBKDF2 with {value} iterations ({hashed or 'default hash'}); "
+            f"the standard requires at least {minimum}",
+            {"iterations": value, "hash": hashed or "unknown"},
+        ),
+    )
 
 
 def check_scrypt_cost(ctx: CheckContext, api: ApiCall) -> bool:
     """KG205 for a scrypt cost below the minimum; False when it could not be resolved."""
-    _status, costs, _expr = role_values(ctx.evaluator, api.call, api.spec, "cost", api.scope)
-    minimum = ctx.thresholds.scrypt_min_n
+    return _check_minimum(
+        ctx,
+        api,
+        "cost",
+        ctx.thresholds.scrypt_min_n,
+        lambda value, minimum: (
+            f"scrypt cost n={value}; the standard requires at least {minimum}",
+            {"cost": value},
+        ),
+    )
+
+
+def _check_minimum(
+    ctx: CheckContext,
+    api: ApiCall,
+    role: str,
+    minimum: int,
+    describe: Callable[[int, int], tuple[str, dict[str, str | int]]],
+) -> bool:
+    """KG205 for each value the argument can take below ``minimum``; False when none resolved."""
+    _status, origins, _expr = role_values(ctx.evaluator, api.call, api.spec, role, api.scope)
     resolved = False
-    for cost in costs:
-        value = int_value(cost)
+    for origin in origins:
+        value = int_value(origin)
         if value is None:
             continue
         resolved = True
         if value < minimum:
+            message, facts = describe(value, minimum)
             ctx.report(
                 WEAK_KEY_DERIVATION,
                 api.call,
-                f"scrypt cost n={value}; the standard requires at least {minimum}",
-                {**api.facts, "cost": value, "minimum": minimum},
-                origins_as_related(cost, "cost"),
+                message,
+                {**api.facts, **facts, "minimum": minimum},
+                origins_as_related(origin, role),
             )
     return resolved
 
