@@ -16,6 +16,7 @@ from analyzer.catalogue.rules import Rule, rules
 from analyzer.findings.fingerprint import FINGERPRINT_KEY
 from analyzer.findings.model import Finding, Location, Notification, ScanReport
 from analyzer.policy import Policy
+from analyzer.reporters.keys import store_rows
 from analyzer.reporters.run import RunInfo
 from analyzer.reporters.vcs import REPO_ROOT, provenance, repository_root
 
@@ -268,6 +269,7 @@ def build_run(report: ScanReport, info: RunInfo) -> dict[str, Any]:
             "filesAnalyzed": report.files_analyzed,
             "filesSkipped": report.files_skipped,
             "filesFailed": report.files_failed,
+            **({"dataStores": store_rows(report.stores)} if report.stores else {}),
         },
     )
     return _to_json(run)

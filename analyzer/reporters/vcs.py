@@ -49,6 +49,18 @@ def repository_root(root: Path) -> Path | None:
     return Path(toplevel) if toplevel else None
 
 
+def repository_facts(root: Path) -> tuple[str | None, str | None, str | None]:
+    """The origin remote as a URI without credentials, the commit and the branch of ``root``
+    (None for what git does not know)."""
+    remote = _git(root, "config", "--get", "remote.origin.url")
+    branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD")
+    return (
+        remote_uri(remote) if remote else None,
+        _git(root, "rev-parse", "HEAD"),
+        branch if branch and branch != "HEAD" else None,
+    )
+
+
 def provenance(root: Path) -> list[so.VersionControlDetails] | None:
     """Repository URI (credentials stripped), revision and branch when ``root`` is in git.
 

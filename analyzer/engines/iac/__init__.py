@@ -59,7 +59,8 @@ class IacEngine:
         from analyzer.engines.iac import keymap
 
         stores[:] = keymap.resolve(stores, bindings)
-        return keymap.tag_findings(sites, bindings, context.thresholds.required_key_tags)
+        keymap.apply_default_tags(sites, bindings)
+        return keymap.tag_findings(sites, context.thresholds.required_key_tags)
 
 
 ENGINE = IacEngine()

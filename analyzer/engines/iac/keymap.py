@@ -122,35 +122,43 @@ def _normal(tag: str) -> str:
     return re.sub(r"[-_\s]", "", tag.lower())
 
 
-def _default_tags(index: _Index, bindings: list[Binding], scope: str) -> set[str]:
-    """Tag names a provider's ``default_tags`` give every resource of a folder, also when the
-    folder is a module called from another folder."""
-    names: set[str] = set(json.loads(index.get(scope, "default_tags") or "[]"))
+def _default_tags(index: _Index, bindings: list[Binding], scope: str) -> dict[str, str]:
+    """Tags a provider's ``default_tags`` give every resource of a folder, also when the folder
+    is a module called from another folder (the caller's provider applies)."""
+    tags: dict[str, str] = {}
     for b in bindings:
         if not b.name.startswith("module.") or not b.value.startswith('".'):
             continue
         called = posixpath.normpath(posixpath.join(b.scope, json.loads(b.value)))
         if (called if called != "." else "") == scope:
-            names |= set(json.loads(index.get(b.scope, "default_tags") or "[]"))
-    return names
+            tags |= json.loads(index.get(b.scope, "default_tags") or "{}")
+    return tags | json.loads(index.get(scope, "default_tags") or "{}")
 
 
-def tag_findings(
-    sites: list[KeySite], bindings: list[Binding], required: tuple[str, ...]
-) -> list[Finding]:
+def apply_default_tags(sites: list[KeySite], bindings: list[Binding]) -> None:
+    """A Terraform key's tags with its provider's default tags (the key's own win)."""
+    index = _Index(bindings)
+    tagged = iac_stores().key_tags["terraform"]
+    for site in sites:
+        if site.properties.get("iac") != "terraform" or site.api not in tagged:
+            continue
+        scope = site.location.path.rsplit("/", 1)[0] if "/" in site.location.path else ""
+        own = {_normal(k.removeprefix("tag:")) for k in site.properties if k.startswith("tag:")}
+        for name, value in _default_tags(index, bindings, scope).items():
+            if _normal(name) not in own:
+                site.properties[f"tag:{name}"] = value
+
+
+def tag_findings(sites: list[KeySite], required: tuple[str, ...]) -> list[Finding]:
     """KG505 for each declared key whose tags, as far as they are literal, lack a required tag."""
     if not required:
         return []
-    index = _Index(bindings)
     findings = []
     tagged = {t for kinds in iac_stores().key_tags.values() for t in kinds}
     for site in sites:
         if site.api not in tagged or site.properties.get("tags") == UNRESOLVED:
             continue
         present = {_normal(k.removeprefix("tag:")) for k in site.properties if k.startswith("tag:")}
-        if site.properties.get("iac") == "terraform":
-            scope = site.location.path.rsplit("/", 1)[0] if "/" in site.location.path else ""
-            present |= {_normal(t) for t in _default_tags(index, bindings, scope)}
         missing = [t for t in required if _normal(t) not in present]
         if not missing:
             continue

@@ -139,7 +139,7 @@ def terraform_bindings(
         if kind == "provider":
             tags = _provider_tags(lines, start)
             if tags:
-                out.append(Binding(scope, "default_tags", json.dumps(sorted(tags))))
+                out.append(Binding(scope, "default_tags", json.dumps(tags, sort_keys=True)))
             continue
         for _, code in top:
             attr = _attr(code)
@@ -206,7 +206,11 @@ def terraform_store(block: Block, rel: str) -> DataStore | None:
 
 
 def terraform_tags(lines: list[str], block: Block, site: KeySite) -> None:
-    """A key's literal tags as ``tag:NAME`` properties; ``tags`` says when they cannot be read."""
+    """A key's state and literal tags as ``tag:NAME`` properties; ``tags`` says when they
+    cannot be read."""
+    enabled = block.attrs.get("is_enabled")
+    inactive = enabled is not None and enabled.literal and enabled.value is False
+    site.properties["state"] = "deactivated" if inactive else "active"
     attribute = iac_stores().key_tags["terraform"].get(block.type)
     if attribute is None:
         return
@@ -319,7 +323,12 @@ def cfn_bindings(template: yaml.Node, sites: list[KeySite], rel: str) -> list[Bi
 
 
 def cfn_tags(resource: yaml.Node, kind: str, site: KeySite) -> None:
-    """A CloudFormation key's ``Tags`` (Key/Value pairs) as ``tag:NAME`` properties."""
+    """A CloudFormation key's state and ``Tags`` (Key/Value pairs) as ``tag:NAME`` properties."""
+    enabled = scalar(
+        get(get(resource, "Properties") or yaml.ScalarNode("", ""), "Enabled")
+        or yaml.ScalarNode("", "")
+    )
+    site.properties["state"] = "deactivated" if (enabled or "").lower() == "false" else "active"
     attribute = iac_stores().key_tags["cloudformation"].get(kind)
     tags = _find(get(resource, "Properties"), attribute) if attribute else None
     if tags is None:
