@@ -29,9 +29,12 @@ def test_inventory_cbom_of_one_repository(tmp_path: Path) -> None:
     assert bom["specVersion"] == "1.6"
     components = bom["components"]
     assert all(c["type"] == "cryptographic-asset" for c in components)
-    assert bom["metadata"]["component"]["version"] == bom["metadata"]["component"]["properties"][
-        [p["name"] for p in bom["metadata"]["component"]["properties"]].index("keyguard:commit")
-    ]["value"]
+    assert (
+        bom["metadata"]["component"]["version"]
+        == bom["metadata"]["component"]["properties"][
+            [p["name"] for p in bom["metadata"]["component"]["properties"]].index("keyguard:commit")
+        ]["value"]
+    )
     verdicts = {
         p["value"] for c in components for p in c["properties"] if p["name"] == "keyguard:verdict"
     }

@@ -388,7 +388,7 @@ def report_command(
         items = collect(history)
         summary = summary_reporter.summary_dict(items, history.last_policy())
         if html_out is not None:
-            from analyzer.org.outputs import portable_inventory
+            from analyzer.org.portable import portable_inventory
             from analyzer.reporters.html import render_html
 
             inventory, stores = portable_inventory(history)

@@ -12,8 +12,6 @@ from analyzer.org.history import History
 from analyzer.org.latest import collect
 from analyzer.org.repos import RepoSpec
 from analyzer.reporters import summary as summary_reporter
-from analyzer.reporters.inventory import InventoryItem
-from analyzer.reporters.keys import StoreItem
 from analyzer.reporters.output import write_atomic
 from analyzer.reporters.sarif import SCHEMA_URI
 
@@ -48,51 +46,10 @@ def write_outputs(history: History, specs: list[RepoSpec], out_dir: Path) -> dic
     return summary
 
 
-def _portable_name(repo: str, run: dict[str, Any] | None) -> str:
-    """A repository as an inventory names it: its URL (credentials stripped), else the remote
-    its checkout records, else the folder's name; never a path of this machine."""
-    if "://" in repo:
-        return repo
-    for vcs in (run or {}).get("versionControlProvenance") or []:
-        uri = vcs.get("repositoryUri", "")
-        if uri and not uri.startswith("file:"):
-            return uri
-    return repo.rstrip("/").rsplit("/", 1)[-1]
-
-
-def portable_inventory(
-    history: History, repos: list[str] | None = None
-) -> tuple[list[InventoryItem], list[StoreItem]]:
-    """Each repository's key sites and data stores from its latest scan, the repository named
-    by a portable name."""
-    from analyzer.reporters.inventory import from_rows
-    from analyzer.reporters.keys import stores_from_rows
-
-    items = collect(history, repos=repos)
-    runs = {s.repo: s.run for s in history.latest_scans()}
-    names = {item.repo: _portable_name(item.repo, runs.get(item.repo)) for item in items}
-    inventory = [i for item in items for i in from_rows(names[item.repo], item.sites)]
-    stores = [
-        store
-        for item in items
-        for store in stores_from_rows(
-            names[item.repo],
-            ((runs.get(item.repo) or {}).get("properties") or {}).get("dataStores", []),
-        )
-    ]
-    return inventory, stores
-
-
-def policy_clauses(policy: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:
-    """Each rule with the clause of the recorded standard that covers it."""
-    return tuple(
-        (r, c["id"]) for c in (policy or {}).get("clauses", []) for r in c.get("rules", [])
-    )
-
-
 def write_inventory(history: History, specs: list[RepoSpec], out_dir: Path) -> None:
     """The org-wide key inventory as a CycloneDX 1.6 CBOM (each repository's keys and the
     stores they protect) and as JSON."""
+    from analyzer.org.portable import policy_clauses, portable_inventory
     from analyzer.reporters.cbom import Context, render_cbom
     from analyzer.reporters.inventory import render_json
 
