@@ -385,7 +385,9 @@ def report_command(
             _write_oscal(history, oscal_out)
             if html_out is None and since is None and output is None:
                 return
-        items = collect(history)
+        from analyzer.org.portable import portable_summaries
+
+        items = portable_summaries(history, collect(history))
         summary = summary_reporter.summary_dict(items, history.last_policy())
         if html_out is not None:
             from analyzer.org.portable import portable_inventory

@@ -10,6 +10,7 @@ from typing import Any
 
 from analyzer.org.history import History
 from analyzer.org.latest import collect
+from analyzer.org.portable import portable_summaries
 from analyzer.org.repos import RepoSpec
 from analyzer.reporters import summary as summary_reporter
 from analyzer.reporters.output import write_atomic
@@ -39,7 +40,9 @@ def write_outputs(history: History, specs: list[RepoSpec], out_dir: Path) -> dic
         runs.append(scan.run)
         write_atomic(out_dir / "sarif" / f"{wanted[item.repo].slug}.sarif", sarif_log([scan.run]))
     write_atomic(out_dir / "combined.sarif", sarif_log(runs))
-    summary = summary_reporter.summary_dict(items, history.last_policy())
+    summary = summary_reporter.summary_dict(
+        portable_summaries(history, items), history.last_policy()
+    )
     write_atomic(out_dir / "summary.json", summary_reporter.render_json(summary))
     write_atomic(out_dir / "summary.csv", summary_reporter.render_csv(summary))
     write_atomic(out_dir / "summary.txt", summary_reporter.render_text(summary))

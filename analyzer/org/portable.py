@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
+from analyzer.findings.history import RepoSummary
 from analyzer.org.history import History
 from analyzer.org.latest import collect
 from analyzer.reporters.inventory import InventoryItem, from_rows
@@ -35,6 +37,14 @@ def portable_name(repo: str, uri: str) -> str:
     if uri and not uri.startswith("file:"):
         return uri
     return repo.rstrip("/").rsplit("/", 1)[-1]
+
+
+def portable_summaries(history: History, items: list[RepoSummary]) -> list[RepoSummary]:
+    """The repositories' latest states, each named portably (for summaries and reports)."""
+    return [
+        replace(item, repo=portable_name(item.repo, run_facts(history, item.scan_id)[0]))
+        for item in items
+    ]
 
 
 def portable_inventory(

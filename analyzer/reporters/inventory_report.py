@@ -12,14 +12,14 @@ from analyzer.policy.model import Policy
 from analyzer.reporters.cbom import Context, Repository, render_cbom
 from analyzer.reporters.inventory import from_sites, render_json
 from analyzer.reporters.keys import key_entries, rebase, render_table, store_items
-from analyzer.reporters.vcs import repository_facts, repository_root
+from analyzer.reporters.vcs import inside_repository, repository_facts, repository_root
 
 
 def _repository(root: Path) -> tuple[Repository, str]:
     """The repository's portable name, URL and commit, and the scan root's path inside it."""
     url, commit, branch = repository_facts(root)
     top = repository_root(root)
-    inner = root.resolve().relative_to(top.resolve()).as_posix() if top else "."
+    inner = inside_repository(root)
     name = url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git") if url else (top or root).name
     return Repository(name, url, commit, branch), inner
 

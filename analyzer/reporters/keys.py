@@ -183,7 +183,7 @@ def key_entries(
         entries.append(
             KeyEntry(
                 item=item,
-                name=props.get("name") or f"{item.api} ({item.path}:{item.line})",
+                name=props.get("name") or ".".join(item.api.rsplit(".", 2)[-2:]),
                 key_type=_key_type(item),
                 mechanism=_mechanism(item, kms_libraries),
                 rotation=_rotation(props) if "iac" in props else "not declared",

@@ -61,6 +61,30 @@ def repository_facts(root: Path) -> tuple[str | None, str | None, str | None]:
     )
 
 
+def inside_repository(root: Path) -> str:
+    """The scan root's path inside its repository (``.`` at the top or outside git): how a
+    report names it without a path of the scanning machine."""
+    top = repository_root(root)
+    if top is None:
+        return "."
+    try:
+        return root.resolve().relative_to(top.resolve()).as_posix()
+    except ValueError:
+        return "."
+
+
+def portable_path(text: str, root: Path) -> str:
+    """A file name such as the policy's source relative to the scan root, or only its name when
+    it lies outside (built-in sources such as ``<built-in profile default>`` stay as they are)."""
+    path = Path(text)
+    if not path.is_absolute():
+        return text
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
 def provenance(root: Path) -> list[so.VersionControlDetails] | None:
     """Repository URI (credentials stripped), revision and branch when ``root`` is in git.
 
