@@ -74,5 +74,19 @@ def test_no_output_names_the_scanning_machine(
     }.items()
     sarif = json.loads(outputs["scan sarif"])
     assert sarif["runs"][0]["versionControlProvenance"][0]["repositoryUri"] == CLEAN_REMOTE
+    if "report oscal" in outputs:
+        results = json.loads(outputs["report oscal"])["assessment-results"]["results"]
+        key = next(
+            o
+            for o in results[-1]["observations"]
+            if o["title"] == "Key aws_kms_key.orders_db at infra/aws/keys.tf:2"
+        )
+        assert [p["value"] for p in key["props"] if p["name"] == "protects"] == [
+            "aws_db_instance.orders (infra/aws/stores.tf:1)",
+            "aws_rds_cluster.reports (infra/aws/stores.tf:8)",
+        ]
+        assert {"name": "repository", "value": CLEAN_REMOTE, "ns": key["props"][0]["ns"]} in key[
+            "props"
+        ]
     assert "Keys and what they protect" in outputs["report html"]
     assert "aws_db_instance.orders" in outputs["report html"]
