@@ -211,6 +211,6 @@ def test_inventory_text_table() -> None:
     assert row.rstrip().endswith("violation (KG505)")
     assert "11 keys" in lines
     assert (
-        "  aws_ebs_volume.scratch (fixtures/inventory/aws/stores.tf:47): not encrypted at rest"
+        "  aws_ebs_volume.scratch (fixtures/inventory/aws/stores.tf:47): no encryption at rest declared"
         in lines
     )

@@ -18,7 +18,7 @@ PROVIDER_MANAGED_TEXT = "protected by a provider-managed key"
 PROTECTION_TEXT = {
     "provider-managed": PROVIDER_MANAGED_TEXT,
     "customer-managed (declared elsewhere)": "a customer-managed key not declared in this code",
-    "none": "not encrypted at rest",
+    "none": "no encryption at rest declared",
     "unresolved": "key reference not resolved statically",
 }
 
@@ -136,10 +136,13 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_\s]", "", name.lower())
 
 
+_ASYMMETRIC = ("RSA", "EC", "DSA", "DH", "SM2", "Ed25519", "Ed448", "X25519", "X448")
+
+
 def _key_type(item: InventoryItem) -> str:
     """CycloneDX 1.6 related-crypto-material type: a symmetric, MAC or derived key is a secret
     key; an asymmetric one a key pair, listed by its private key."""
-    if item.primitive == "asymmetric" or item.algorithm in ("RSA", "EC", "DSA", "DH", "SM2"):
+    if item.primitive in ("asymmetric", "private-key") or item.algorithm in _ASYMMETRIC:
         return "private-key"
     return "secret-key"
 
@@ -156,6 +159,8 @@ def _mechanism(item: InventoryItem, kms_libraries: frozenset[str]) -> str:
         return "KMS software protection"
     if item.library in kms_libraries:
         return "KMS"
+    if protection:  # a key file committed to the repository (the secrets engine)
+        return f"committed key file ({protection})"
     return "in-code"
 
 
