@@ -6,8 +6,10 @@ import os
 import re
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sarif_om as so
+if TYPE_CHECKING:
+    import sarif_om as so
 
 _USERINFO = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@]+@", re.IGNORECASE)
 _SCP = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>[^/].*)$")
@@ -90,6 +92,8 @@ def provenance(root: Path) -> list[so.VersionControlDetails] | None:
 
     ``mappedTo`` names the ``REPOROOT`` base id, which the SARIF run defines as the work tree's top.
     """
+    import sarif_om as so
+
     revision = _git(root, "rev-parse", "HEAD")
     if revision is None:
         return None
