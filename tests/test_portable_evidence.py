@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from analyzer.cli import main
+from analyzer.reporters.cbom import validate_cbom
 from tests.conftest import FIXTURES
 from tests.gitrepos import WEAK_RSA, commit, git, make_repo
 
@@ -58,6 +59,8 @@ def test_no_output_names_the_scanning_machine(
             assert path not in text, f"{name} names {path}"
         assert "Zq9vTOKENxY7" not in text, f"{name} holds the remote's credentials"
 
+    for name in ("inventory cbom", "batch cbom.cdx.json"):
+        assert validate_cbom(outputs[name]) is None, name
     bom = json.loads(outputs["inventory cbom"])
     meta = bom["metadata"]["component"]
     assert meta["externalReferences"] == [{"type": "vcs", "url": CLEAN_REMOTE}]
