@@ -269,9 +269,10 @@ def build_run(report: ScanReport, info: RunInfo) -> dict[str, Any]:
             "filesAnalyzed": report.files_analyzed,
             "filesSkipped": report.files_skipped,
             "filesFailed": report.files_failed,
-            **({"dataStores": store_rows(report.stores)} if report.stores else {}),
         },
     )
+    if report.stores:  # the key inventory's data stores travel with the run into the history
+        run.properties["dataStores"] = store_rows(report.stores)
     return _to_json(run)
 
 
