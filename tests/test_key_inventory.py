@@ -134,6 +134,9 @@ def test_required_key_tags() -> None:
     required = ("owner", "purpose")
     assert _tf(KEY.format(tags=""), required) == {(1, "owner,purpose")}
     assert _tf(KEY.format(tags='  tags = { Owner = "a", purpose = "b" }\n'), required) == set()
+    assert _tf(KEY.format(tags='  tags = { owner = "a, b", x = "c" }\n'), required) == {
+        (1, "purpose")
+    }
     assert _tf(KEY.format(tags='  tags = {\n    owner = "a"\n  }\n'), required) == {(1, "purpose")}
     # Not literal: never reported.
     assert _tf(KEY.format(tags="  tags = var.tags\n"), required) == set()

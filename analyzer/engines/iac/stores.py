@@ -20,6 +20,8 @@ UNRESOLVED = "unresolved"
 _OTHER = re.compile(r'^\s*(locals|variable|module|output|provider)\s*(?:"([^"]+)")?\s*\{')
 _ENTRY = re.compile(r'^\s*"?([A-Za-z_][\w.-]*)"?\s*[=:]\s*(.*?)\s*,?\s*$')
 _INLINE_MAP = re.compile(r"^\{(.*)\}$")
+# One ``key = value`` of a map written on one line (a quoted value may hold commas).
+_INLINE_ENTRY = re.compile(r'"?[A-Za-z_][\w.-]*"?\s*[=:]\s*(?:"(?:[^"\\]|\\.)*"|[^,\s}]+)')
 # The attributes each kind of block contributes to the bindings.
 _BOUND = {"variable": ("default",), "module": ("source",), "output": ("value",)}
 
@@ -45,8 +47,9 @@ def _map_entries(lines: list[str], start: int) -> tuple[dict[str, str] | None, i
     head = _strip_comment(lines[start]).split("=", 1)[1].strip()
     inline = _INLINE_MAP.match(head)
     if inline:
-        parts = [p for p in re.split(r",|\s{2,}", inline.group(1)) if p.strip()]
-        return _entries(parts), start + 1
+        parts = _INLINE_ENTRY.findall(inline.group(1))
+        rest = _INLINE_ENTRY.sub("", inline.group(1))
+        return (_entries(parts) if not rest.strip(" ,") else None), start + 1
     if head != "{":
         return None, start + 1
     body, depth, i = [], 1, start + 1
