@@ -59,7 +59,7 @@ def test_done_when(org: dict[str, Any], validate_sarif: Callable[[Any], None]) -
     failed = [r for r in summary["repositories"] if r["status"] == "failed"]
     assert failed[0]["repo"].endswith("gone.git") and "ls-remote" in failed[0]["reason"]
     assert err.count("scanned  ") == 9 and err.count("failed   ") == 1
-    broken = next(r for r in summary["repositories"] if r["repo"] == str(org["broken"]))
+    broken = next(r for r in summary["repositories"] if r["repo"] == org["broken"].name)
     assert broken["notifications"] >= 1 and broken["by_level"]["error"] == 1
 
     out_dir = org["root"] / "out"

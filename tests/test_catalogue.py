@@ -43,14 +43,18 @@ def test_rule_ids_are_the_named_constants() -> None:
     assert named == set(rules())
 
 
-def test_requires_names_a_boolean_switch_of_the_policy() -> None:
+def test_requires_names_a_switch_of_the_policy() -> None:
     switches = {f.name for f in dataclasses.fields(Policy) if f.type in (bool, "bool")}
     gated = [r for r in RULES if r.requires]
-    assert [r.id for r in gated] == [ids.GENERATION_OUTSIDE_KMS]
+    assert [r.id for r in gated] == [ids.GENERATION_OUTSIDE_KMS, ids.IAC_KEY_TAGS_MISSING]
     for rule in gated:
-        assert rule.requires in switches
         assert not Policy().rule_enabled(rule.id)
-        assert dataclasses.replace(Policy(), **{rule.requires: True}).rule_enabled(rule.id)
+        if rule.requires in switches:
+            on = dataclasses.replace(Policy(), **{rule.requires: True})
+        else:  # a list of the standard: the rule runs when it is not empty
+            thresholds = dataclasses.replace(Policy().thresholds, **{rule.requires: ("owner",)})
+            on = dataclasses.replace(Policy(), thresholds=thresholds)
+        assert on.rule_enabled(rule.id)
 
 
 def test_docs_render_every_example_file() -> None:

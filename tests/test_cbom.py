@@ -29,11 +29,18 @@ def test_inventory_cbom_of_one_repository(tmp_path: Path) -> None:
     assert bom["specVersion"] == "1.6"
     components = bom["components"]
     assert all(c["type"] == "cryptographic-asset" for c in components)
+    assert (
+        bom["metadata"]["component"]["version"]
+        == bom["metadata"]["component"]["properties"][
+            [p["name"] for p in bom["metadata"]["component"]["properties"]].index("keyguard:commit")
+        ]["value"]
+    )
     verdicts = {
         p["value"] for c in components for p in c["properties"] if p["name"] == "keyguard:verdict"
     }
     assert verdicts == {"compliant", "violation", "unverified"}
-    by_name = {c["name"]: c for c in components}
+    by_name = {c["name"]: c for c in components if "algorithmProperties" in c["cryptoProperties"]}
+    keys = [c for c in components if "relatedCryptoMaterialProperties" in c["cryptoProperties"]]
     rsa = by_name["RSA-1024"]["cryptoProperties"]
     assert rsa["assetType"] == "algorithm"
     assert rsa["algorithmProperties"]["parameterSetIdentifier"] == "1024"
@@ -41,13 +48,23 @@ def test_inventory_cbom_of_one_repository(tmp_path: Path) -> None:
     curve = by_name["EC-secp192r1"]["cryptoProperties"]["algorithmProperties"]
     assert curve["curve"] == "secp192r1"
     occurrence = by_name["RSA-1024"]["evidence"]["occurrences"][0]
-    assert occurrence["location"].endswith("#a/weak.py") and occurrence["line"] == 3
+    assert occurrence["location"] == "a/weak.py" and occurrence["line"] == 3
     assert "verdict=violation" in occurrence["additionalContext"]
-    occurrences = sum(len(c["evidence"]["occurrences"]) for c in components)
+    occurrences = sum(len(by_name[n]["evidence"]["occurrences"]) for n in by_name)
+    assert len(keys) == occurrences
+    weak = next(k for k in keys if k["evidence"]["occurrences"][0]["location"] == "a/weak.py")
+    material = weak["cryptoProperties"]["relatedCryptoMaterialProperties"]
+    assert material["algorithmRef"] == by_name["RSA-1024"]["bom-ref"]
+    assert material["type"] == "private-key" and material["size"] == 1024
+    assert material["securedBy"]["mechanism"] == "in-code"
+    props = {(p["name"], p["value"]) for p in weak["properties"]}
+    assert {("keyguard:verdict", "violation"), ("keyguard:rule", "KG201")} <= props
+    assert ("keyguard:clause", "KGS-2") in props
 
     text_out = CliRunner().invoke(main, ["inventory", str(repo), "--no-semgrep"]).stdout
-    assert f"{occurrences} key-generation sites" in text_out
-    assert "a/weak.py:3: RSA 1024" in text_out and "[violation: KG201]" in text_out
+    assert f"{occurrences} keys" in text_out
+    row = next(line for line in text_out.splitlines() if "[a/weak.py:3]" in line)
+    assert "RSA 1024" in row and "in-code" in row and "violation (KG201)" in row
     data = json.loads(
         CliRunner()
         .invoke(main, ["inventory", str(repo), "--format", "json", "--no-semgrep"])

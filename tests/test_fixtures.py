@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.pipeline.run import ScanOptions, scan
-from analyzer.policy import default_policy
+from analyzer.policy import default_policy, load_policy
 from tests.conftest import FIXTURES
 from tests.labels import read_labels
 
@@ -27,12 +27,20 @@ def _found(report, prefix: str) -> set[tuple[str, int, str]]:
     }
 
 
+def _report_for(language: str, fixture_report):
+    """A fixture folder with its own ``keyguard.toml`` is scanned under that standard."""
+    config = FIXTURES / language / "keyguard.toml"
+    if not config.is_file():
+        return fixture_report
+    return scan([FIXTURES / language], FIXTURES, load_policy(config, FIXTURES), ScanOptions())
+
+
 @pytest.mark.parametrize("language", LANGUAGE_DIRS)
 def test_exact_findings(fixture_report, language: str) -> None:
     labels = read_labels(FIXTURES)
     prefix = f"{language}/"
     expected = {t for t in labels.expected if t[0].startswith(prefix)}
-    found = _found(fixture_report, prefix)
+    found = _found(_report_for(language, fixture_report), prefix)
     missing = sorted(expected - found)
     extra = sorted(found - expected)
     assert not missing and not extra, f"missing: {missing}\nextra: {extra}"

@@ -103,7 +103,7 @@ def test_contents_trace_back_to_file_and_line(oscal: dict[str, Any]) -> None:
     finding = traced["app/keys.py"]
     assert finding["target"]["status"]["state"] == "not-satisfied"
     props = _props(observations[finding["related-observations"][0]["observation-uuid"]])
-    assert props["repository"] == [oscal["repo"]]
+    assert props["repository"] == [Path(oscal["repo"]).name]  # portable: no path of this machine
     assert props["file"] == ["app/keys.py"] and props["line"] == ["3"]
     assert props["rule"] == ["KG201"] and props["category"] == ["short-key"]
     assert props["clause"] == ["KGS-2"] and "3.7.1" in props["pci-dss-requirement"]

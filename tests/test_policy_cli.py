@@ -85,9 +85,10 @@ def test_rules_lists_every_rule_with_category_level_and_clause(
     result = runner.invoke(main, ["rules", str(tmp_path)])
     assert result.exit_code == 0
     rows = {line.split()[0]: line.split() for line in result.output.splitlines()[1:]}
-    assert len(rows) == 17
+    assert len(rows) == 18
     assert rows["KG201"][1:5] == ["short-key", "error", "KGS-2", "yes"]
     assert rows["KG402"][1:5] == ["unapproved-library", "warning", "KGS-4", "no"]
+    assert rows["KG505"][1:5] == ["key-governance", "warning", "KGS-6", "no"]
 
 
 def test_explain_prints_four_sections_and_the_clause(

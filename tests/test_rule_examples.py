@@ -28,8 +28,15 @@ def _rule_ids_by_file(report: ScanReport) -> dict[str, set[str]]:
     return found
 
 
+# A switch of the standard that is a list rather than a boolean, and the value that turns it on.
+_LIST_SWITCHES = {"required_key_tags": ("owner", "purpose", "data-classification")}
+
+
 def _policy_for(rule: Rule) -> Policy:
     policy = default_policy()
+    if rule.requires in _LIST_SWITCHES:
+        on = {rule.requires: _LIST_SWITCHES[rule.requires]}
+        return replace(policy, thresholds=replace(policy.thresholds, **on))
     return replace(policy, **{rule.requires: True}) if rule.requires else policy
 
 

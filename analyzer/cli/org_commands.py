@@ -385,14 +385,16 @@ def report_command(
             _write_oscal(history, oscal_out)
             if html_out is None and since is None and output is None:
                 return
-        items = collect(history)
+        from analyzer.org.portable import portable_summaries
+
+        items = portable_summaries(history, collect(history))
         summary = summary_reporter.summary_dict(items, history.last_policy())
         if html_out is not None:
+            from analyzer.org.portable import portable_inventory
             from analyzer.reporters.html import render_html
-            from analyzer.reporters.inventory import from_rows
 
-            inventory = [i for item in items for i in from_rows(item.repo, item.sites)]
-            page = render_html(summary, history.last_policy(), history.trend(), inventory)
+            inventory, stores = portable_inventory(history)
+            page = render_html(summary, history.last_policy(), history.trend(), inventory, stores)
             try:
                 write_atomic(html_out, page)
             except OutputError as exc:
@@ -454,18 +456,15 @@ def _write_oscal(history: History, path: Path) -> None:
 def inventory_command(
     path: Path, fmt: str, output: Path | None, config: Path | None, no_semgrep: bool
 ) -> None:
-    """Every key-generation site of one repository: text, JSON or a CycloneDX 1.6 CBOM."""
-    from analyzer.org.repos import RepoSpec
+    """Every key of one repository and the data stores it protects: a text table, JSON or a
+    CycloneDX 1.6 CBOM. Paths are relative to the repository root."""
     from analyzer.pipeline.run import ScanOptions, scan
-    from analyzer.reporters.cbom import render_cbom
-    from analyzer.reporters.inventory import from_sites, render_json, render_text
+    from analyzer.reporters.inventory_report import render_inventory
 
     root = path.absolute()
     policy = policy_for(config, root)
     report = scan([root], root, policy, ScanOptions(without=("semgrep",) if no_semgrep else ()))
-    items = from_sites(RepoSpec(str(root), is_url=False).identity, report.sites)
-    renderers = {"text": render_text, "json": render_json, "cbom": render_cbom}
-    _write(output, renderers[fmt](items))
+    _write(output, render_inventory(report, fmt))
     for note in report.notifications:
         click.echo(f"keyguard: note: {note.message}", err=True)
 

@@ -131,5 +131,10 @@ def explain_command(config: Path | None, rule_id: str) -> None:
         click.echo(f"{clause.id} {clause.title}\n{clause.text}")
     click.echo(f"\nLevel: {rule.level}   Category: {rule.category}   CWE-{rule.cwe}")
     if not policy.rule_enabled(rule.id):
-        why = f"{rule.requires} is false" if rule.requires else "disabled in [rules]"
+        off = (
+            "is empty"
+            if isinstance(getattr(policy, rule.requires or "", None), tuple)
+            else "is false"
+        )
+        why = f"{rule.requires} {off}" if rule.requires else "disabled in [rules]"
         click.echo(f"Enabled: no ({why} in {policy.source})")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from analyzer.findings.model import FileResult, Finding, KeySite, Notification
+from analyzer.findings.model import Binding, DataStore, FileResult, Finding, KeySite, Notification
 from analyzer.policy.thresholds import Thresholds
 
 
@@ -93,4 +93,20 @@ class LinkingEngine(Protocol):
     ) -> list[Finding] | None:
         """Annotate ``sites`` in place from ``findings``; return findings only the whole project
         shows (None when there are none)."""
+        ...
+
+
+@runtime_checkable
+class StoreEngine(Protocol):
+    """An engine whose project step says which key protects which data store."""
+
+    def resolve_stores(
+        self,
+        stores: list[DataStore],
+        bindings: list[Binding],
+        sites: list[KeySite],
+        context: EngineContext,
+    ) -> list[Finding]:
+        """Set each store's key and protection in place; return findings about the keys that
+        only the whole project shows (their tags, with a provider's default tags)."""
         ...

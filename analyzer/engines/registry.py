@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analyzer.engines.base import BatchEngine, FileEngine, LinkingEngine
+from analyzer.engines.base import BatchEngine, FileEngine, LinkingEngine, StoreEngine
 from analyzer.engines.iac import ENGINE as IAC
 from analyzer.engines.python import ENGINE as PYTHON
 from analyzer.engines.secrets import ENGINE as SECRETS
@@ -14,4 +14,8 @@ BATCH_ENGINES: dict[str, BatchEngine] = {e.name: e for e in (SEMGREP,)}
 # Engines with a project step, run once every file's result is in.
 LINKING_ENGINES: tuple[LinkingEngine, ...] = tuple(
     e for e in (*FILE_ENGINES.values(), *BATCH_ENGINES.values()) if isinstance(e, LinkingEngine)
+)
+# Engines that map data stores to the keys protecting them.
+STORE_ENGINES: tuple[StoreEngine, ...] = tuple(
+    e for e in FILE_ENGINES.values() if isinstance(e, StoreEngine)
 )

@@ -93,6 +93,40 @@ class KeySite:
     """Extra facts for the inventory, e.g. an infrastructure key's name, provider, protection."""
 
 
+@dataclass
+class DataStore:
+    """A resource that keeps data at rest, and the key that encrypts it as far as the code says.
+
+    ``reference`` is the expression naming its key as written (resolved in ``scope``: a Terraform
+    folder or a CloudFormation file); the project step sets ``key`` (the key site's ``key_id``)
+    and ``protection``.
+    """
+
+    location: Location
+    address: str
+    type: str
+    reference: str = ""
+    scope: str = ""
+    key: str = ""
+    protection: str = ""
+    via: str = ""
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A name infrastructure code defines that a key reference can go through: a local, a
+    variable's default, an alias's target, a module's source or output, a provider's tags."""
+
+    scope: str
+    name: str
+    value: str
+
+
+def key_id(location: Location) -> str:
+    """How a data store names the key site declared at ``location``."""
+    return f"{location.path}:{location.line}"
+
+
 @dataclass(frozen=True)
 class Notification:
     """A problem with the scan itself (unparseable file, engine missing), never silent."""
@@ -112,6 +146,8 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     sites: list[KeySite] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
+    stores: list[DataStore] = field(default_factory=list)
+    bindings: list[Binding] = field(default_factory=list)
     analyzed: bool = False
     """True when an engine looked at the file (it passed a prefilter)."""
 
@@ -129,6 +165,7 @@ class ScanReport(Generic[P]):
     findings: list[Finding] = field(default_factory=list)
     sites: list[KeySite] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
+    stores: list[DataStore] = field(default_factory=list)
     files_seen: int = 0  # found by discovery
     files_analyzed: int = 0  # read by at least one engine, and none failed on it
     files_skipped: int = 0  # passed over by every prefilter: no crypto, random or key material

@@ -1,5 +1,6 @@
 """The history as an assessor's evidence: every batch with the latest scan of each of its
-repositories (findings, suppressed findings, key sites), as plain data a reporter renders."""
+repositories (findings, suppressed findings, key sites, data stores, a portable name), as plain
+data a reporter renders."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from typing import Any
 
 from analyzer.org.history import History
+from analyzer.org.portable import portable_name, run_facts
 
 
 def batches_evidence(history: History) -> list[dict[str, Any]]:
@@ -23,6 +25,8 @@ def batches_evidence(history: History) -> list[dict[str, Any]]:
                 "findings": [],
                 "sites": [],
             }
+            uri, item["stores"] = run_facts(history, entry["scan_id"])
+            item["name"] = portable_name(entry["repo"], uri)
             if entry["scan_id"] is not None:
                 item["findings"] = history.findings(entry["scan_id"])
                 item["sites"] = history.sites(entry["scan_id"])

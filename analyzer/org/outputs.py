@@ -10,6 +10,7 @@ from typing import Any
 
 from analyzer.org.history import History
 from analyzer.org.latest import collect
+from analyzer.org.portable import portable_summaries
 from analyzer.org.repos import RepoSpec
 from analyzer.reporters import summary as summary_reporter
 from analyzer.reporters.output import write_atomic
@@ -39,7 +40,9 @@ def write_outputs(history: History, specs: list[RepoSpec], out_dir: Path) -> dic
         runs.append(scan.run)
         write_atomic(out_dir / "sarif" / f"{wanted[item.repo].slug}.sarif", sarif_log([scan.run]))
     write_atomic(out_dir / "combined.sarif", sarif_log(runs))
-    summary = summary_reporter.summary_dict(items, history.last_policy())
+    summary = summary_reporter.summary_dict(
+        portable_summaries(history, items), history.last_policy()
+    )
     write_atomic(out_dir / "summary.json", summary_reporter.render_json(summary))
     write_atomic(out_dir / "summary.csv", summary_reporter.render_csv(summary))
     write_atomic(out_dir / "summary.txt", summary_reporter.render_text(summary))
@@ -47,11 +50,14 @@ def write_outputs(history: History, specs: list[RepoSpec], out_dir: Path) -> dic
 
 
 def write_inventory(history: History, specs: list[RepoSpec], out_dir: Path) -> None:
-    """The org-wide key inventory as a CycloneDX 1.6 CBOM and as JSON."""
-    from analyzer.reporters.cbom import render_cbom
-    from analyzer.reporters.inventory import from_rows, render_json
+    """The org-wide key inventory as a CycloneDX 1.6 CBOM (each repository's keys and the
+    stores they protect) and as JSON."""
+    from analyzer.org.portable import policy_clauses, portable_inventory
+    from analyzer.reporters.cbom import Context, render_cbom
+    from analyzer.reporters.inventory import render_json
 
-    items = collect(history, repos=[s.identity for s in specs])
-    inventory = [i for item in items for i in from_rows(item.repo, item.sites)]
-    write_atomic(out_dir / "cbom.cdx.json", render_cbom(inventory))
+    inventory, stores = portable_inventory(history, [s.identity for s in specs])
+    clauses = policy_clauses(history.last_policy())
+    context = Context(tuple(stores), clauses, many_repositories=True)
+    write_atomic(out_dir / "cbom.cdx.json", render_cbom(inventory, context))
     write_atomic(out_dir / "inventory.json", render_json(inventory))

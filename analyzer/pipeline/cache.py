@@ -37,6 +37,8 @@ from typing import Any
 
 import analyzer
 from analyzer.findings.model import (
+    Binding,
+    DataStore,
     FileResult,
     Finding,
     KeySite,
@@ -231,6 +233,10 @@ def result_from_json(data: dict[str, Any]) -> FileResult:
     data["findings"] = [_finding(f) for f in data["findings"]]
     data["sites"] = [_site(s) for s in data["sites"]]
     data["notifications"] = [Notification(**n) for n in data["notifications"]]
+    data["stores"] = [
+        DataStore(**(s | {"location": _location(s["location"])})) for s in data.get("stores", [])
+    ]
+    data["bindings"] = [Binding(**b) for b in data.get("bindings", [])]
     return FileResult(**data)
 
 

@@ -121,6 +121,8 @@ def _absorb(result: FileResult, found: FileResult) -> None:
     result.findings += found.findings
     result.sites += found.sites
     result.notifications += found.notifications
+    result.stores += found.stores
+    result.bindings += found.bindings
 
 
 def _run_engines(work: _Work, data: bytes, ctx: _Context, result: FileResult) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from analyzer.catalogue.rules import rules
 from analyzer.engines.base import EngineContext
-from analyzer.engines.registry import LINKING_ENGINES
+from analyzer.engines.registry import LINKING_ENGINES, STORE_ENGINES
 from analyzer.findings.combine import combine
 from analyzer.findings.fingerprint import assign_fingerprints
 from analyzer.findings.model import FAILURE_KINDS, FileResult, Finding, Notification, ScanReport
@@ -135,6 +135,12 @@ def _findings(
     findings = combine(findings)
     for engine in LINKING_ENGINES:
         findings += engine.link(findings, report.sites, context) or []
+    report.stores = [s for r in results for s in r.stores]
+    bindings = [b for r in results for b in r.bindings]
+    for store_engine in STORE_ENGINES:
+        found = store_engine.resolve_stores(report.stores, bindings, report.sites, context)
+        findings += [f for f in found if policy.rule_enabled(f.rule_id)]
+    report.stores.sort(key=lambda s: (s.location, s.address))
     return findings
 
 

@@ -312,6 +312,9 @@ def _validate(doc: _Doc) -> _Layer:
         numbers = value.values() if isinstance(value, dict) else (value,)
         if any(isinstance(n, int) and not isinstance(n, bool) and n <= 0 for n in numbers):
             doc.fail(["thresholds", key], "must be a positive integer")
+    for index, tag in enumerate(layer.thresholds.get("required_key_tags", ())):
+        if not tag.strip():
+            doc.fail(["thresholds", "required_key_tags", index], "is empty; name the tag")
     layer.libraries = _table(doc, ["libraries"], data.get("libraries", {}), TABLES["libraries"])
     layer.generation = _table(doc, ["generation"], data.get("generation", {}), TABLES["generation"])
     layer.rules = _table(doc, ["rules"], data.get("rules", {}), TABLES["rules"])

@@ -97,6 +97,11 @@ class Policy:
     approved_path: str = _GENERATION["approved_path"]
     profile: str = "default"
 
+    @property
+    def required_key_tags(self) -> tuple[str, ...]:
+        """Tags every declared key must carry (KG505 runs only when there are some)."""
+        return self.thresholds.required_key_tags
+
     def clause_for(self, rule_id: str) -> Clause | None:
         """The clause that covers a rule (the first that lists it)."""
         for clause in self.clauses:

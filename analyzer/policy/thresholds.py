@@ -45,6 +45,7 @@ class Thresholds:
     allowed_kms_key_specs: tuple[str, ...] = tuple(_T["allowed_kms_key_specs"])
     require_hsm: bool = _T["require_hsm"]
     max_rotation_days: int = _T["max_rotation_days"]
+    required_key_tags: tuple[str, ...] = tuple(_T["required_key_tags"])
     # Read from the policy's [libraries.prohibited] table, not from [thresholds].
     prohibited_libraries: dict[str, str] = field(
         default_factory=lambda: dict(_DEFAULT["libraries"]["prohibited"])

@@ -11,7 +11,9 @@ from typing import Any
 from analyzer import __version__
 from analyzer.catalogue.rules import rules
 from analyzer.findings.history import TrendPoint
+from analyzer.reporters.html_keys import keys_section
 from analyzer.reporters.inventory import InventoryItem
+from analyzer.reporters.keys import StoreItem, key_entries
 
 LEVEL_COLOURS = {"error": "#c0392b", "warning": "#d68910", "note": "#2e86c1"}
 VERDICT_COLOURS = {"compliant": "#1e8449", "violation": "#c0392b", "unverified": "#7f8c8d"}
@@ -346,6 +348,7 @@ def render_html(
     policy: dict[str, Any] | None,
     trend: list[TrendPoint],
     inventory: list[InventoryItem],
+    stores: list[StoreItem] | None = None,
     generated: dt.datetime | None = None,
 ) -> str:
     """The whole page: the standard, the totals, each repository, the trend, the exceptions,
@@ -361,6 +364,7 @@ def render_html(
         *_trend(trend),
         *_exceptions(policy),
         *_inventory(totals, inventory),
+        *keys_section(key_entries(inventory, stores or []), stores or []),
         *_rules(policy, totals),
     ]
     return "\n".join(out) + "\n"

@@ -10,7 +10,9 @@ from typing import Any
 from analyzer import __version__
 from analyzer.catalogue.rules import rules
 from analyzer.findings.model import ScanReport
+from analyzer.reporters.keys import store_rows
 from analyzer.reporters.run import RunInfo
+from analyzer.reporters.vcs import inside_repository
 
 
 def report_dict(report: ScanReport, info: RunInfo) -> dict[str, Any]:
@@ -25,7 +27,7 @@ def report_dict(report: ScanReport, info: RunInfo) -> dict[str, Any]:
     active = report.active()
     return {
         "tool": {"name": "keyguard", "version": __version__},
-        "root": str(report.root),
+        "root": inside_repository(report.root),
         "standard": {"id": report.policy.standard.id, "version": report.policy.standard.version},
         "policy_sha256": report.policy.sha256,
         "exit_code": info.exit_code,
@@ -42,6 +44,7 @@ def report_dict(report: ScanReport, info: RunInfo) -> dict[str, Any]:
         },
         "findings": findings,
         "inventory": [asdict(s) for s in report.sites],
+        "stores": store_rows(report.stores),
         "notifications": [asdict(n) for n in report.notifications],
     }
 

@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any
 
 from analyzer.policy.paths import matches
+from analyzer.reporters.oscal_keys import key_observations
 
 EXTRA_HINT = "pip install 'keyguard[oscal]'"
 NS = "https://github.com/keyguard/keyguard/ns/oscal"  # keyguard's own property names
@@ -75,11 +76,12 @@ def render_oscal(batches: list[dict[str, Any]], generated: dt.datetime | None = 
         for repo in batch["repos"]:
             for site in repo["sites"]:
                 verdicts[site["verdict"]] += 1
+            observations += key_observations(c, prop, _id, batch, repo, _when(batch["started"]))
             for f in repo["findings"]:
                 obs_uuid = _id("observation", batch["uid"], repo["repo"], f["fingerprint"])
                 rule_pci = [x["id"] for x in pci if f["rule_id"] in x["rules"]]
                 props = [
-                    prop("repository", repo["repo"]),
+                    prop("repository", repo.get("name", repo["repo"])),
                     prop("commit", repo["commit"] or "unknown"),
                     prop("file", f["path"]),
                     prop("line", f["line"]),
@@ -103,13 +105,13 @@ def render_oscal(batches: list[dict[str, Any]], generated: dt.datetime | None = 
                             c.SubjectReference(
                                 subject_uuid=_id("repo", repo["repo"]),
                                 type="component",
-                                title=repo["repo"],
+                                title=repo.get("name", repo["repo"]),
                             )
                         ],
                         relevant_evidence=[
                             c.RelevantEvidence(
                                 description=(
-                                    f"{repo['repo']} @ {repo['commit'] or 'unknown'}: "
+                                    f"{repo.get('name', repo['repo'])} @ {repo['commit'] or 'unknown'}: "
                                     f"{f['path']} line {f['line']} (evidence redacted): {f['message']}"
                                 )
                             )
@@ -128,7 +130,8 @@ def render_oscal(batches: list[dict[str, Any]], generated: dt.datetime | None = 
                             uuid=_id(
                                 "finding", batch["uid"], repo["repo"], f["fingerprint"], target
                             ),
-                            title=f"{f['rule_id']} in {repo['repo']}: {f['path']}:{f['line']}",
+                            title=f"{f['rule_id']} in {repo.get('name', repo['repo'])}: "
+                            f"{f['path']}:{f['line']}",
                             description=f["message"],
                             props=[prop("rule", f["rule_id"]), prop("level", f["level"])],
                             target=c.FindingTarget(
@@ -230,7 +233,8 @@ def _accepted_risk(
     justification = finding.get("justification") or (exception or {}).get("justification") or ""
     return c.Risk(
         uuid=_id("risk", batch["uid"], repo["repo"], finding["fingerprint"]),
-        title=f"Accepted: {finding['rule_id']} in {repo['repo']}: {finding['path']}:{finding['line']}",
+        title=f"Accepted: {finding['rule_id']} in {repo.get('name', repo['repo'])}: "
+        f"{finding['path']}:{finding['line']}",
         description=finding["message"],
         statement=justification or "no justification recorded",
         props=props,

@@ -16,8 +16,9 @@ from analyzer.catalogue.rules import Rule, rules
 from analyzer.findings.fingerprint import FINGERPRINT_KEY
 from analyzer.findings.model import Finding, Location, Notification, ScanReport
 from analyzer.policy import Policy
+from analyzer.reporters.keys import store_rows
 from analyzer.reporters.run import RunInfo
-from analyzer.reporters.vcs import REPO_ROOT, provenance, repository_root
+from analyzer.reporters.vcs import REPO_ROOT, portable_path, provenance, repository_root
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -261,7 +262,7 @@ def build_run(report: ScanReport, info: RunInfo) -> dict[str, Any]:
         column_kind="unicodeCodePoints",
         properties={
             "standard": {"id": policy.standard.id, "version": policy.standard.version},
-            "policySource": policy.source,
+            "policySource": portable_path(policy.source, report.root),
             "policySha256": policy.sha256,
             "thresholds": _thresholds(policy),
             "filesSeen": report.files_seen,
@@ -270,6 +271,8 @@ def build_run(report: ScanReport, info: RunInfo) -> dict[str, Any]:
             "filesFailed": report.files_failed,
         },
     )
+    if report.stores:  # the key inventory's data stores travel with the run into the history
+        run.properties["dataStores"] = store_rows(report.stores)
     return _to_json(run)
 
 
@@ -278,16 +281,19 @@ def _thresholds(policy: Policy) -> dict[str, Any]:
 
 
 def _base_ids(root: Path, top: Path | None) -> dict[str, so.ArtifactLocation]:
-    """%SRCROOT% is the scan root; inside git it is expressed relative to REPOROOT, the work tree."""
+    """%SRCROOT% is the scan root; inside git it is expressed relative to REPOROOT, the work tree,
+    which the log leaves without a URI (versionControlProvenance names the repository): no path
+    of the scanning machine goes into the log."""
     if top is None:
         return {SRCROOT: so.ArtifactLocation(uri=_dir_uri(root))}
+    here = so.Message(text="The repository's work tree (see versionControlProvenance).")
     inner = root.absolute().resolve().relative_to(top.resolve()).as_posix()
     src = (
         so.ArtifactLocation(uri=f"{quote(inner)}/", uri_base_id=REPO_ROOT)
         if inner != "."
         else so.ArtifactLocation(uri="./", uri_base_id=REPO_ROOT)
     )
-    return {REPO_ROOT: so.ArtifactLocation(uri=_dir_uri(top)), SRCROOT: src}
+    return {REPO_ROOT: so.ArtifactLocation(description=here), SRCROOT: src}
 
 
 def _dir_uri(path: Any) -> str:

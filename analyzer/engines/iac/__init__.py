@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from analyzer.engines.base import EngineContext, Target
-from analyzer.findings.model import FileResult, Finding, KeySite
+from analyzer.findings.model import Binding, DataStore, FileResult, Finding, KeySite
 from analyzer.knowledge.languages import BY_NAME, languages_of_engine
 
 
@@ -18,7 +18,13 @@ class IacEngine:
 
     def prefilter(self, data: bytes, language: str | None) -> bool:
         row = BY_NAME.get(language or "")
-        return row is not None and row.prefilter is not None and bool(row.prefilter.search(data))
+        if row is None or row.prefilter is None:
+            return False
+        if row.prefilter.search(data):
+            return True
+        from analyzer.knowledge.iac_stores import stores_prefilter
+
+        return stores_prefilter().search(data) is not None
 
     def analyze(self, target: Target, data: bytes, context: EngineContext) -> FileResult:
         from analyzer.engines.iac import engine
@@ -40,6 +46,21 @@ class IacEngine:
 
         engine.link_sites(sites, findings)
         return None
+
+    def resolve_stores(
+        self,
+        stores: list[DataStore],
+        bindings: list[Binding],
+        sites: list[KeySite],
+        context: EngineContext,
+    ) -> list[Finding]:
+        if not stores and not any("iac" in site.properties for site in sites):
+            return []
+        from analyzer.engines.iac import keymap
+
+        stores[:] = keymap.resolve(stores, bindings)
+        keymap.apply_default_tags(sites, bindings)
+        return keymap.tag_findings(sites, context.thresholds.required_key_tags)
 
 
 ENGINE = IacEngine()

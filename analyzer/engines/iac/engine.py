@@ -20,6 +20,14 @@ from analyzer.engines.iac.resources import (
     prohibited_algorithm,
     terraform_site,
 )
+from analyzer.engines.iac.stores import (
+    cfn_bindings,
+    cfn_store,
+    cfn_tags,
+    terraform_bindings,
+    terraform_store,
+    terraform_tags,
+)
 from analyzer.findings.model import FileResult, Finding, KeySite, Notification
 from analyzer.knowledge.iac_resources import iac_resources
 from analyzer.knowledge.languages import BY_NAME, language_name, languages_of_engine
@@ -49,10 +57,15 @@ def iac_prefilter(data: bytes) -> bool:
 
 
 def _analyze_terraform(text: str, rel: str, thresholds: Thresholds, result: FileResult) -> None:
-    for block in read_blocks(text):
+    blocks, lines = read_blocks(text), text.splitlines()
+    for block in blocks:
         site = terraform_site(block, rel)
         if site is not None:
+            terraform_tags(lines, block, site)
             result.sites.append(site)
+        store = terraform_store(block, rel)
+        if store is not None:
+            result.stores.append(store)
         for finding in (google_rotation(block, rel, thresholds), prohibited_algorithm(block, rel)):
             if finding is not None:
                 result.findings.append(finding)
@@ -61,6 +74,7 @@ def _analyze_terraform(text: str, rel: str, thresholds: Thresholds, result: File
             if document is not None:
                 where = f"{block.type}.{block.name} {heredoc.name}"
                 result.findings += policy_findings(document, rel, heredoc.line - 1, where)
+    result.bindings += terraform_bindings(text, blocks, result.sites, rel)
 
 
 def _analyze_cloudformation(text: str, rel: str, result: FileResult) -> None:
@@ -82,9 +96,15 @@ def _analyze_cloudformation(text: str, rel: str, result: FileResult) -> None:
         name = scalar(key) or "?"
         kind = scalar(get(resource, "Type") or yaml.ScalarNode("", "")) or ""
         if kind in iac_resources().cloudformation_keys:
-            result.sites.append(cfn_site(key, kind, resource, rel))
+            site = cfn_site(key, kind, resource, rel)
+            cfn_tags(resource, kind, site)
+            result.sites.append(site)
+        store = cfn_store(key, kind, resource, rel)
+        if store is not None:
+            result.stores.append(store)
         for policy_name, document in policies(resource):
             result.findings += policy_findings(document, rel, 0, f"{name} {policy_name}")
+    result.bindings += cfn_bindings(template, result.sites, rel)
 
 
 # Rules whose findings inside a key declaration make that key a violation.
