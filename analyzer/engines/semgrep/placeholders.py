@@ -50,6 +50,12 @@ def _curve_ok(curve: str | None, thresholds: Thresholds) -> bool:
     return curve is None or curve.lower() in {c.lower() for c in thresholds.ec_curves}
 
 
+def _short_hex_regex(min_bits: int) -> str:
+    """A quoted hexadecimal literal whose value certainly has fewer than ``min_bits`` bits: at most
+    ``(min_bits - 1) // 4`` significant digits (a longer one with a small first digit is not claimed)."""
+    return f'^"0*[1-9a-fA-F][0-9a-fA-F]{{0,{max(0, (min_bits - 1) // 4 - 1)}}}"$'
+
+
 def threshold_placeholders(thresholds: Thresholds) -> dict[str, str]:
     """Placeholders every language shares: sizes, work factors, curves, exponents."""
     exponents = " and ".join(f"$EXP != {e}" for e in thresholds.rsa_exponents) or "False"
@@ -71,6 +77,7 @@ def threshold_placeholders(thresholds: Thresholds) -> dict[str, str]:
         # Matches a curve name (optionally quoted) that is NOT on the approved list.
         "ec_curves_regex": f"(?i)^(?![\"'`]?(?:{allowed})[\"'`]?$)",
         "ec_curves_list": ", ".join(thresholds.ec_curves),
+        "dh_prime_short_hex_regex": _short_hex_regex(thresholds.dh_min_bits),
         "rsa_exponent_disallowed": exponents,
         "rsa_exponent_disallowed_int": exponents_int,
         **NAME_PLACEHOLDERS,
