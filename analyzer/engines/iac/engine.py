@@ -3,6 +3,9 @@ hands Terraform blocks and CloudFormation resources to the key-resource and poli
 
 from __future__ import annotations
 
+import posixpath
+from pathlib import Path
+
 import yaml
 
 from analyzer.catalogue.ids import (
@@ -19,6 +22,13 @@ from analyzer.engines.iac.resources import (
     google_rotation,
     prohibited_algorithm,
     terraform_site,
+)
+from analyzer.engines.iac.variables import (
+    ModuleDir,
+    module_call_findings,
+    read_module_dir,
+    uses_variables,
+    variable_findings,
 )
 from analyzer.findings.model import FileResult, Finding, KeySite, Notification
 from analyzer.knowledge.iac_resources import iac_resources
@@ -48,8 +58,18 @@ def iac_prefilter(data: bytes) -> bool:
     )
 
 
-def _analyze_terraform(text: str, rel: str, thresholds: Thresholds, result: FileResult) -> None:
-    for block in read_blocks(text):
+def _analyze_terraform(
+    text: str, rel: str, thresholds: Thresholds, result: FileResult, root: Path | None
+) -> list[ModuleDir]:
+    """Findings and sites of one Terraform file; returns the module directories it read."""
+    blocks = read_blocks(text)
+    read: list[ModuleDir] = []
+    if root is not None and uses_variables(blocks):
+        own = read_module_dir(root, posixpath.dirname(rel))
+        calls, read = module_call_findings(blocks, rel, root, thresholds)
+        result.findings += variable_findings(blocks, rel, own, thresholds) + calls
+        read.append(own)
+    for block in blocks:
         site = terraform_site(block, rel)
         if site is not None:
             result.sites.append(site)
@@ -61,6 +81,7 @@ def _analyze_terraform(text: str, rel: str, thresholds: Thresholds, result: File
             if document is not None:
                 where = f"{block.type}.{block.name} {heredoc.name}"
                 result.findings += policy_findings(document, rel, heredoc.line - 1, where)
+    return read
 
 
 def _analyze_cloudformation(text: str, rel: str, result: FileResult) -> None:
@@ -119,8 +140,17 @@ def link_sites(sites: list[KeySite], findings: list[Finding]) -> None:
             site.verdict = "violation"
 
 
-def analyze_iac(data: bytes, rel: str, thresholds: Thresholds) -> FileResult:
-    """Inventory and the checks Semgrep cannot express for one Terraform/CloudFormation file."""
+def analyze_iac(
+    data: bytes,
+    rel: str,
+    thresholds: Thresholds,
+    root: Path | None = None,
+    read: list[ModuleDir] | None = None,
+) -> FileResult:
+    """Inventory and the checks Semgrep cannot express for one Terraform/CloudFormation file.
+
+    With the scan ``root``, variables are resolved through the module directory's files and local
+    modules' inputs are checked; the directories read are appended to ``read``."""
     result = FileResult(rel)
     kind = iac_kind(rel, data)
     if kind is None:
@@ -134,7 +164,9 @@ def analyze_iac(data: bytes, rel: str, thresholds: Thresholds) -> FileResult:
         return result
     try:
         if kind == "terraform":
-            _analyze_terraform(text, rel, thresholds, result)
+            dirs = _analyze_terraform(text, rel, thresholds, result, root)
+            if read is not None:
+                read += dirs
         else:
             _analyze_cloudformation(text, rel, result)
     except (RecursionError, ValueError) as exc:

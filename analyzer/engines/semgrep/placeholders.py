@@ -16,6 +16,7 @@ from analyzer.knowledge.algorithms import (
     provider_default,
 )
 from analyzer.knowledge.iac_resources import iac_resources
+from analyzer.policy.kms_specs import allowed_aws_specs, curve_ok
 from analyzer.policy.thresholds import Thresholds
 
 NEVER = "(?!)"
@@ -44,10 +45,6 @@ def _alternation(names: Iterable[str]) -> str:
 
 def _curve_names(curves: tuple[str, ...]) -> list[str]:
     return [name for curve in curves for name in curve_spellings(curve)]
-
-
-def _curve_ok(curve: str | None, thresholds: Thresholds) -> bool:
-    return curve is None or curve.lower() in {c.lower() for c in thresholds.ec_curves}
 
 
 def _short_hex_regex(min_bits: int) -> str:
@@ -96,20 +93,6 @@ def algorithm_placeholders(language: str | None) -> dict[str, str]:
     return mapping
 
 
-def allowed_aws_specs(thresholds: Thresholds) -> list[str]:
-    """AWS KeySpecs the standard allows: the allow-list, less RSA below the minimum and bad curves."""
-    allowed = []
-    for spec in thresholds.allowed_kms_key_specs:
-        known = iac_resources().aws_key_specs.get(spec)
-        algorithm, size, curve = known if known is not None else ("", None, None)
-        if algorithm == "RSA" and (size or 0) < thresholds.rsa_min_bits:
-            continue
-        if not _curve_ok(curve, thresholds):
-            continue
-        allowed.append(spec)
-    return allowed
-
-
 def _value_regex(values: list[str]) -> str:
     """A regex matching a (quoted or bare) value that is one of ``values``; never when empty."""
     if not values:
@@ -132,14 +115,12 @@ def iac_placeholders(thresholds: Thresholds) -> dict[str, str]:
         f"RSA_\\w+?_{size}_\\w+"
         for size in facts.google_rsa_sizes
         if size < thresholds.rsa_min_bits
-    ] + [
-        re.escape(n) for n, c in facts.google_ec_algorithms.items() if not _curve_ok(c, thresholds)
-    ]
+    ] + [re.escape(n) for n, c in facts.google_ec_algorithms.items() if not curve_ok(c, thresholds)]
     google = f'^"(?:{"|".join(weak_google)})"$' if weak_google else NEVER
-    azure = [n for n, c in facts.azure_curves.items() if not _curve_ok(c, thresholds)]
-    tls = [n for n, c in facts.tls_curves.items() if not _curve_ok(c, thresholds)]
+    azure = [n for n, c in facts.azure_curves.items() if not curve_ok(c, thresholds)]
+    tls = [n for n, c in facts.tls_curves.items() if not curve_ok(c, thresholds)]
     tls_curve = str(provider_default(*_TLS, "ecdsa_curve"))
-    tls_default_weak = not _curve_ok(curve_canonical(tls_curve), thresholds)
+    tls_default_weak = not curve_ok(curve_canonical(tls_curve), thresholds)
     return {
         "kms_key_spec_disallowed_regex": _quote(f"^(?![\"']?(?:{spec_alternatives})[\"']?$)"),
         "kms_key_specs_list": ", ".join(allowed) or "none",
