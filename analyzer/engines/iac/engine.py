@@ -16,7 +16,13 @@ from analyzer.catalogue.ids import (
     PROHIBITED_ALGORITHM,
 )
 from analyzer.engines.iac.documents import get, parse_document, policies, policy_findings, scalar
-from analyzer.engines.iac.hcl import read_blocks
+from analyzer.engines.iac.hcl import Block, read_blocks
+from analyzer.engines.iac.hclexpr import (
+    HclSyntaxError,
+    block_body,
+    iam_policy_document,
+    jsonencoded,
+)
 from analyzer.engines.iac.resources import (
     cfn_site,
     google_rotation,
@@ -69,6 +75,7 @@ def _analyze_terraform(
         calls, read = module_call_findings(blocks, rel, root, thresholds)
         result.findings += variable_findings(blocks, rel, own, thresholds) + calls
         read.append(own)
+    result.findings += hcl_policy_findings(text, blocks, rel)
     for block in blocks:
         site = terraform_site(block, rel)
         if site is not None:
@@ -82,6 +89,37 @@ def _analyze_terraform(
                 where = f"{block.type}.{block.name} {heredoc.name}"
                 result.findings += policy_findings(document, rel, heredoc.line - 1, where)
     return read
+
+
+def _enclosing(blocks: list[Block], line: int) -> str:
+    for block in blocks:
+        if block.line <= line <= block.end_line:
+            return f"{block.type}.{block.name}" if block.name else f"{block.kind}.{block.type}"
+    return "jsonencode"
+
+
+def hcl_policy_findings(text: str, blocks: list[Block], rel: str) -> list[Finding]:
+    """KG503 in policies written in HCL: ``jsonencode({...})`` objects and
+    ``data "aws_iam_policy_document"`` blocks."""
+    found: list[Finding] = []
+    if "jsonencode(" in text:
+        for document in jsonencoded(text):
+            if get(document, "Statement") is not None:
+                where = _enclosing(blocks, document.start_mark.line + 1)
+                found += policy_findings(document, rel, 0, f"{where} policy")
+    starts = None
+    for block in blocks:
+        if block.kind != "data" or block.type != "aws_iam_policy_document":
+            continue
+        if starts is None:
+            starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+        try:
+            items = block_body(text, starts[block.line - 1])
+        except (HclSyntaxError, ValueError, IndexError):
+            continue
+        where = f"data.aws_iam_policy_document.{block.name}"
+        found += policy_findings(iam_policy_document(items), rel, 0, where)
+    return found
 
 
 def _analyze_cloudformation(text: str, rel: str, result: FileResult) -> None:
