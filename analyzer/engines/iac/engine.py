@@ -72,7 +72,7 @@ def _analyze_terraform(
     read: list[ModuleDir] = []
     if root is not None and uses_variables(blocks):
         own = read_module_dir(root, posixpath.dirname(rel))
-        calls, read = module_call_findings(blocks, rel, root, thresholds)
+        calls, read = module_call_findings(blocks, rel, root, thresholds, own)
         result.findings += variable_findings(blocks, rel, own, thresholds) + calls
         read.append(own)
     result.findings += hcl_policy_findings(text, blocks, rel)

@@ -149,6 +149,13 @@ def read_module_dir(root: Path, rel_dir: str) -> ModuleDir:
     return ModuleDir(rel_dir, blocks, digest.hexdigest()[:32])
 
 
+def _hcl(value: object) -> str:
+    """A literal as Terraform writes it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f'"{value}"' if isinstance(value, str) else str(value)
+
+
 def _finding(problem: Problem, rel: str, line: int, detail: str) -> Finding:
     return Finding(problem.rule, Location(rel, line), f"{problem.message} ({detail})", ENGINE)
 
@@ -163,19 +170,34 @@ def variable_findings(
     for block in _key_blocks(blocks):
         for problem, source, name in _aws_problems(block, variables, thresholds):
             attr = next(a for a in block.attrs.values() if _variable(a) == name)
-            detail = f"var.{name} defaults to {source.value!r}"
+            detail = f"var.{name} defaults to {_hcl(source.value)}"
             found.append(_finding(problem, rel, attr.line, detail))
     return found
 
 
+def _call_inputs(call: Block, caller: dict[str, Attr]) -> dict[str, Attr]:
+    """A module call's inputs; one that is ``var.x`` of the caller takes the caller's literal
+    default, at the call's line (one hop: a default that is itself a reference stays unknown)."""
+    inputs = {}
+    for key, attr in call.attrs.items():
+        name = _variable(attr)
+        default = caller.get(name) if name is not None else None
+        if default is not None and default.literal:
+            attr = Attr(default.value, attr.line, True)
+        inputs[key] = attr
+    return inputs
+
+
 def module_call_findings(
-    blocks: list[Block], rel: str, root: Path, thresholds: Thresholds
+    blocks: list[Block], rel: str, root: Path, thresholds: Thresholds, caller: ModuleDir
 ) -> tuple[list[Finding], list[ModuleDir]]:
-    """Literal inputs of local module calls that make a key in the module weak, reported at the
-    call's input; and the module directories read (their digests keep the cache honest)."""
+    """Inputs of local module calls (literals, or the caller's variables through their literal
+    defaults) that make a key in the module weak, reported at the call's input; and the module
+    directories read (their digests keep the cache honest)."""
     found: list[Finding] = []
     read: list[ModuleDir] = []
     here = posixpath.dirname(rel)
+    caller_defaults = defaults(caller.blocks)
     for call in blocks:
         source = _local_source(call)
         if source is None:
@@ -185,14 +207,14 @@ def module_call_findings(
             continue
         module = read_module_dir(root, target)
         read.append(module)
-        given = [v for k, v in call.attrs.items() if k != "source"]
-        inputs = {**defaults(module.blocks), **{k: v for k, v in call.attrs.items()}}
+        given = _call_inputs(call, caller_defaults)
+        inputs = {**defaults(module.blocks), **given}
         for block in _key_blocks(module.blocks):
             for problem, source_attr, name in _aws_problems(block, inputs, thresholds):
-                if not any(source_attr is attr for attr in given):
+                if not any(source_attr is attr for attr in given.values()):
                     continue
                 detail = (
-                    f"module.{call.type} sets {name} = {source_attr.value!r} for "
+                    f"module.{call.type} sets {name} = {_hcl(source_attr.value)} for "
                     f"{block.type}.{block.name} in {target}"
                 )
                 found.append(_finding(problem, rel, source_attr.line, detail))
