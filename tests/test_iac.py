@@ -31,8 +31,8 @@ def _scan(thresholds: Thresholds, tmp: Path) -> tuple[set[tuple[str, int, str]],
     files = [
         p
         for d in IAC_DIRS
-        for p in sorted((FIXTURES / d).iterdir())
-        if iac_kind(p.name, p.read_bytes())
+        for p in sorted((FIXTURES / d).rglob("*"))
+        if p.is_file() and iac_kind(p.name, p.read_bytes())
     ]
     proc = subprocess.run(
         [
@@ -59,7 +59,8 @@ def _scan(thresholds: Thresholds, tmp: Path) -> tuple[set[tuple[str, int, str]],
         findings.append(Finding(rule, Location(rel, r["start"]["line"]), "", "semgrep"))
     sites: list[KeySite] = []
     for path in files:
-        result = analyze_iac(path.read_bytes(), path.relative_to(FIXTURES).as_posix(), thresholds)
+        rel = path.relative_to(FIXTURES).as_posix()
+        result = analyze_iac(path.read_bytes(), rel, thresholds, FIXTURES)
         findings += result.findings
         sites += result.sites
         assert not result.notifications
@@ -93,7 +94,7 @@ def test_require_hsm_turns_software_keys_into_findings_and_back(tmp_path: Path) 
         ("terraform/gcp_azure_tls.tf", 19, "KG502"),
         ("terraform/gcp_azure_tls.tf", 49, "KG502"),
         ("terraform/gcp_azure_tls.tf", 55, "KG502"),
-        ("terraform/gcp_azure_tls.tf", 71, "KG502"),
+        ("terraform/gcp_azure_tls.tf", 79, "KG502"),
     }
     strict = dataclasses.replace(Thresholds(), require_hsm=True)
     (tmp_path / "a").mkdir()
@@ -113,7 +114,7 @@ def test_rsa_minimum_reaches_the_kms_key_specs(tmp_path: Path) -> None:
 def test_inventory_lists_every_declared_key(tmp_path: Path) -> None:
     _, sites = _scan(Thresholds(), tmp_path)
     by_name = {s.properties["name"]: s for s in sites}
-    assert len(by_name) == 35
+    assert len(by_name) == 44
     for site in sites:
         assert {"provider", "spec", "protection", "rotation"} <= site.properties.keys()
     signing = by_name["aws_kms_key.signing"]
@@ -170,3 +171,73 @@ def test_json_that_only_mentions_aws_types_is_not_a_template() -> None:
     assert iac_kind("format.json", patch) is None
     template = b'{"Resources": {"K": {"Type": "AWS::KMS::Key", "Properties": {}}}}'
     assert iac_kind("stack.json", template) == "cloudformation" and iac_prefilter(template)
+
+
+CALLER = """module "audit" {
+  source              = "./modules/kms"
+  enable_key_rotation = false
+}
+"""
+MODULE = """resource "aws_kms_key" "this" {
+  enable_key_rotation = var.enable_key_rotation
+}
+"""
+VARIABLES = """variable "enable_key_rotation" {
+  type    = bool
+  default = true
+}
+"""
+
+
+def _iac_rules(report) -> set[tuple[str, int, str]]:  # type: ignore[no-untyped-def]
+    return {(f.location.path, f.location.line, f.rule_id) for f in report.findings}
+
+
+def test_a_module_input_is_reported_at_the_call_and_a_cached_call_follows_the_module(
+    tmp_path: Path,
+) -> None:
+    from analyzer.pipeline.run import ScanOptions, scan
+    from analyzer.policy import default_policy
+
+    root = tmp_path / "stack"
+    (root / "modules" / "kms").mkdir(parents=True)
+    (root / "main.tf").write_text(CALLER)
+    (root / "modules" / "kms" / "main.tf").write_text(MODULE)
+    (root / "modules" / "kms" / "variables.tf").write_text(VARIABLES)
+    options = ScanOptions(jobs=1, without=("semgrep",), cache_dir=tmp_path / "cache")
+    first = scan([root], root, default_policy(), options)
+    assert _iac_rules(first) == {("main.tf", 3, "KG504")}
+    # The module stops taking rotation from its input: the caller's cached result must not hold.
+    (root / "modules" / "kms" / "main.tf").write_text(
+        MODULE.replace("var.enable_key_rotation", "true")
+    )
+    second = scan([root], root, default_policy(), options)
+    assert _iac_rules(second) == set()
+
+
+def test_values_that_cannot_be_resolved_are_never_reported(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'variable "spec" {\n  type = string\n}\n'
+        'resource "aws_kms_key" "k" {\n  customer_master_key_spec = var.spec\n'
+        "  enable_key_rotation = var.undeclared\n}\n"
+        'module "remote" {\n  source = "git::https://example.com/kms.git"\n'
+        "  enable_key_rotation = false\n}\n"
+        'module "outside" {\n  source = "../../elsewhere"\n  enable_key_rotation = false\n}\n'
+    )
+    result = analyze_iac((tmp_path / "main.tf").read_bytes(), "main.tf", Thresholds(), tmp_path)
+    assert result.findings == []
+
+
+def test_hcl_policies_the_reader_cannot_follow_are_skipped() -> None:
+    tf = (
+        'resource "aws_kms_key" "k" {\n'
+        "  policy = jsonencode(local.policy)\n}\n"
+        'resource "aws_kms_key" "j" {\n'
+        '  policy = jsonencode({ Statement = [for s in var.statements : s], Note = "x }\n}\n'
+        'resource "aws_kms_key" "w" {\n'
+        '  policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = "*", '
+        'Action = "kms:CreateGrant" }] })\n}\n'
+    )
+    result = analyze_iac(tf.encode(), "main.tf", Thresholds())
+    assert [(f.location.line, f.rule_id) for f in result.findings] == [(8, "KG503")]
+    assert not result.notifications

@@ -35,7 +35,9 @@ class Language:
 _CFN_RESOURCE = rb"""["']?Type["']?[ \t]*:[ \t]*["']?AWS::(?:KMS|IAM)::"""
 _CLOUDFORMATION = re.compile(rb"AWSTemplateFormatVersion|" + _CFN_RESOURCE)
 # Infrastructure that can declare a key or a policy keyguard checks.
-_INFRASTRUCTURE = re.compile(rb"kms|key_vault|tls_private_key|policy|" + _CFN_RESOURCE)
+_INFRASTRUCTURE = re.compile(
+    rb"kms|key_vault|tls_private_key|policy|rotation|key_spec|module|" + _CFN_RESOURCE
+)
 
 LANGUAGES: tuple[Language, ...] = (
     Language("python", ("python",), frozenset({".py", ".pyi", ".pyw"})),

@@ -29,10 +29,21 @@ class IacEngine:
     def analyze(self, target: Target, data: bytes, context: EngineContext) -> FileResult:
         from analyzer.engines.iac import engine
 
-        return engine.analyze_iac(data, target.rel, context.thresholds)
+        read: list[Any] = []
+        result = engine.analyze_iac(data, target.rel, context.thresholds, context.root, read)
+        if read:
+            recorded = [["module_dir", d.rel, d.digest] for d in read]
+            context.lookups.setdefault(self.name, []).extend(recorded)
+        return result
 
     def still_holds(self, lookups: list[list[Any]], context: EngineContext) -> bool:
-        return not lookups
+        """A result that read other files of a module directory holds while they are unchanged."""
+        from analyzer.engines.iac.variables import read_module_dir
+
+        return all(
+            kind == "module_dir" and read_module_dir(context.root, rel).digest == digest
+            for kind, rel, digest in lookups
+        )
 
     def preload(self) -> None:
         """Nothing to import ahead: the YAML parser is cheap."""

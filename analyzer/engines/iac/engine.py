@@ -3,6 +3,9 @@ hands Terraform blocks and CloudFormation resources to the key-resource and poli
 
 from __future__ import annotations
 
+import posixpath
+from pathlib import Path
+
 import yaml
 
 from analyzer.catalogue.ids import (
@@ -13,7 +16,13 @@ from analyzer.catalogue.ids import (
     PROHIBITED_ALGORITHM,
 )
 from analyzer.engines.iac.documents import get, parse_document, policies, policy_findings, scalar
-from analyzer.engines.iac.hcl import read_blocks
+from analyzer.engines.iac.hcl import Block, read_blocks
+from analyzer.engines.iac.hclexpr import (
+    HclSyntaxError,
+    block_body,
+    iam_policy_document,
+    jsonencoded,
+)
 from analyzer.engines.iac.resources import (
     cfn_site,
     google_rotation,
@@ -27,6 +36,13 @@ from analyzer.engines.iac.stores import (
     terraform_bindings,
     terraform_store,
     terraform_tags,
+)
+from analyzer.engines.iac.variables import (
+    ModuleDir,
+    module_call_findings,
+    read_module_dir,
+    uses_variables,
+    variable_findings,
 )
 from analyzer.findings.model import FileResult, Finding, KeySite, Notification
 from analyzer.knowledge.iac_resources import iac_resources
@@ -56,8 +72,18 @@ def iac_prefilter(data: bytes) -> bool:
     )
 
 
-def _analyze_terraform(text: str, rel: str, thresholds: Thresholds, result: FileResult) -> None:
+def _analyze_terraform(
+    text: str, rel: str, thresholds: Thresholds, result: FileResult, root: Path | None
+) -> list[ModuleDir]:
+    """Findings and sites of one Terraform file; returns the module directories it read."""
     blocks, lines = read_blocks(text), text.splitlines()
+    read: list[ModuleDir] = []
+    if root is not None and uses_variables(blocks):
+        own = read_module_dir(root, posixpath.dirname(rel))
+        calls, read = module_call_findings(blocks, rel, root, thresholds, own)
+        result.findings += variable_findings(blocks, rel, own, thresholds) + calls
+        read.append(own)
+    result.findings += hcl_policy_findings(text, blocks, rel)
     for block in blocks:
         site = terraform_site(block, rel)
         if site is not None:
@@ -75,6 +101,38 @@ def _analyze_terraform(text: str, rel: str, thresholds: Thresholds, result: File
                 where = f"{block.type}.{block.name} {heredoc.name}"
                 result.findings += policy_findings(document, rel, heredoc.line - 1, where)
     result.bindings += terraform_bindings(text, blocks, result.sites, rel)
+    return read
+
+
+def _enclosing(blocks: list[Block], line: int) -> str:
+    for block in blocks:
+        if block.line <= line <= block.end_line:
+            return f"{block.type}.{block.name}" if block.name else f"{block.kind}.{block.type}"
+    return "jsonencode"
+
+
+def hcl_policy_findings(text: str, blocks: list[Block], rel: str) -> list[Finding]:
+    """KG503 in policies written in HCL: ``jsonencode({...})`` objects and
+    ``data "aws_iam_policy_document"`` blocks."""
+    found: list[Finding] = []
+    if "jsonencode(" in text:
+        for document in jsonencoded(text):
+            if get(document, "Statement") is not None:
+                where = _enclosing(blocks, document.start_mark.line + 1)
+                found += policy_findings(document, rel, 0, f"{where} policy")
+    starts = None
+    for block in blocks:
+        if block.kind != "data" or block.type != "aws_iam_policy_document":
+            continue
+        if starts is None:
+            starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+        try:
+            items = block_body(text, starts[block.line - 1])
+        except (HclSyntaxError, ValueError, IndexError):
+            continue
+        where = f"data.aws_iam_policy_document.{block.name}"
+        found += policy_findings(iam_policy_document(items), rel, 0, where)
+    return found
 
 
 def _analyze_cloudformation(text: str, rel: str, result: FileResult) -> None:
@@ -139,8 +197,17 @@ def link_sites(sites: list[KeySite], findings: list[Finding]) -> None:
             site.verdict = "violation"
 
 
-def analyze_iac(data: bytes, rel: str, thresholds: Thresholds) -> FileResult:
-    """Inventory and the checks Semgrep cannot express for one Terraform/CloudFormation file."""
+def analyze_iac(
+    data: bytes,
+    rel: str,
+    thresholds: Thresholds,
+    root: Path | None = None,
+    read: list[ModuleDir] | None = None,
+) -> FileResult:
+    """Inventory and the checks Semgrep cannot express for one Terraform/CloudFormation file.
+
+    With the scan ``root``, variables are resolved through the module directory's files and local
+    modules' inputs are checked; the directories read are appended to ``read``."""
     result = FileResult(rel)
     kind = iac_kind(rel, data)
     if kind is None:
@@ -154,7 +221,9 @@ def analyze_iac(data: bytes, rel: str, thresholds: Thresholds) -> FileResult:
         return result
     try:
         if kind == "terraform":
-            _analyze_terraform(text, rel, thresholds, result)
+            dirs = _analyze_terraform(text, rel, thresholds, result, root)
+            if read is not None:
+                read += dirs
         else:
             _analyze_cloudformation(text, rel, result)
     except (RecursionError, ValueError) as exc:

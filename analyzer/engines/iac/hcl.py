@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_HEADER = re.compile(r'^\s*(resource|data)\s+"([^"]+)"\s+"([^"]+)"\s*\{')
+_HEADER = re.compile(r'^\s*(resource|data|variable|module)\s+"([^"]+)"(?:\s+"([^"]+)")?\s*\{')
 _ATTR = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*=\s*(.*?)\s*$")
 _HEREDOC = re.compile(r"^<<-?([A-Za-z_]\w*)$")
 
@@ -82,7 +82,8 @@ def _literal(raw: str) -> tuple[str | int | bool, bool]:
 
 
 def read_blocks(text: str) -> list[Block]:
-    """Every ``resource`` and ``data`` block with its attributes (nested blocks flattened)."""
+    """Every ``resource``, ``data``, ``variable`` and ``module`` block with its attributes
+    (nested blocks flattened; a one-label block has the name "")."""
     lines = text.splitlines()
     blocks: list[Block] = []
     i = 0
@@ -91,7 +92,7 @@ def read_blocks(text: str) -> list[Block]:
         if not header:
             i += 1
             continue
-        block = Block(header.group(1), header.group(2), header.group(3), i + 1)
+        block = Block(header.group(1), header.group(2), header.group(3) or "", i + 1)
         depth = _braces(_strip_comment(lines[i]))
         i += 1
         while i < len(lines) and depth > 0:

@@ -133,7 +133,7 @@ def terraform_site(block: Block, rel: str) -> KeySite | None:
 
 def google_rotation(block: Block, rel: str, thresholds: Thresholds) -> Finding | None:
     """KG504 for a Cloud KMS key whose rotation period is longer than the cryptoperiod."""
-    if block.type != "google_kms_crypto_key":
+    if block.kind != "resource" or block.type != "google_kms_crypto_key":
         return None
     limit = thresholds.max_rotation_days
     period = block.attrs.get("rotation_period")

@@ -16,6 +16,7 @@ from analyzer.knowledge.algorithms import (
     provider_default,
 )
 from analyzer.knowledge.iac_resources import iac_resources
+from analyzer.policy.kms_specs import allowed_aws_specs, curve_ok
 from analyzer.policy.thresholds import Thresholds
 
 NEVER = "(?!)"
@@ -46,8 +47,10 @@ def _curve_names(curves: tuple[str, ...]) -> list[str]:
     return [name for curve in curves for name in curve_spellings(curve)]
 
 
-def _curve_ok(curve: str | None, thresholds: Thresholds) -> bool:
-    return curve is None or curve.lower() in {c.lower() for c in thresholds.ec_curves}
+def _short_hex_regex(min_bits: int) -> str:
+    """A quoted hexadecimal literal whose value certainly has fewer than ``min_bits`` bits: at most
+    ``(min_bits - 1) // 4`` significant digits (a longer one with a small first digit is not claimed)."""
+    return f'^"0*[1-9a-fA-F][0-9a-fA-F]{{0,{max(0, (min_bits - 1) // 4 - 1)}}}"$'
 
 
 def threshold_placeholders(thresholds: Thresholds) -> dict[str, str]:
@@ -71,6 +74,7 @@ def threshold_placeholders(thresholds: Thresholds) -> dict[str, str]:
         # Matches a curve name (optionally quoted) that is NOT on the approved list.
         "ec_curves_regex": f"(?i)^(?![\"'`]?(?:{allowed})[\"'`]?$)",
         "ec_curves_list": ", ".join(thresholds.ec_curves),
+        "dh_prime_short_hex_regex": _short_hex_regex(thresholds.dh_min_bits),
         "rsa_exponent_disallowed": exponents,
         "rsa_exponent_disallowed_int": exponents_int,
         **NAME_PLACEHOLDERS,
@@ -87,20 +91,6 @@ def algorithm_placeholders(language: str | None) -> dict[str, str]:
     if keys:
         mapping["prohibited_algorithms_regex"] = mapping[f"prohibited_{keys[0]}_regex"]
     return mapping
-
-
-def allowed_aws_specs(thresholds: Thresholds) -> list[str]:
-    """AWS KeySpecs the standard allows: the allow-list, less RSA below the minimum and bad curves."""
-    allowed = []
-    for spec in thresholds.allowed_kms_key_specs:
-        known = iac_resources().aws_key_specs.get(spec)
-        algorithm, size, curve = known if known is not None else ("", None, None)
-        if algorithm == "RSA" and (size or 0) < thresholds.rsa_min_bits:
-            continue
-        if not _curve_ok(curve, thresholds):
-            continue
-        allowed.append(spec)
-    return allowed
 
 
 def _value_regex(values: list[str]) -> str:
@@ -125,14 +115,12 @@ def iac_placeholders(thresholds: Thresholds) -> dict[str, str]:
         f"RSA_\\w+?_{size}_\\w+"
         for size in facts.google_rsa_sizes
         if size < thresholds.rsa_min_bits
-    ] + [
-        re.escape(n) for n, c in facts.google_ec_algorithms.items() if not _curve_ok(c, thresholds)
-    ]
+    ] + [re.escape(n) for n, c in facts.google_ec_algorithms.items() if not curve_ok(c, thresholds)]
     google = f'^"(?:{"|".join(weak_google)})"$' if weak_google else NEVER
-    azure = [n for n, c in facts.azure_curves.items() if not _curve_ok(c, thresholds)]
-    tls = [n for n, c in facts.tls_curves.items() if not _curve_ok(c, thresholds)]
+    azure = [n for n, c in facts.azure_curves.items() if not curve_ok(c, thresholds)]
+    tls = [n for n, c in facts.tls_curves.items() if not curve_ok(c, thresholds)]
     tls_curve = str(provider_default(*_TLS, "ecdsa_curve"))
-    tls_default_weak = not _curve_ok(curve_canonical(tls_curve), thresholds)
+    tls_default_weak = not curve_ok(curve_canonical(tls_curve), thresholds)
     return {
         "kms_key_spec_disallowed_regex": _quote(f"^(?![\"']?(?:{spec_alternatives})[\"']?$)"),
         "kms_key_specs_list": ", ".join(allowed) or "none",
