@@ -198,7 +198,7 @@ def test_test_vector_inputs_only() -> None:
 def test_docstring_key_is_documentation() -> None:
     data = (FIXTURES / "secrets" / "docs" / "docstring_example.py").read_bytes()
     (finding,) = scan_secrets(data, "svc/helpers.py").findings
-    assert finding.level == "note" and finding.facts["context"] == "documentation"
+    assert finding.level is None and finding.facts["context"] == "documentation"
 
 
 def _encrypted_key_project(root: Path, loader: str) -> KeySite:

@@ -1,6 +1,7 @@
 """Real-world benchmark: scan pinned third-party projects and score keyguard against our labels.
 
     python benchmarks/realworld/run.py [--project NAME ...] [--language L] [--cache DIR] [--json FILE]
+        [--reports DIR]
 
 Fetches each project (cached, outside the repository), scans its root with this checkout's
 keyguard, matches findings to ``labels/<name>.jsonl`` by (file, line range, category) and prints
@@ -98,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--language", choices=LANGUAGES, default=None)
     parser.add_argument("--cache", type=Path, default=None, metavar="DIR")
     parser.add_argument("--json", type=Path, default=None, metavar="FILE")
+    parser.add_argument("--reports", type=Path, default=None, metavar="DIR")
     args = parser.parse_args(argv)
     try:
         chosen = select(args.project, args.language)
@@ -117,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         except (FetchError, InputError, RuntimeError, OSError) as exc:
             print(f"error: {project.name}: {exc}", file=sys.stderr)
             return 2
+        if args.reports:
+            args.reports.mkdir(parents=True, exist_ok=True)
+            (args.reports / f"{project.name}.json").write_text(json.dumps(report), encoding="utf-8")
         found = findings_of(report, categories)
         scored = score_project(project.name, project.language, labelled[project.name], found)
         outcomes += scored

@@ -16,10 +16,9 @@ from analyzer.catalogue.ids import KEY_MATERIAL_IN_FILE
 from analyzer.engines.secrets.blocks import armoured_blocks, bare_der_keys, decode_base64
 from analyzer.engines.secrets.context import (
     DOCUMENTATION,
-    DOCUMENTATION_LEVEL,
     OUTPUT_WORDS,
     TEST_VECTOR,
-    docstring_lines,
+    documentation_lines,
     file_context,
 )
 from analyzer.engines.secrets.detectors import candidate_lines, could_report, detected
@@ -38,7 +37,9 @@ __all__ = ["ENGINE", "is_key_name", "scan_secrets", "secrets_prefilter"]
 ENGINE = "detect-secrets"
 ADVICE = "revoke it and load keys from a secret manager"
 NO_PASSPHRASE = "encrypted; passphrase not found in the repository"
-_HOLDER = re.compile(r"(?<!\w)(\w++)\s*+(?::=|=|:)\s*+(?:\[\]byte\(|[bru])?[\"'`(]*+\s*+-----BEGIN")
+_HOLDER = re.compile(
+    r"(?<!\w)(\w++)\s*+(?::=|=|:)\s*+(?:\[\]byte\(|[bru]|\$?@|@?\$)?[\"'`(]*+\s*+-----BEGIN"
+)
 
 
 def holder_name(line: str) -> str:
@@ -256,11 +257,11 @@ def _entropy(scan: _Scan) -> None:
 
 
 def _set_levels(scan: _Scan) -> None:
-    """Documentation (prose files, docstrings) at note level; test vectors one level lower."""
-    docstrings = docstring_lines(scan.path, scan.text) if scan.result.findings else set()
+    """Documentation (prose files, docstrings, doc comments) is marked, for the policy's
+    ``documentation_level``; test vectors are one level lower."""
+    documentation = documentation_lines(scan.path, scan.text) if scan.result.findings else set()
     for finding in scan.result.findings:
-        if scan.context == DOCUMENTATION or finding.location.line in docstrings:
-            finding.level = DOCUMENTATION_LEVEL
+        if scan.context == DOCUMENTATION or finding.location.line in documentation:
             finding.facts["context"] = DOCUMENTATION
         elif scan.context == TEST_VECTOR:
             finding.level = "warning"

@@ -14,11 +14,16 @@ from dataclasses import dataclass
 from analyzer.engines.secrets.blocks import decode_base64
 from analyzer.engines.secrets.placeholders import is_placeholder_bytes
 
-_KTY = re.compile(r"""\\?["']?kty\\?["']?\s*[:=]>?\s*\\?["']?(?P<kty>RSA|EC|OKP|oct)\b""")
-_MEMBER = r"""(?:^|[\s{{,])\\?["']?(?P<name>{names})\\?["']?\s*[:=]>?\s*\\?["']?(?P<value>[A-Za-z0-9_-]{{8,}}={{0,2}})(?![\w=-])"""
-_PRIVATE = re.compile(_MEMBER.format(names="d|p|q|dp|dq|qi|k"))
-_KID = re.compile(r"""\\?["']?kid\\?["']?\s*[:=]>?\s*\\?["']?(?P<kid>[\w.:@/+-]{1,80})""")
-_CRV = re.compile(r"""\\?["']?crv\\?["']?\s*[:=]>?\s*\\?["']?(?P<crv>[\w-]{1,20})""")
+# A quote around a member name or value: plain, escaped (``\\"``), or doubled (C# ``@"..."``).
+_Q = r"""(?:\\?["']){0,2}"""
+_KTY = re.compile(rf"""{_Q}kty{_Q}\s*[:=]>?\s*{_Q}(?P<kty>RSA|EC|OKP|oct)\b""")
+_MEMBER = (
+    r"""(?:^|[\s{{,]){q}(?P<name>{names}){q}\s*[:=]>?\s*{q}"""
+    r"""(?P<value>[A-Za-z0-9_-]{{8,}}={{0,2}})(?![\w=-])"""
+)
+_PRIVATE = re.compile(_MEMBER.format(q=_Q, names="d|p|q|dp|dq|qi|k"))
+_KID = re.compile(rf"""{_Q}kid{_Q}\s*[:=]>?\s*{_Q}(?P<kid>[\w.:@/+-]{{1,80}})""")
+_CRV = re.compile(rf"""{_Q}crv{_Q}\s*[:=]>?\s*{_Q}(?P<crv>[\w-]{{1,20}})""")
 _MAX_OBJECT = 20_000
 # A private member is the secret when it holds at least this many bytes (a 128-bit ``k``, an
 # Ed25519 or P-256 ``d``); fewer is an elided or placeholder value.
