@@ -18,7 +18,9 @@ SECRETS = FIXTURES / "secrets"
 
 
 def _levels(root: Path, policy=None) -> dict[tuple[str, int], tuple[str, bool, str]]:
-    report = scan([root], root, policy or default_policy(), ScanOptions(jobs=1, without=("semgrep",)))
+    report = scan(
+        [root], root, policy or default_policy(), ScanOptions(jobs=1, without=("semgrep",))
+    )
     return {
         (f.location.path, f.location.line): (f.level, f.is_test, str(f.facts.get("context", "")))
         for f in report.active()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from analyzer.catalogue.ids import KEY_MATERIAL_IN_FILE
 from analyzer.engines.secrets.blocks import armoured_blocks, bare_der_keys, decode_base64
+from analyzer.engines.secrets.components import private_components
 from analyzer.engines.secrets.context import (
     DOCUMENTATION,
     OUTPUT_WORDS,
@@ -167,6 +168,23 @@ def _jwks(scan: _Scan) -> None:
         )
 
 
+def _components(scan: _Scan) -> None:
+    """Private key components written as numbers (``"d": int("...")`` beside ``"n"`` and ``"e"``)."""
+    for part in private_components(scan.text):
+        if part.line in scan.reported:
+            continue
+        digest = fingerprint_value(part.data.hex())
+        facts: dict[str, str | int] = {
+            "detector": "key-components",
+            "member": part.member,
+            "holder": part.holder,
+            "secret_sha256": digest,
+        }
+        if part.on_line:
+            facts["_secret"] = part.on_line
+        scan.report(part.line, part.column, f"{part.describe()} (sha256 {digest}); {ADVICE}", facts)
+
+
 def _settings(scan: _Scan) -> None:
     for key in setting_keys(scan.lines):
         if key.line in scan.reported or _is_output(scan, key.name) or _not_a_secret(key.value):
@@ -278,6 +296,7 @@ def scan_secrets(data: bytes, path: str) -> FileResult:
         _blocks(scan)
     if "kty" in text:
         _jwks(scan)
+    _components(scan)
     if is_config_file(path):
         _settings(scan)
     _entropy(scan)
