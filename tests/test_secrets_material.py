@@ -91,7 +91,7 @@ def test_bare_der_key_with_armour_added_by_concatenation() -> None:
     )
     (finding,) = scanned(text, "app/keys.py")
     assert finding.location.line == 1  # the name that holds the key
-    assert finding.message.startswith("RSA private key (PKCS#8, 2048-bit) in a string literal")
+    assert finding.message.startswith("RSA private key (PKCS#8, 2048-bit) assigned to `KEY`;")
     assert encoded[10:40] not in repr(finding)
 
 

@@ -49,6 +49,15 @@ def holder_name(line: str) -> str:
     return match[1] if match else ""
 
 
+_ASSIGNED = re.compile(r"(?<![\w.])(\w+)\s*(?::=|=)(?!=)")
+
+
+def _assigned(line: str) -> str:
+    """The name assigned on a line (``KEY_BODY = //``), or empty."""
+    match = _ASSIGNED.search(line)
+    return match[1] if match else ""
+
+
 _SSH_PUBLIC_BLOB = re.compile(rb"\A\x00\x00\x00[\x07-\x28](?:ssh-|ecdsa-|sk-)")
 
 
@@ -104,7 +113,11 @@ def _blocks(scan: _Scan) -> None:
         line_text = scan.lines[block.line - 1]
         column = line_text.find("-----BEGIN") + 1 if block.armoured else 0
         if material.kind == "private":
+            holder = holder_name(line_text) if block.armoured else _assigned(line_text)
             where = "committed to the repository" if block.armoured else "in a string literal"
+            where = f"assigned to `{holder}`" if holder else where
+            if holder:
+                facts["holder"] = holder
             if not block.armoured:
                 facts["_secret"] = block.text if block.text in line_text else block.text[:64]
                 column = line_text.find(block.text[:40]) + 1
