@@ -222,6 +222,22 @@ def test_link_finds_the_passphrase_where_the_key_is_loaded(tmp_path: Path) -> No
     assert site.properties["protection"] == "encrypted; passphrase committed at tests/test_tls.py:2"
 
 
+def test_link_prefers_the_literal_handed_to_the_loader(tmp_path: Path) -> None:
+    """paramiko: a login password beside one reference (in a file read first) is not the key's
+    passphrase; the literal handed to the loader with the key is."""
+    loader = 'def test_load():\n    key = load_key(data("server.key"), "television")\n'
+    site = _encrypted_key_project(tmp_path, loader)
+    (tmp_path / "tests" / "test_client.py").write_text(
+        "def test_login():\n"
+        '    client.connect(key_filename=[data("server.key")],\n'
+        '                   password="pygmalion")\n'
+    )
+    (finding,) = link_passphrases([site], tmp_path)
+    assert [(r.location.path, r.location.line) for r in finding.related] == [
+        ("tests/test_tls.py", 2)
+    ]
+
+
 def test_link_without_a_passphrase_keeps_the_inventory_entry(tmp_path: Path) -> None:
     loader = 'def test_load():\n    key = load_key(data("server.key"), os.environ["PASS"])\n'
     site = _encrypted_key_project(tmp_path, loader)
