@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.knowledge.languages import is_test_content
 from analyzer.pipeline.run import ScanOptions, scan
 from analyzer.policy import default_policy
 from analyzer.policy.errors import PolicyError
@@ -53,7 +54,13 @@ def test_a_plain_block_comment_and_code_are_not_documentation(levels) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "line"), [("code/handshake_check.py", 8), ("code/KeyLoaderCheck.java", 9)]
+    ("path", "line"),
+    [
+        ("code/handshake_check.py", 8),
+        ("code/KeyLoaderCheck.java", 9),
+        ("code/jwk_check.mjs", 4),
+        ("code/keyhelpers.go", 8),
+    ],
 )
 def test_a_module_that_imports_a_test_framework_is_test_code(levels, path: str, line: int) -> None:
     assert levels[(path, line)] == ("warning", True, "")
@@ -88,3 +95,21 @@ def test_a_bad_documentation_level_is_a_clear_error(tmp_path: Path) -> None:
     text = str(raised.value)
     assert "keyguard.toml" in text and "documentation_level" in text
     assert "unknown level 'info'" in text and "note, warning, error" in text
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "is_test"),
+    [
+        ("svc/check.py", "import os\nfrom unittest import mock\n", True),
+        ("svc/check.py", "from twisted.trial import unittest\n", True),
+        ("svc/app.py", "import os\n# run with pytest\n", False),
+        ("svc/KeysSpec.kt", "import io.kotest.core.spec.style.StringSpec\n", True),
+        ("svc/Keys.cs", "using Xunit;\n", True),
+        ("svc/Keys.cs", "using System.Security.Cryptography;\n", False),
+        ("web/keys.ts", "import { describe } from '@jest/globals';\n", True),
+        ("web/keys.ts", "import express from 'express';\n", False),
+        ("conf/keys.yaml", "import pytest\n", False),
+    ],
+)
+def test_test_code_by_content(path: str, text: str, is_test: bool) -> None:
+    assert is_test_content(path, text) is is_test
