@@ -246,6 +246,17 @@ def _not_a_secret(value: str) -> bool:
 
 
 _PROTOCOL_TOKEN = re.compile(r"(?i)challenge|acme|csrf|xsrf|nonce|state")
+# A bare ``key`` beside these words is public: a TLS key share, a public key.
+_PUBLIC_CONTEXT = re.compile(r"(?i)key_?share|public[_ ]?key|pubkey")
+
+
+def _public_key_field(scan: _Scan, number: int, name: str) -> bool:
+    """A value named only ``key`` in a public context (``{"Group": "x25519", "Key": ...}`` of a
+    TLS ``key_share``)."""
+    if words_of(name) != ["key"]:
+        return False
+    window = scan.lines[max(number - 5, 0) : number]
+    return any(_PUBLIC_CONTEXT.search(line) for line in window)
 
 
 def _protocol_token(scan: _Scan, number: int, name: str) -> bool:
@@ -270,6 +281,8 @@ def _entropy(scan: _Scan) -> None:
         line = scan.lines[number - 1]
         name = key_name_before(line, value)
         if name is None or _is_output(scan, name) or _protocol_token(scan, number, name):
+            continue
+        if _public_key_field(scan, number, name):
             continue
         digest = fingerprint_value(value)
         scan.report(
