@@ -27,11 +27,12 @@ _KINDS = (
     ("Ed25519 private key", ("k",), {"a"}),
 )
 _INT_CALL = re.compile(
-    r"""int\(\s*(?:#[^\n]*\s*)?(?P<parts>(?:[rbu]?["'][0-9A-Fa-fxX_]*["']\s*)+)(?:,\s*(?P<base>\d{1,2})\s*)?\)"""
+    r"""int\(\s*+(?:#[^\n]*+\s*+)?(?P<parts>(?:[rbu]?+["'][0-9A-Fa-fxX_]*+["']\s*+)++)"""
+    r"""(?:,\s*+(?P<base>\d{1,2})\s*+)?\)"""
 )
-_INT = re.compile(r"(?P<digits>0[xX][0-9A-Fa-f_]+|[1-9][0-9_]*)(?=\s*[,}\n])")
+_INT = re.compile(r"(?<![\w.])(?P<digits>0[xX][0-9A-Fa-f_]++|[1-9][0-9_]*+)(?=[ \t]*+[,}\n])")
 _BYTES = re.compile(
-    r"""\(?\s*(?P<parts>(?:[bB][rR]?(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')\s*)+)"""
+    r"""(?P<parts>(?:[bB][rR]?+(?:"(?:[^"\\\n]++|\\.)*+"|'(?:[^'\\\n]++|\\.)*+')\s*+)++)"""
 )
 _MIN_BYTES = 16
 _MAX_MAPPING = 20_000
@@ -75,7 +76,8 @@ def _value(text: str, at: int) -> tuple[bytes, str] | None:
     if plain:
         number = int(plain["digits"].replace("_", ""), 0)
         return number.to_bytes((number.bit_length() + 7) // 8, "big"), plain["digits"]
-    raw = _BYTES.match(window)
+    opened = window.lstrip()
+    raw = _BYTES.match(opened.removeprefix("(").lstrip())
     if raw:
         try:
             data = ast.literal_eval("(" + raw["parts"] + ")")
@@ -113,10 +115,16 @@ def _mapping(text: str, at: int) -> tuple[int, int] | None:
 
 
 def _holder(text: str, start: int) -> str:
-    """The name a mapping is assigned to (``RSAData = {``), or empty."""
-    line = text[text.rfind("\n", 0, start) + 1 : start]
-    match = re.search(r"(\w+)\s*(?::\s*[\w\[\], ]+)?\s*(?:=|:=)\s*$", line)
-    return match[1] if match else ""
+    """The name a mapping is assigned to (``RSAData = {``, ``data: dict = {``), or empty."""
+    head = text[text.rfind("\n", 0, start) + 1 : start].rstrip()
+    if not head.endswith("="):
+        return ""
+    head = head.removesuffix("=").removesuffix(":").rstrip()
+    head = head.split(":", 1)[0].rstrip()  # a type annotation
+    begin = len(head)
+    while begin > 0 and (head[begin - 1].isalnum() or head[begin - 1] == "_"):
+        begin -= 1
+    return head[begin:]
 
 
 def private_components(text: str) -> Iterator[Component]:
