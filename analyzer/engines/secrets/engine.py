@@ -1,10 +1,11 @@
 """Key material in any text file (KG302): the engine's entry point, ``scan_secrets``.
 
-Key blocks, bare base64 DER and JWKs are decoded, and their structure decides: private keys are
-findings, public material and placeholders are not, encrypted keys only with their passphrase.
-Strongly key-named settings count by decoded length; other key-like names need a high-entropy value
-(detect-secrets). Documentation is reported at note level, test vectors' outputs never. The secret
-never leaves this package: findings carry a redacted form and a hash prefix.
+Key blocks, bare base64 DER, JWKs and key components written as numbers are decoded, and their
+structure decides: private keys are findings, public material and placeholders are not, encrypted
+keys only with their passphrase. Strongly key-named settings count by decoded length; other
+key-like names need a high-entropy value (detect-secrets). Documentation is marked so (the policy
+sets its level), test vectors' outputs are never reported. The secret never leaves this package:
+findings carry a redacted form and a hash prefix.
 """
 
 from __future__ import annotations
