@@ -109,12 +109,12 @@ def test_key_like_names(name: str, expected: bool) -> None:
     assert is_key_name(name) is expected
 
 
-def test_prose_reports_private_keys_only_at_note_level() -> None:
+def test_prose_reports_private_keys_only_as_documentation() -> None:
     block = "\n".join(pem_block("EC PRIVATE KEY"))
     text = f'"SecretAccessKey": "{TOKEN}",\n{block}\n'
     (finding,) = scan_secrets(text.encode(), "docs/example.rst").findings
     assert finding.location.line == 2
-    assert finding.level == "note" and finding.facts["context"] == "documentation"
+    assert finding.level is None and finding.facts["context"] == "documentation"
 
 
 def test_documented_example_keys_are_not_reported() -> None:

@@ -91,7 +91,7 @@ def test_bare_der_key_with_armour_added_by_concatenation() -> None:
     )
     (finding,) = scanned(text, "app/keys.py")
     assert finding.location.line == 1  # the name that holds the key
-    assert finding.message.startswith("RSA private key (PKCS#8, 2048-bit) in a string literal")
+    assert finding.message.startswith("RSA private key (PKCS#8, 2048-bit) assigned to `KEY`;")
     assert encoded[10:40] not in repr(finding)
 
 
@@ -198,7 +198,7 @@ def test_test_vector_inputs_only() -> None:
 def test_docstring_key_is_documentation() -> None:
     data = (FIXTURES / "secrets" / "docs" / "docstring_example.py").read_bytes()
     (finding,) = scan_secrets(data, "svc/helpers.py").findings
-    assert finding.level == "note" and finding.facts["context"] == "documentation"
+    assert finding.level is None and finding.facts["context"] == "documentation"
 
 
 def _encrypted_key_project(root: Path, loader: str) -> KeySite:
@@ -220,6 +220,22 @@ def test_link_finds_the_passphrase_where_the_key_is_loaded(tmp_path: Path) -> No
     ]
     assert "hunter22" not in repr(finding)
     assert site.properties["protection"] == "encrypted; passphrase committed at tests/test_tls.py:2"
+
+
+def test_link_prefers_the_literal_handed_to_the_loader(tmp_path: Path) -> None:
+    """paramiko: a login password beside one reference (in a file read first) is not the key's
+    passphrase; the literal handed to the loader with the key is."""
+    loader = 'def test_load():\n    key = load_key(data("server.key"), "television")\n'
+    site = _encrypted_key_project(tmp_path, loader)
+    (tmp_path / "tests" / "test_client.py").write_text(
+        "def test_login():\n"
+        '    client.connect(key_filename=[data("server.key")],\n'
+        '                   password="pygmalion")\n'
+    )
+    (finding,) = link_passphrases([site], tmp_path)
+    assert [(r.location.path, r.location.line) for r in finding.related] == [
+        ("tests/test_tls.py", 2)
+    ]
 
 
 def test_link_without_a_passphrase_keeps_the_inventory_entry(tmp_path: Path) -> None:

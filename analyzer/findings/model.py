@@ -10,6 +10,9 @@ from typing import Generic, Literal, TypeVar
 Level = Literal["error", "warning", "note"]
 Verdict = Literal["compliant", "violation", "unverified"]
 LEVEL_ORDER: dict[str, int] = {"note": 1, "warning": 2, "error": 3}
+# ``facts["context"]`` of a finding in documentation (prose, docstrings, doc comments): its level
+# is the policy's ``documentation_level``, not the rule's.
+DOCUMENTATION_CONTEXT = "documentation"
 # Notifications that say a file was not (fully) analysed: such a file is counted as failed.
 FAILURE_KINDS: frozenset[str] = frozenset(
     {

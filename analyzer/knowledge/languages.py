@@ -29,6 +29,9 @@ class Language:
     # Bytes that every file of this language an engine reports on contains (the engines' shared
     # prefilter); None: each engine's own prefilter decides.
     prefilter: re.Pattern[bytes] | None = None
+    # A file of this language that matches is test code whatever its path: it imports a test
+    # framework (pytest, unittest, JUnit, Go's testing, ...).
+    test_content: re.Pattern[str] | None = None
 
 
 # A CloudFormation resource of a type keyguard checks: ``Type: AWS::KMS::Key`` in YAML or JSON.
@@ -39,18 +42,52 @@ _INFRASTRUCTURE = re.compile(
     rb"kms|key_vault|tls_private_key|policy|rotation|key_spec|module|" + _CFN_RESOURCE
 )
 
+# Imports of a test framework, at the start of a line (in a JS/TS file anywhere on it).
+_PYTHON_TESTS = re.compile(
+    r"^[ \t]*(?:import[ \t]+(?:pytest|unittest)\b|from[ \t]+(?:pytest|unittest)\b"
+    r"|from[ \t]+[\w.]+[ \t]+import[ \t]+unittest\b)",
+    re.MULTILINE,
+)
+_JVM_TESTS = re.compile(
+    r"^[ \t]*import[ \t]+(?:static[ \t]+)?(?:org\.junit|junit\.framework|org\.testng|io\.kotest"
+    r"|kotlin\.test)\.",
+    re.MULTILINE,
+)
+_GO_TESTS = re.compile(r'^[ \t]*(?:import[ \t]+)?"testing"[ \t]*$', re.MULTILINE)
+_JS_TESTS = re.compile(
+    r"""(?:\bfrom|\brequire\()[ \t]*['"](?:vitest|@jest/globals|mocha|chai|ava|tap|node:test"""
+    r"""|@playwright/test)['"]"""
+)
+_CSHARP_TESTS = re.compile(
+    r"^[ \t]*using[ \t]+(?:Xunit|NUnit\.Framework|Microsoft\.VisualStudio\.TestTools\.UnitTesting)"
+    r"[ \t]*;",
+    re.MULTILINE,
+)
+
 LANGUAGES: tuple[Language, ...] = (
-    Language("python", ("python",), frozenset({".py", ".pyi", ".pyw"})),
-    Language("java", ("semgrep",), frozenset({".java"}), rules="java"),
-    Language("kotlin", ("semgrep",), frozenset({".kt", ".kts"}), rules="kotlin"),
-    Language("go", ("semgrep",), frozenset({".go"}), rules="go"),
+    Language("python", ("python",), frozenset({".py", ".pyi", ".pyw"}), test_content=_PYTHON_TESTS),
+    Language("java", ("semgrep",), frozenset({".java"}), rules="java", test_content=_JVM_TESTS),
     Language(
-        "javascript", ("semgrep",), frozenset({".js", ".jsx", ".mjs", ".cjs"}), rules="javascript"
+        "kotlin", ("semgrep",), frozenset({".kt", ".kts"}), rules="kotlin", test_content=_JVM_TESTS
+    ),
+    Language("go", ("semgrep",), frozenset({".go"}), rules="go", test_content=_GO_TESTS),
+    Language(
+        "javascript",
+        ("semgrep",),
+        frozenset({".js", ".jsx", ".mjs", ".cjs"}),
+        rules="javascript",
+        test_content=_JS_TESTS,
     ),
     Language(
-        "typescript", ("semgrep",), frozenset({".ts", ".tsx", ".mts", ".cts"}), rules="javascript"
+        "typescript",
+        ("semgrep",),
+        frozenset({".ts", ".tsx", ".mts", ".cts"}),
+        rules="javascript",
+        test_content=_JS_TESTS,
     ),
-    Language("csharp", ("semgrep",), frozenset({".cs"}), rules="csharp"),
+    Language(
+        "csharp", ("semgrep",), frozenset({".cs"}), rules="csharp", test_content=_CSHARP_TESTS
+    ),
     Language(
         "terraform",
         ("semgrep", "iac"),
@@ -167,6 +204,12 @@ def engines_for(rel: str, head: bytes | None = None) -> tuple[str, ...]:
     """The engines that read a file: those of its language, then those that read every file."""
     language = language_of(rel, head)
     return (language.engines if language else ()) + EVERY_FILE_ENGINES
+
+
+def is_test_content(rel: str, text: str) -> bool:
+    """Whether a file is test code by what it imports (a Python module importing pytest)."""
+    language = language_of(rel)
+    return bool(language and language.test_content and language.test_content.search(text))
 
 
 def languages_of_engine(engine: str) -> frozenset[str]:

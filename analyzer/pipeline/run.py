@@ -18,8 +18,16 @@ from analyzer.engines.base import EngineContext
 from analyzer.engines.registry import LINKING_ENGINES, STORE_ENGINES
 from analyzer.findings.combine import combine
 from analyzer.findings.fingerprint import assign_fingerprints
-from analyzer.findings.model import FAILURE_KINDS, FileResult, Finding, Notification, ScanReport
+from analyzer.findings.model import (
+    DOCUMENTATION_CONTEXT,
+    FAILURE_KINDS,
+    FileResult,
+    Finding,
+    Notification,
+    ScanReport,
+)
 from analyzer.findings.redact import redact_line
+from analyzer.knowledge.languages import is_test_content
 from analyzer.pipeline.batch import start_batches
 from analyzer.pipeline.cache import ResultCache, tracked_cache_files
 from analyzer.pipeline.discover import Candidate, discover
@@ -145,16 +153,37 @@ def _findings(
 
 
 def _finish(findings: list[Finding], policy: Policy, is_test: Callable[[str], bool]) -> None:
-    """Each finding's level (one lower in test code) and a redacted snippet for hard-coded keys."""
+    """Each finding's level (the policy's in documentation, one lower in test code) and a redacted
+    snippet for hard-coded keys."""
     catalogue = rules()
     for finding in findings:
         level = finding.level or catalogue[finding.rule_id].level
+        if finding.facts.get("context") == DOCUMENTATION_CONTEXT:
+            level = policy.documentation_level
         finding.is_test = is_test(finding.location.path)
         if finding.is_test:
             level = "warning" if level == "error" else "note"
         finding.level = level  # type: ignore[assignment]
         if catalogue[finding.rule_id].category == "hardcoded-key":
             finding.snippet = redact_line(finding.snippet)
+
+
+_HEAD_LINES = 400
+
+
+def _test_code(policy: Policy, lines_of: Callable[[str], list[str]]) -> Callable[[str], bool]:
+    """Test code by the policy's test paths, else by content: a file that imports a test
+    framework in its first lines (read only for files with findings)."""
+    verdicts: dict[str, bool] = {}
+
+    def is_test(rel: str) -> bool:
+        if rel not in verdicts:
+            verdicts[rel] = matches(rel, policy.test_paths) or is_test_content(
+                rel, "\n".join(lines_of(rel)[:_HEAD_LINES])
+            )
+        return verdicts[rel]
+
+    return is_test
 
 
 def _line_reader(root: Path) -> Callable[[str], list[str]]:
@@ -201,9 +230,10 @@ def scan(
     _count(results, report)
 
     findings = _findings(results, policy, ctx.engine, report)
-    _finish(findings, policy, lambda rel: matches(rel, policy.test_paths))
+    lines_of = _line_reader(root)
+    _finish(findings, policy, _test_code(policy, lines_of))
     today = options.today or dt.date.today()
-    report.notifications += apply_policy(findings, policy, _line_reader(root), today)
+    report.notifications += apply_policy(findings, policy, lines_of, today)
     findings.sort(key=Finding.sort_key)
     assign_fingerprints(findings)
     report.findings = findings

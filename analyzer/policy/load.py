@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, NoReturn, get_args, get_origin, get_type_hints
 
 from analyzer.catalogue.rules import rules
+from analyzer.findings.model import LEVEL_ORDER
 from analyzer.policy.errors import KeyPath, PolicyError, dotted, locate, suggest
 from analyzer.policy.model import Clause, Policy, PolicyException, Standard, Taxonomy
 from analyzer.policy.profiles import PROFILES, profile_bytes, profile_path
@@ -71,7 +72,7 @@ ARRAYS: dict[str, tuple[dict[str, Any], frozenset[str]]] = {
         frozenset({"rule", "paths", "justification", "approved_by", "expires"}),
     ),
 }
-SCALARS: dict[str, Any] = {"extends": str, "test_paths": STR_LIST}
+SCALARS: dict[str, Any] = {"extends": str, "test_paths": STR_LIST, "documentation_level": str}
 TOP_KEYS = (*SCALARS, *TABLES, *ARRAYS)
 # [generation] key -> Policy field.
 _GENERATION_FIELDS = {
@@ -113,6 +114,7 @@ class _Layer:
     exceptions: list[PolicyException] = field(default_factory=list)
     rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
     test_paths: tuple[str, ...] | None = None
+    documentation_level: str | None = None
 
 
 def load_policy(config: Path | None, scan_root: Path) -> Policy:
@@ -306,6 +308,14 @@ def _validate(doc: _Doc) -> _Layer:
                 f"shipped profiles: {', '.join(PROFILES)}",
             )
     layer.test_paths = scalars.get("test_paths")
+    layer.documentation_level = scalars.get("documentation_level")
+    if layer.documentation_level is not None and layer.documentation_level not in LEVEL_ORDER:
+        doc.fail(
+            ["documentation_level"],
+            f"unknown level {layer.documentation_level!r}"
+            f"{suggest(layer.documentation_level, LEVEL_ORDER)}; use one of "
+            f"{', '.join(LEVEL_ORDER)} (default: note)",
+        )
     layer.standard = _table(doc, ["standard"], data.get("standard", {}), TABLES["standard"])
     layer.thresholds = _table(doc, ["thresholds"], data.get("thresholds", {}), THRESHOLD_TYPES)
     for key, value in layer.thresholds.items():
@@ -442,6 +452,7 @@ def _apply(base: Policy, layer: _Layer) -> Policy:
             r for r in dict.fromkeys((*base.enabled_rules, *enable)) if r not in disable
         ),
         test_paths=layer.test_paths if layer.test_paths is not None else base.test_paths,
+        documentation_level=layer.documentation_level or base.documentation_level,
         **{_GENERATION_FIELDS[k]: v for k, v in layer.generation.items()},
     )
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer.catalogue.rules import rules
+from analyzer.findings.model import Level
 from analyzer.policy.profiles import profile_data
 from analyzer.policy.thresholds import Thresholds
 
@@ -86,6 +87,7 @@ class Policy:
     require_kms: bool = _GENERATION["require_kms"]
     local_generation_paths: tuple[str, ...] = tuple(_GENERATION["allowed_paths"])
     test_paths: tuple[str, ...] = tuple(_DEFAULT["test_paths"])
+    documentation_level: Level = _DEFAULT["documentation_level"]
     source: str = "<built-in default>"
     sha256: str = ""
     enabled_rules: tuple[str, ...] = tuple(_DEFAULT["rules"]["enable"])

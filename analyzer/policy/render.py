@@ -47,6 +47,7 @@ def policy_to_toml(policy: Policy) -> str:
         f"# sha256: {policy.sha256}",
         f"# profile: {policy.profile}",
         f"test_paths = {_value(policy.test_paths)}",
+        f"documentation_level = {_value(policy.documentation_level)}",
     ]
     s = policy.standard
     std = {"id": s.id, "title": s.title, "version": s.version, "owner": s.owner, "url": s.url}

@@ -1,11 +1,14 @@
 """Real-world benchmark: scan pinned third-party projects and score keyguard against our labels.
 
-    python benchmarks/realworld/run.py [--project NAME ...] [--language L] [--cache DIR] [--json FILE]
+    python benchmarks/realworld/run.py [--project NAME ...] [--language L] [--category C]
+        [--cache DIR] [--json FILE] [--reports DIR] [--rescore DIR]
 
 Fetches each project (cached, outside the repository), scans its root with this checkout's
 keyguard, matches findings to ``labels/<name>.jsonl`` by (file, line range, category) and prints
 TP, FP, FN, precision and recall per language and category, for production and test code apart,
-then the misses and the false alarms.
+then the misses and the false alarms. ``--category hardcoded-key`` keeps one category (its rows per
+language and over all languages). ``--reports DIR`` keeps each project's JSON report there;
+``--rescore DIR`` scores the reports kept there again instead of scanning (after a label change).
 """
 
 from __future__ import annotations
@@ -98,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--language", choices=LANGUAGES, default=None)
     parser.add_argument("--cache", type=Path, default=None, metavar="DIR")
     parser.add_argument("--json", type=Path, default=None, metavar="FILE")
+    parser.add_argument("--category", default=None, metavar="C")
+    parser.add_argument("--reports", type=Path, default=None, metavar="DIR")
+    parser.add_argument("--rescore", type=Path, default=None, metavar="DIR")
     args = parser.parse_args(argv)
     try:
         chosen = select(args.project, args.language)
@@ -106,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     categories = rule_categories()
+    if args.category and args.category not in set(categories.values()):
+        known = ", ".join(sorted(set(categories.values())))
+        print(f"error: unknown category {args.category!r}; known: {known}", file=sys.stderr)
+        return 2
     outcomes: list[Outcome] = []
     per_project: list[dict] = []
     for project in chosen:
@@ -113,12 +123,20 @@ def main(argv: list[str] | None = None) -> int:
         try:
             root = fetch(project, args.cache)
             check_labels(project, labelled[project.name], root)
-            report = scan(root)
+            if args.rescore:
+                report = json.loads((args.rescore / f"{project.name}.json").read_text("utf-8"))
+            else:
+                report = scan(root)
         except (FetchError, InputError, RuntimeError, OSError) as exc:
             print(f"error: {project.name}: {exc}", file=sys.stderr)
             return 2
+        if args.reports:
+            args.reports.mkdir(parents=True, exist_ok=True)
+            (args.reports / f"{project.name}.json").write_text(json.dumps(report), encoding="utf-8")
         found = findings_of(report, categories)
         scored = score_project(project.name, project.language, labelled[project.name], found)
+        if args.category:
+            scored = [o for o in scored if o.category == args.category]
         outcomes += scored
         seconds = time.monotonic() - started
         per_project.append(

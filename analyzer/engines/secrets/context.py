@@ -1,5 +1,6 @@
-"""Where a key sits decides how loud it is: documentation (prose files, docstrings) is reported at
-note level, published test vectors are test code whose expected outputs are never keys.
+"""Where a key sits decides how loud it is: documentation (prose files, docstrings, JavaDoc and
+JSDoc comments) is marked so, and the policy's ``documentation_level`` decides its level;
+published test vectors are test code whose expected outputs are never keys.
 """
 
 from __future__ import annotations
@@ -9,13 +10,22 @@ import re
 from pathlib import PurePosixPath
 from typing import Literal
 
+from analyzer.findings.model import DOCUMENTATION_CONTEXT
+
 Context = Literal["code", "documentation", "test-vector"]
 
-DOCUMENTATION = "documentation"
+DOCUMENTATION = DOCUMENTATION_CONTEXT
 TEST_VECTOR = "test-vector"
-# Prose and markup: keys there are examples for a reader; reported at this level, never error.
+# Prose and markup: keys there are examples for a reader.
 DOCUMENTATION_SUFFIXES = frozenset({".md", ".markdown", ".rst", ".txt", ".adoc", ".html", ".htm"})
-DOCUMENTATION_LEVEL: Literal["note", "warning"] = "note"
+# Languages whose ``/** ... */`` comments are documentation (JavaDoc, JSDoc, KDoc, Doxygen).
+_DOC_COMMENT_SUFFIXES = frozenset(
+    {".java", ".kt", ".kts", ".scala", ".groovy", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx"}
+    | {".mts", ".cts", ".cs", ".go", ".c", ".h", ".cc", ".cpp", ".hpp", ".swift", ".php", ".rs"}
+)
+_DOC_COMMENT = re.compile(r"/\*\*(?!/).*?\*/", re.DOTALL)
+# C#'s XML documentation and Rust's doc comments: ``///`` lines.
+_DOC_LINE = re.compile(r"^[ \t]*///(?!/)", re.MULTILINE)
 _VECTOR_PATH = re.compile(
     r"(^|/)(test[_-]?vectors?|testvectors?|wycheproof|kat)(/|$)|[_-]test[_-]?vectors?\.|"
     r"(^|/)test[_-]?vectors?[^/]*\.(json|ya?ml|txt|rsp)$",
@@ -41,10 +51,25 @@ def file_context(path: str, text: str) -> Context:
     return "code"
 
 
-def docstring_lines(path: str, text: str) -> set[int]:
-    """Line numbers inside the docstrings of a Python module (empty when it does not parse)."""
-    if PurePosixPath(path).suffix not in (".py", ".pyi"):
+def documentation_lines(path: str, text: str) -> set[int]:
+    """Line numbers inside documentation in code: Python docstrings, ``/** ... */`` comments,
+    ``///`` doc-comment lines."""
+    suffix = PurePosixPath(path).suffix.lower()
+    if suffix in (".py", ".pyi"):
+        return _docstring_lines(text)
+    if suffix not in _DOC_COMMENT_SUFFIXES:
         return set()
+    lines: set[int] = set()
+    for match in _DOC_COMMENT.finditer(text) if "/**" in text else ():
+        first = text.count("\n", 0, match.start()) + 1
+        lines.update(range(first, first + match[0].count("\n") + 1))
+    for match in _DOC_LINE.finditer(text) if "///" in text else ():
+        lines.add(text.count("\n", 0, match.start()) + 1)
+    return lines
+
+
+def _docstring_lines(text: str) -> set[int]:
+    """Line numbers inside the docstrings of a Python module (empty when it does not parse)."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):

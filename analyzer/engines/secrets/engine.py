@@ -1,10 +1,11 @@
 """Key material in any text file (KG302): the engine's entry point, ``scan_secrets``.
 
-Key blocks, bare base64 DER and JWKs are decoded, and their structure decides: private keys are
-findings, public material and placeholders are not, encrypted keys only with their passphrase.
-Strongly key-named settings count by decoded length; other key-like names need a high-entropy value
-(detect-secrets). Documentation is reported at note level, test vectors' outputs never. The secret
-never leaves this package: findings carry a redacted form and a hash prefix.
+Key blocks, bare base64 DER, JWKs and key components written as numbers are decoded, and their
+structure decides: private keys are findings, public material and placeholders are not, encrypted
+keys only with their passphrase. Strongly key-named settings count by decoded length; other
+key-like names need a high-entropy value (detect-secrets). Documentation is marked so (the policy
+sets its level), test vectors' outputs are never reported. The secret never leaves this package:
+findings carry a redacted form and a hash prefix.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from dataclasses import dataclass, field
 
 from analyzer.catalogue.ids import KEY_MATERIAL_IN_FILE
 from analyzer.engines.secrets.blocks import armoured_blocks, bare_der_keys, decode_base64
+from analyzer.engines.secrets.components import private_components
 from analyzer.engines.secrets.context import (
     DOCUMENTATION,
-    DOCUMENTATION_LEVEL,
     OUTPUT_WORDS,
     TEST_VECTOR,
-    docstring_lines,
+    documentation_lines,
     file_context,
 )
 from analyzer.engines.secrets.detectors import candidate_lines, could_report, detected
@@ -38,12 +39,23 @@ __all__ = ["ENGINE", "is_key_name", "scan_secrets", "secrets_prefilter"]
 ENGINE = "detect-secrets"
 ADVICE = "revoke it and load keys from a secret manager"
 NO_PASSPHRASE = "encrypted; passphrase not found in the repository"
-_HOLDER = re.compile(r"(?<!\w)(\w++)\s*+(?::=|=|:)\s*+(?:\[\]byte\(|[bru])?[\"'`(]*+\s*+-----BEGIN")
+_HOLDER = re.compile(
+    r"(?<!\w)(\w++)\s*+(?::=|=|:)\s*+(?:\[\]byte\(|[bru]|\$?@|@?\$)?[\"'`(]*+\s*+-----BEGIN"
+)
 
 
 def holder_name(line: str) -> str:
     """The variable or field a key block in code is assigned to (``privateRSA = b\"\"\"-----BEGIN``)."""
     match = _HOLDER.search(line)
+    return match[1] if match else ""
+
+
+_ASSIGNED = re.compile(r"(?<![\w.])(\w+)\s*(?::=|=)(?!=)")
+
+
+def _assigned(line: str) -> str:
+    """The name assigned on a line (``KEY_BODY = //``), or empty."""
+    match = _ASSIGNED.search(line)
     return match[1] if match else ""
 
 
@@ -102,7 +114,11 @@ def _blocks(scan: _Scan) -> None:
         line_text = scan.lines[block.line - 1]
         column = line_text.find("-----BEGIN") + 1 if block.armoured else 0
         if material.kind == "private":
+            holder = holder_name(line_text) if block.armoured else _assigned(line_text)
             where = "committed to the repository" if block.armoured else "in a string literal"
+            where = f"assigned to `{holder}`" if holder else where
+            if holder:
+                facts["holder"] = holder
             if not block.armoured:
                 facts["_secret"] = block.text if block.text in line_text else block.text[:64]
                 column = line_text.find(block.text[:40]) + 1
@@ -166,6 +182,23 @@ def _jwks(scan: _Scan) -> None:
         )
 
 
+def _components(scan: _Scan) -> None:
+    """Private key components written as numbers (``"d": int("...")`` beside ``"n"`` and ``"e"``)."""
+    for part in private_components(scan.text):
+        if part.line in scan.reported:
+            continue
+        digest = fingerprint_value(part.data.hex())
+        facts: dict[str, str | int] = {
+            "detector": "key-components",
+            "member": part.member,
+            "holder": part.holder,
+            "secret_sha256": digest,
+        }
+        if part.on_line:
+            facts["_secret"] = part.on_line
+        scan.report(part.line, part.column, f"{part.describe()} (sha256 {digest}); {ADVICE}", facts)
+
+
 def _settings(scan: _Scan) -> None:
     for key in setting_keys(scan.lines):
         if key.line in scan.reported or _is_output(scan, key.name) or _not_a_secret(key.value):
@@ -214,6 +247,17 @@ def _not_a_secret(value: str) -> bool:
 
 
 _PROTOCOL_TOKEN = re.compile(r"(?i)challenge|acme|csrf|xsrf|nonce|state")
+# A bare ``key`` beside these words is public: a TLS key share, a public key.
+_PUBLIC_CONTEXT = re.compile(r"(?i)key_?share|public[_ ]?key|pubkey")
+
+
+def _public_key_field(scan: _Scan, number: int, name: str) -> bool:
+    """A value named only ``key`` in a public context (``{"Group": "x25519", "Key": ...}`` of a
+    TLS ``key_share``)."""
+    if words_of(name) != ["key"]:
+        return False
+    window = scan.lines[max(number - 5, 0) : number]
+    return any(_PUBLIC_CONTEXT.search(line) for line in window)
 
 
 def _protocol_token(scan: _Scan, number: int, name: str) -> bool:
@@ -239,6 +283,8 @@ def _entropy(scan: _Scan) -> None:
         name = key_name_before(line, value)
         if name is None or _is_output(scan, name) or _protocol_token(scan, number, name):
             continue
+        if _public_key_field(scan, number, name):
+            continue
         digest = fingerprint_value(value)
         scan.report(
             number,
@@ -256,11 +302,11 @@ def _entropy(scan: _Scan) -> None:
 
 
 def _set_levels(scan: _Scan) -> None:
-    """Documentation (prose files, docstrings) at note level; test vectors one level lower."""
-    docstrings = docstring_lines(scan.path, scan.text) if scan.result.findings else set()
+    """Documentation (prose files, docstrings, doc comments) is marked, for the policy's
+    ``documentation_level``; test vectors are one level lower."""
+    documentation = documentation_lines(scan.path, scan.text) if scan.result.findings else set()
     for finding in scan.result.findings:
-        if scan.context == DOCUMENTATION or finding.location.line in docstrings:
-            finding.level = DOCUMENTATION_LEVEL
+        if scan.context == DOCUMENTATION or finding.location.line in documentation:
             finding.facts["context"] = DOCUMENTATION
         elif scan.context == TEST_VECTOR:
             finding.level = "warning"
@@ -277,6 +323,7 @@ def scan_secrets(data: bytes, path: str) -> FileResult:
         _blocks(scan)
     if "kty" in text:
         _jwks(scan)
+    _components(scan)
     if is_config_file(path):
         _settings(scan)
     _entropy(scan)

@@ -14,11 +14,17 @@ from dataclasses import dataclass
 from analyzer.engines.secrets.blocks import decode_base64
 from analyzer.engines.secrets.placeholders import is_placeholder_bytes
 
-_KTY = re.compile(r"""\\?["']?kty\\?["']?\s*[:=]>?\s*\\?["']?(?P<kty>RSA|EC|OKP|oct)\b""")
-_MEMBER = r"""(?:^|[\s{{,])\\?["']?(?P<name>{names})\\?["']?\s*[:=]>?\s*\\?["']?(?P<value>[A-Za-z0-9_-]{{8,}}={{0,2}})(?![\w=-])"""
-_PRIVATE = re.compile(_MEMBER.format(names="d|p|q|dp|dq|qi|k"))
-_KID = re.compile(r"""\\?["']?kid\\?["']?\s*[:=]>?\s*\\?["']?(?P<kid>[\w.:@/+-]{1,80})""")
-_CRV = re.compile(r"""\\?["']?crv\\?["']?\s*[:=]>?\s*\\?["']?(?P<crv>[\w-]{1,20})""")
+# A quote around a member name or value: plain, escaped (``\\"``), or doubled (C# ``@"..."``).
+_Q = r"""(?:\\?["']){0,2}"""
+# Starts with the literal ``kty``, which the regular expression engine finds fast.
+_KTY = re.compile(rf"""kty{_Q}\s*[:=]>?\s*{_Q}(?P<kty>RSA|EC|OKP|oct)\b""")
+_MEMBER = (
+    r"""(?:^|[\s{{,]){q}(?P<name>{names}){q}\s*[:=]>?\s*{q}"""
+    r"""(?P<value>[A-Za-z0-9_-]{{8,}}={{0,2}})(?![\w=-])"""
+)
+_PRIVATE = re.compile(_MEMBER.format(q=_Q, names="d|p|q|dp|dq|qi|k"))
+_KID = re.compile(rf"""{_Q}kid{_Q}\s*[:=]>?\s*{_Q}(?P<kid>[\w.:@/+-]{{1,80}})""")
+_CRV = re.compile(rf"""{_Q}crv{_Q}\s*[:=]>?\s*{_Q}(?P<crv>[\w-]{{1,20}})""")
 _MAX_OBJECT = 20_000
 # A private member is the secret when it holds at least this many bytes (a 128-bit ``k``, an
 # Ed25519 or P-256 ``d``); fewer is an elided or placeholder value.
@@ -47,7 +53,7 @@ class JwkSecret:
         return f"JWK private member `{self.member}` of {key}"
 
 
-def _enclosing_object(text: str, at: int) -> tuple[int, int] | None:
+def enclosing_object(text: str, at: int) -> tuple[int, int] | None:
     """Start and end of the ``{...}`` around ``at`` (strings are not parsed: keys do not hold braces)."""
     depth, start = 0, -1
     for i in range(at, max(at - _MAX_OBJECT, -1), -1):
@@ -105,7 +111,7 @@ def private_members(text: str) -> Iterator[JwkSecret]:
     """The first private member of every JWK in ``text`` that has one."""
     done: set[tuple[int, int]] = set()
     for match in _KTY.finditer(text):
-        span = _enclosing_object(text, match.start())
+        span = enclosing_object(text, match.start())
         if span is None or span[1] <= match.start():
             span = _yaml_mapping(text, match.start())
         if span in done:

@@ -48,18 +48,19 @@ def _needle(site: KeySite) -> str:
     return PurePosixPath(site.location.path).name
 
 
-def _passphrase_at(lines: list[str], index: int, needle: str) -> tuple[int, int] | None:
-    """A passphrase literal on the referring line (a second, non-path string) or beside it."""
+def _passphrase_at(lines: list[str], index: int, needle: str) -> tuple[int, int, int] | None:
+    """A passphrase literal on the referring line (a second, non-path string: rank 0) or a
+    passphrase-named one beside it (rank 1), as (rank, line, column)."""
     line = lines[index]
     for match in _LITERAL.finditer(line):
         value = match[1]
         usable = needle not in value and not _PATHLIKE.search(value)
         if usable and not is_placeholder_text(value) and match.start() > line.find(needle):
-            return index + 1, match.start(1) + 1
+            return 0, index + 1, match.start(1) + 1
     for number in range(max(index - _WINDOW, 0), min(index + _WINDOW + 1, len(lines))):
         named = _NAMED.search(lines[number])
         if named and not is_placeholder_text(named[1]) and not _PATHLIKE.search(named[1]):
-            return number + 1, named.start(1) + 1
+            return 1, number + 1, named.start(1) + 1
     return None
 
 
@@ -118,6 +119,9 @@ def link_passphrases(sites: list[KeySite], root: Path) -> list[Finding]:
 
 
 def _find(files: list[tuple[str, list[str]]], needle: str, own: str) -> _Reference | None:
+    """Where the key is loaded with its passphrase: a literal handed to the loader beats a
+    passphrase-named literal nearby (which may be another credential, a login password)."""
+    best: tuple[int, _Reference] | None = None
     for rel, lines in files:
         if rel == own and needle == PurePosixPath(own).name:
             continue
@@ -128,6 +132,9 @@ def _find(files: list[tuple[str, list[str]]], needle: str, own: str) -> _Referen
             if not pattern.search(line):
                 continue
             hit = _passphrase_at(lines, index, needle)
-            if hit is not None:
-                return _Reference(rel, *hit)
-    return None
+            if hit is None or (best is not None and best[0] <= hit[0]):
+                continue
+            best = (hit[0], _Reference(rel, hit[1], hit[2]))
+            if hit[0] == 0:
+                return best[1]
+    return best[1] if best else None

@@ -20,6 +20,12 @@ _DER_START = re.compile(rb"M[C-I][A-Za-z0-9+/]{38}")
 _BASE64_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 
 
+# A private key component written as a number (``"d": int("...``, ``"privateValue": 2776...``):
+# three substring tests (each costs a pass over every file). Components written as bytes or bare
+# numbers are read in files that pass for another reason (keys kept beside them).
+_COMPONENT_CLUES = (b'": int(', b"': int(", b"rivateValue")
+
+
 def has_key_clue(data: bytes) -> bool:
     """Armour, a JWK, or a base64 DER SEQUENCE that starts a run of base64."""
     if any(clue in data for clue in _LITERAL_CLUES):
@@ -64,7 +70,7 @@ def _value_follows(lower: bytes, start: int) -> bool:
 def secrets_prefilter(data: bytes) -> bool:
     """True when a file has a key clue (armour, a JWK, base64 DER), or a key-like name assigned a
     value that could be a key literal on the same line."""
-    if has_key_clue(data):
+    if has_key_clue(data) or any(clue in data for clue in _COMPONENT_CLUES):
         return True
     lower = data.lower()
     return any(_value_follows(lower, m.end()) for m in _NAME_SEPARATOR.finditer(lower))

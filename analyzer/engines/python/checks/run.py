@@ -33,7 +33,11 @@ from analyzer.engines.python.checks.library import (
     is_pycrypto_only,
     uses_pycrypto,
 )
-from analyzer.engines.python.checks.literal_key import check_literal_key, check_literal_keyring
+from analyzer.engines.python.checks.literal_key import (
+    check_literal_key,
+    check_literal_keyring,
+    check_named_cipher_key,
+)
 from analyzer.engines.python.checks.rng import check_random_sources
 from analyzer.engines.python.checks.salts import check_salt_sources
 from analyzer.engines.python.evaluate.callsites import CallSites
@@ -68,6 +72,7 @@ def run_checks(
             own = own_definition(call.func, scope)
             if own is not None:
                 own_calls.append((call, own))
+                check_named_cipher_key(ctx, call, scope, own.name.value, spellings)
             continue
         if qual in table.seed_functions:
             generator = qual.rsplit(".", 1)[0] + "."
@@ -79,6 +84,7 @@ def run_checks(
             check_prohibited_library(ctx, call, qual, table.pycrypto_library, "random")
         elif table.referenced_algorithm(qual) is None:
             check_named_after_prohibited(ctx, call, qual, spellings)
+            check_named_cipher_key(ctx, call, scope, qual, spellings)
     check_calls_into_other_modules(ctx)
     check_own_wrappers(ctx, own_calls, spellings)
     for sink in collected.sinks:
