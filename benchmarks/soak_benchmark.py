@@ -105,6 +105,7 @@ class Window:
     """Memory seen while the batch went from ``start`` to ``end`` repositories."""
 
     end: int
+    label: str = ""
     parent_mb: float = 0.0
     worker_mb: float = 0.0
     seconds: float = 0.0
@@ -126,16 +127,17 @@ def run(repos: list[str], work: Path, jobs: int, marks: list[int]) -> list[Windo
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     windows = [Window(m) for m in marks]
+    outputs = Window(len(repos), label="outputs")  # every repository recorded: the files follow
     while proc.poll() is None:
         done = _done(work / "soak.sqlite")
-        window = next((w for w in windows if done < w.end), windows[-1])
+        window = next((w for w in windows if done < w.end), outputs)
         window.parent_mb = max(window.parent_mb, _rss_mb(proc.pid))
         for child in _children(proc.pid):
             window.worker_mb = max(window.worker_mb, _rss_mb(child))
             window.workers.add(child)
         window.seconds = time.perf_counter() - started
         time.sleep(0.2)
-    return windows
+    return [*windows, outputs]
 
 
 def check(db: Path, count: int) -> list[str]:
@@ -148,9 +150,10 @@ def check(db: Path, count: int) -> list[str]:
         ).fetchone()[0]
         listed = conn.execute("SELECT count(DISTINCT repo) FROM batch_repos").fetchone()[0]
         scans = conn.execute("SELECT count(*) FROM scans").fetchone()[0]
+        statuses = dict(conn.execute("SELECT status, count(*) FROM batch_repos GROUP BY status"))
     return [
         f"PRAGMA integrity_check: {integrity}",
-        f"repositories in batch_repos: {listed} of {count}; scans: {scans}; "
+        f"repositories in batch_repos: {listed} of {count} ({statuses}); scan rows: {scans}; "
         f"repository+commit with more than one scan row: {duplicates}",
     ]
 
@@ -170,7 +173,7 @@ def main() -> None:
         print("|---:|---:|---:|---:|---:|")
         for w in windows:
             print(
-                f"| {w.end:,} | {w.seconds:,.0f} s | {w.parent_mb:,.0f} MB "
+                f"| {w.label or f'{w.end:,}'} | {w.seconds:,.0f} s | {w.parent_mb:,.0f} MB "
                 f"| {w.worker_mb:,.0f} MB | {len(w.workers)} |"
             )
         print("\n".join(check(work / "soak.sqlite", len(repos))))

@@ -5,14 +5,15 @@ skipped a repository still writes its last results."""
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from analyzer.org.history import History
 from analyzer.org.latest import collect
 from analyzer.org.repos import RepoSpec
 from analyzer.reporters import summary as summary_reporter
-from analyzer.reporters.output import write_atomic
+from analyzer.reporters.output import atomic_writer, write_atomic
 from analyzer.reporters.sarif import SCHEMA_URI
 
 
@@ -26,19 +27,40 @@ def combine_sarif(texts: list[str]) -> str:
     return sarif_log(runs)
 
 
+class CombinedLog:
+    """A SARIF log written one run at a time (the text :func:`sarif_log` gives for all of them),
+    so that a batch of thousands never holds more than one run in memory."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.count = 0
+
+    def add(self, run: dict[str, Any]) -> None:
+        head = f'{{\n  "$schema": {json.dumps(SCHEMA_URI)},\n  "version": "2.1.0",\n  "runs": ['
+        self.out.write(",\n" if self.count else head + "\n")
+        self.out.write(textwrap.indent(json.dumps(run, indent=2), "    "))
+        self.count += 1
+
+    def close(self) -> None:
+        if self.count:
+            self.out.write("\n  ]\n}\n")
+        else:
+            self.out.write(sarif_log([]))
+
+
 def write_outputs(history: History, specs: list[RepoSpec], out_dir: Path) -> dict[str, Any]:
     """Write the batch's files under ``out_dir``; returns the summary (plain data)."""
     wanted = {s.identity: s for s in specs}
     items = collect(history, repos=list(wanted))
-    latest = {s.repo: s for s in history.latest_scans()}
-    runs = []
-    for item in items:
-        scan = latest.get(item.repo)
-        if item.scan_id is None or scan is None or scan.run is None:
-            continue
-        runs.append(scan.run)
-        write_atomic(out_dir / "sarif" / f"{wanted[item.repo].slug}.sarif", sarif_log([scan.run]))
-    write_atomic(out_dir / "combined.sarif", sarif_log(runs))
+    with atomic_writer(out_dir / "combined.sarif") as out:
+        combined = CombinedLog(out)
+        for item in items:
+            run = history.run(item.scan_id) if item.scan_id is not None else None
+            if run is None:
+                continue
+            combined.add(run)
+            write_atomic(out_dir / "sarif" / f"{wanted[item.repo].slug}.sarif", sarif_log([run]))
+        combined.close()
     summary = summary_reporter.summary_dict(items, history.last_policy())
     write_atomic(out_dir / "summary.json", summary_reporter.render_json(summary))
     write_atomic(out_dir / "summary.csv", summary_reporter.render_csv(summary))
