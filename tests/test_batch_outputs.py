@@ -13,10 +13,15 @@ from typing import Any
 import pytest
 
 from analyzer.org.history import History, open_history
-from analyzer.org.outputs import CombinedLog, sarif_log, write_outputs
+from analyzer.org.outputs import CombinedLog, run_text, sarif_log, write_outputs
 from analyzer.org.records import Outcome
 from analyzer.org.repos import RepoSpec
 from analyzer.policy import default_policy
+from analyzer.reporters.sarif import SCHEMA_URI
+
+
+def _at_once(runs: list[dict[str, Any]]) -> str:
+    return json.dumps({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": runs}, indent=2) + "\n"
 
 
 @pytest.mark.parametrize("count", [0, 1, 3])
@@ -27,9 +32,9 @@ def test_the_streamed_log_is_the_log_written_at_once(count: int) -> None:
     out = io.StringIO()
     log = CombinedLog(out)
     for run in runs:
-        log.add(run)
+        log.add(run_text(run))
     log.close()
-    assert out.getvalue() == sarif_log(runs)
+    assert out.getvalue() == sarif_log(runs) == _at_once(runs)
 
 
 def _run(index: int) -> dict[str, Any]:

@@ -16,9 +16,21 @@ from analyzer.reporters import summary as summary_reporter
 from analyzer.reporters.output import atomic_writer, write_atomic
 from analyzer.reporters.sarif import SCHEMA_URI
 
+HEAD = f'{{\n  "$schema": {json.dumps(SCHEMA_URI)},\n  "version": "2.1.0",\n  "runs": ['
+
+
+def run_text(run: dict[str, Any]) -> str:
+    """One run as it stands in a log's ``runs`` list (indented JSON, encoded once)."""
+    return textwrap.indent(json.dumps(run, indent=2), "    ")
+
+
+def log_text(runs: list[str]) -> str:
+    """A SARIF log of runs already encoded by :func:`run_text`."""
+    return HEAD + ("\n" + ",\n".join(runs) + "\n  " if runs else "") + "]\n}\n"
+
 
 def sarif_log(runs: list[dict[str, Any]]) -> str:
-    return json.dumps({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": runs}, indent=2) + "\n"
+    return log_text([run_text(run) for run in runs])
 
 
 def combine_sarif(texts: list[str]) -> str:
@@ -28,24 +40,21 @@ def combine_sarif(texts: list[str]) -> str:
 
 
 class CombinedLog:
-    """A SARIF log written one run at a time (the text :func:`sarif_log` gives for all of them),
+    """A SARIF log written one run at a time (the text :func:`log_text` gives for all of them),
     so that a batch of thousands never holds more than one run in memory."""
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.count = 0
 
-    def add(self, run: dict[str, Any]) -> None:
-        head = f'{{\n  "$schema": {json.dumps(SCHEMA_URI)},\n  "version": "2.1.0",\n  "runs": ['
-        self.out.write(",\n" if self.count else head + "\n")
-        self.out.write(textwrap.indent(json.dumps(run, indent=2), "    "))
+    def add(self, text: str) -> None:
+        """Append a run encoded by :func:`run_text`."""
+        self.out.write(",\n" if self.count else HEAD + "\n")
+        self.out.write(text)
         self.count += 1
 
     def close(self) -> None:
-        if self.count:
-            self.out.write("\n  ]\n}\n")
-        else:
-            self.out.write(sarif_log([]))
+        self.out.write("\n  ]\n}\n" if self.count else log_text([]))
 
 
 def write_outputs(history: History, specs: list[RepoSpec], out_dir: Path) -> dict[str, Any]:
@@ -58,8 +67,9 @@ def write_outputs(history: History, specs: list[RepoSpec], out_dir: Path) -> dic
             run = history.run(item.scan_id) if item.scan_id is not None else None
             if run is None:
                 continue
-            combined.add(run)
-            write_atomic(out_dir / "sarif" / f"{wanted[item.repo].slug}.sarif", sarif_log([run]))
+            text = run_text(run)
+            combined.add(text)
+            write_atomic(out_dir / "sarif" / f"{wanted[item.repo].slug}.sarif", log_text([text]))
         combined.close()
     summary = summary_reporter.summary_dict(items, history.last_policy())
     write_atomic(out_dir / "summary.json", summary_reporter.render_json(summary))
