@@ -83,7 +83,10 @@ def write_inventory(history: History, specs: list[RepoSpec], out_dir: Path) -> N
     from analyzer.reporters.cbom import render_cbom
     from analyzer.reporters.inventory import from_rows, render_json
 
-    items = collect(history, repos=[s.identity for s in specs])
-    inventory = [i for item in items for i in from_rows(item.repo, item.sites)]
+    repos = [s.identity for s in specs]
+    # The repositories' findings are let go before the CBOM, the largest document, is built.
+    inventory = [
+        i for item in collect(history, repos=repos) for i in from_rows(item.repo, item.sites)
+    ]
     write_atomic(out_dir / "cbom.cdx.json", render_cbom(inventory))
     write_atomic(out_dir / "inventory.json", render_json(inventory))
