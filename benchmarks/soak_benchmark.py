@@ -8,8 +8,10 @@ Run from the checkout root:  python benchmarks/soak_benchmark.py [--repos 1000] 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gitenv import GIT_ENV  # benchmarks/ is on sys.path when a script runs
 
@@ -105,14 +108,15 @@ class Window:
     """Memory seen while the batch went from ``start`` to ``end`` repositories."""
 
     end: int
+    label: str = ""
     parent_mb: float = 0.0
     worker_mb: float = 0.0
     seconds: float = 0.0
     workers: set[int] = field(default_factory=set)
 
 
-def run(repos: list[str], work: Path, jobs: int, marks: list[int]) -> list[Window]:
-    """The batch in a subprocess, sampled every 0.2 s until it ends."""
+def start(repos: list[str], work: Path, jobs: int) -> subprocess.Popen[bytes]:
+    """``keyguard batch`` over ``repos`` in a subprocess, its database and files under ``work``."""
     listing = work / "repos.txt"
     listing.write_text("".join(f"{r}\n" for r in repos), encoding="utf-8")
     command = [
@@ -121,21 +125,27 @@ def run(repos: list[str], work: Path, jobs: int, marks: list[int]) -> list[Windo
         "--workdir", str(work / "w"), "--no-progress", "--no-semgrep", "--format", "csv",
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    started = time.perf_counter()
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+
+
+def run(repos: list[str], work: Path, jobs: int, marks: list[int]) -> list[Window]:
+    """The batch, sampled every 0.2 s until it ends."""
+    started = time.perf_counter()
+    proc = start(repos, work, jobs)
     windows = [Window(m) for m in marks]
+    outputs = Window(len(repos), label="outputs")  # every repository recorded: the files follow
     while proc.poll() is None:
         done = _done(work / "soak.sqlite")
-        window = next((w for w in windows if done < w.end), windows[-1])
+        window = next((w for w in windows if done < w.end), outputs)
         window.parent_mb = max(window.parent_mb, _rss_mb(proc.pid))
         for child in _children(proc.pid):
             window.worker_mb = max(window.worker_mb, _rss_mb(child))
             window.workers.add(child)
         window.seconds = time.perf_counter() - started
         time.sleep(0.2)
-    return windows
+    return [*windows, outputs]
 
 
 def check(db: Path, count: int) -> list[str]:
@@ -148,10 +158,52 @@ def check(db: Path, count: int) -> list[str]:
         ).fetchone()[0]
         listed = conn.execute("SELECT count(DISTINCT repo) FROM batch_repos").fetchone()[0]
         scans = conn.execute("SELECT count(*) FROM scans").fetchone()[0]
+        statuses = dict(conn.execute("SELECT status, count(*) FROM batch_repos GROUP BY status"))
     return [
         f"PRAGMA integrity_check: {integrity}",
-        f"repositories in batch_repos: {listed} of {count}; scans: {scans}; "
+        f"repositories in batch_repos: {listed} of {count} ({statuses}); scan rows: {scans}; "
         f"repository+commit with more than one scan row: {duplicates}",
+    ]
+
+
+def content(work: Path) -> dict[str, Any]:
+    """What a batch left: scan rows, findings, sites, each repository's last status and the
+    summary's totals, with the repositories' folder written as ``<repos>`` (ids, times and
+    "skipped as already scanned" versus "scanned" set aside: both mean done at that commit)."""
+    with sqlite3.connect(work / "soak.sqlite") as conn:
+        rows = {
+            "scans": "SELECT repo, commit_sha, files_seen, files_analyzed FROM scans",
+            "findings": "SELECT s.repo, f.fingerprint, f.rule_id, f.path, f.line, f.suppressed"
+            " FROM findings f JOIN scans s ON s.id = f.scan_id",
+            "sites": "SELECT s.repo, t.path, t.line, t.api, t.verdict FROM sites t"
+            " JOIN scans s ON s.id = t.scan_id",
+            "latest": "SELECT repo, status = 'failed', commit_sha FROM batch_repos b WHERE"
+            " batch_id = (SELECT max(batch_id) FROM batch_repos c WHERE c.repo = b.repo)",
+        }
+        data: dict[str, Any] = {k: sorted(conn.execute(q).fetchall()) for k, q in rows.items()}
+    data["totals"] = json.loads((work / "out" / "summary.json").read_text())["totals"]
+    data["sarif files"] = len(list((work / "out" / "sarif").iterdir()))
+    return dict(json.loads(json.dumps(data).replace(str(work / "repos"), "<repos>")))
+
+
+def kill_and_resume(work: Path, jobs: int, kill_after: int) -> list[str]:
+    """The same batch over a copy of the repositories (the same commits), killed with SIGKILL
+    once ``kill_after`` repositories are recorded and run again; compared with ``work``'s run."""
+    again = work / "again"
+    shutil.copytree(work / "repos", again / "repos", symlinks=True)
+    repos = [r.replace(str(work), str(again)) for r in (work / "repos.txt").read_text().split()]
+    proc = start(repos, again, jobs)
+    while _done(again / "soak.sqlite") < kill_after and proc.poll() is None:
+        time.sleep(0.05)
+    killed_at = _done(again / "soak.sqlite")
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)  # the batch process; its workers finish on their own
+    proc.wait()
+    resumed = start(repos, again, jobs).wait()
+    same = content(again) == content(work)
+    return [
+        f"killed with SIGKILL after {killed_at} of {len(repos)} repositories, resumed"
+        f" (exit {resumed}): same database content and outputs as the uninterrupted run: {same}"
     ]
 
 
@@ -159,6 +211,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repos", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--kill-after",
+        type=int,
+        metavar="N",
+        help="Then run the batch again over a copy, SIGKILL it after N repositories, resume it "
+        "and compare its database and outputs with the uninterrupted run's.",
+    )
     args = parser.parse_args()
     marks = sorted({m for m in (100, 500, 1000) if m < args.repos} | {args.repos})
     with tempfile.TemporaryDirectory(prefix="keyguard-soak-") as tmp:
@@ -170,10 +229,12 @@ def main() -> None:
         print("|---:|---:|---:|---:|---:|")
         for w in windows:
             print(
-                f"| {w.end:,} | {w.seconds:,.0f} s | {w.parent_mb:,.0f} MB "
+                f"| {w.label or f'{w.end:,}'} | {w.seconds:,.0f} s | {w.parent_mb:,.0f} MB "
                 f"| {w.worker_mb:,.0f} MB | {len(w.workers)} |"
             )
         print("\n".join(check(work / "soak.sqlite", len(repos))))
+        if args.kill_after:
+            print("\n".join(kill_and_resume(work, args.jobs, args.kill_after)))
 
 
 if __name__ == "__main__":

@@ -62,8 +62,12 @@ def oscal(tmp_path: Path) -> dict[str, Any]:
 
 
 def test_trestle_validates_it(oscal: dict[str, Any], tmp_path: Path) -> None:
+    from trestle.oscal import OSCAL_VERSION
     from trestle.oscal.assessment_results import AssessmentResults
 
+    assert OSCAL_VERSION.startswith("1.1.")  # the pinned trestle validates OSCAL 1.1
+    metadata = oscal["doc"]["assessment-results"]["metadata"]
+    assert metadata["oscal-version"] == OSCAL_VERSION
     AssessmentResults.oscal_read(oscal["path"])  # the models parse it back
     ws = tmp_path / "ws"
     ws.mkdir()
@@ -132,3 +136,13 @@ def test_no_history_is_a_clear_error(tmp_path: Path) -> None:
         main, ["report", "--db", str(tmp_path / "x.sqlite"), "--oscal", "o.json"]
     )
     assert done.exit_code == 2 and "no such results database" in done.stderr
+
+
+def test_a_trestle_that_writes_another_oscal_release_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from analyzer.reporters.oscal import OscalUnavailable, render_oscal
+
+    monkeypatch.setattr("trestle.oscal.OSCAL_VERSION", "1.2.1")
+    with pytest.raises(OscalUnavailable, match=r"OSCAL 1\.1\.x.*writes OSCAL 1\.2\.1"):
+        render_oscal([])

@@ -19,7 +19,12 @@ from analyzer.org.history import DEFAULT_DB, History, HistoryError, open_history
 from analyzer.reporters.output import OutputError, write_atomic
 
 if TYPE_CHECKING:
+    from analyzer.org.gitauth import GitAuth
+    from analyzer.org.history import ListingRow
     from analyzer.org.platforms import Enumerated, PlatformSource
+    from analyzer.org.repos import RepoSpec
+    from analyzer.org.run import BatchResult, BatchSettings
+    from analyzer.policy import Policy
 
 SUMMARY_FORMATS = ("text", "csv", "json")
 
@@ -229,12 +234,40 @@ def batch_command(
 ) -> None:
     """Scan many repositories: paths, git URLs, list files, folders of checkouts, or every
     repository of a GitHub organisation or user or a GitLab group."""
-    from analyzer.org import repos as repo_list
-    from analyzer.org.outputs import write_inventory, write_outputs
-    from analyzer.org.run import BatchSettings, run_batch
-    from analyzer.reporters import summary as summary_reporter
+    from analyzer.org.run import BatchSettings
 
     policy = policy_for(config, Path.cwd())
+    specs, listing, auth = _batch_specs(repos, platform, shard)
+    settings = BatchSettings(
+        workdir=workdir,
+        jobs=jobs,
+        timeout=repo_timeout,
+        force=force,
+        semgrep=not no_semgrep,
+        command_line=shlex.join(["keyguard", *sys.argv[1:]]),
+        label=label,
+        dask_scheduler=dask_scheduler,
+        progress=sys.stderr.isatty() if progress is None else progress,
+        auth=auth,
+    )
+    result, summary = _run_and_write(specs, policy, settings, listing, db, out_dir)
+    _print_summary(summary, fmt)
+    click.echo(
+        f"keyguard batch: {result.count('scanned')} scanned, {result.count('skipped')} skipped, "
+        f"{result.count('failed')} failed; results in {db} and {out_dir}/",
+        err=True,
+    )
+    failed = result.count("failed") > 0
+    sys.exit(exitcodes.FINDINGS if failed or _reached(summary, fail_on) else exitcodes.OK)
+
+
+def _batch_specs(
+    repos: tuple[str, ...], platform: dict[str, Any], shard: str | None
+) -> tuple[list[RepoSpec], list[ListingRow] | None, GitAuth | None]:
+    """The repositories to scan (named, then listed by a platform, then this shard's part), the
+    platform's listing and the credentials its clones need."""
+    from analyzer.org import repos as repo_list
+
     source = _platform_source(platform)
     if not repos and source is None:
         _fail("batch needs repositories, --github-org, --github-user or --gitlab-group")
@@ -251,19 +284,23 @@ def batch_command(
         except ValueError as exc:
             _fail(f"--shard: {exc}")
         specs = repo_list.shard(specs, k, n)
+    return specs, listing, auth
+
+
+def _run_and_write(
+    specs: list[RepoSpec],
+    policy: Policy,
+    settings: BatchSettings,
+    listing: list[ListingRow] | None,
+    db: Path,
+    out_dir: Path,
+) -> tuple[BatchResult, dict[str, Any]]:
+    """Scan into the history at ``db``, then write the batch's files; returns the result and the
+    summary."""
+    from analyzer.org.outputs import write_inventory, write_outputs
+    from analyzer.org.run import run_batch
+
     history = _open(db, create=True)
-    settings = BatchSettings(
-        workdir=workdir,
-        jobs=jobs,
-        timeout=repo_timeout,
-        force=force,
-        semgrep=not no_semgrep,
-        command_line=shlex.join(["keyguard", *sys.argv[1:]]),
-        label=label,
-        dask_scheduler=dask_scheduler,
-        progress=sys.stderr.isatty() if progress is None else progress,
-        auth=auth,
-    )
     try:
         result = run_batch(
             specs, policy, history, settings, lambda line: click.echo(line, err=True), listing
@@ -272,24 +309,30 @@ def batch_command(
         write_inventory(history, specs, out_dir)
     except OutputError as exc:
         _fail(str(exc))
+        raise  # unreachable
     finally:
         history.close()
+    return result, summary
+
+
+def _print_summary(summary: dict[str, Any], fmt: str) -> None:
+    from analyzer.reporters import summary as summary_reporter
+
     renderers = {
         "text": summary_reporter.render_text,
         "csv": summary_reporter.render_csv,
         "json": summary_reporter.render_json,
     }
     click.echo(renderers[fmt](summary), nl=False)
-    click.echo(
-        f"keyguard batch: {result.count('scanned')} scanned, {result.count('skipped')} skipped, "
-        f"{result.count('failed')} failed; results in {db} and {out_dir}/",
-        err=True,
-    )
-    reached = fail_on != "never" and any(
-        summary["totals"]["by_level"].get(level, 0)
-        for level in ("error", "warning", "note")[: ("error", "warning", "note").index(fail_on) + 1]
-    )
-    sys.exit(exitcodes.FINDINGS if result.count("failed") or reached else exitcodes.OK)
+
+
+def _reached(summary: dict[str, Any], fail_on: str) -> bool:
+    """Whether an active finding is at or above ``--fail-on``."""
+    if fail_on == "never":
+        return False
+    levels = ("error", "warning", "note")
+    by_level = summary["totals"]["by_level"]
+    return any(by_level.get(level, 0) for level in levels[: levels.index(fail_on) + 1])
 
 
 def _platform_source(options: dict[str, Any]) -> PlatformSource | None:

@@ -199,48 +199,76 @@ def scan_command(
         without=("semgrep",) if no_semgrep else (),
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
     )
-    scope: DiffScope | None = None
-    scanned = targets
-    entries = None
+    scope, entries = _read_narrowing(diff_base, baseline_file)
+    scanned = scope.targets(targets) if scope is not None else targets
+    report = scan(scanned, root, policy, options)
+    outcome = _narrow(report, scope, entries, baseline_file, scanned)
+    code = exit_code_for(report, fail_on)
+    info = _run_info(code, fmt, output, show_suppressed, color)
+    text = RENDERERS[fmt](report, info)
+    if outcome is not None:
+        text = baselines.decorate(fmt, text, outcome)
+    _emit(text, output, report, info)
+    sys.exit(code)
+
+
+def _read_narrowing(
+    diff_base: str | None, baseline_file: Path | None
+) -> tuple[DiffScope | None, list[baselines.Entry] | None]:
+    """The diff scope and the baseline entries asked for; a bad one exits 2."""
     try:
-        if diff_base is not None:
-            scope = diff_scope(Path.cwd(), diff_base)
-            scanned = scope.targets(targets)
-        if baseline_file is not None:
-            entries = baselines.load(baseline_file)
+        scope = diff_scope(Path.cwd(), diff_base) if diff_base is not None else None
+        entries = baselines.load(baseline_file) if baseline_file is not None else None
     except (DiffError, baselines.BaselineError) as exc:
         click.echo(f"keyguard: {exc}", err=True)
         sys.exit(exitcodes.USAGE)
-    report = scan(scanned, root, policy, options)
+    return scope, entries
+
+
+def _narrow(
+    report: ScanReport,
+    scope: DiffScope | None,
+    entries: list[baselines.Entry] | None,
+    baseline_file: Path | None,
+    scanned: list[Path],
+) -> baselines.Outcome | None:
+    """Keep the findings on changed lines (``--diff``) and those not in the baseline; returns
+    what the baseline comparison found, if one was given."""
     if scope is not None:
-        report.findings = restrict(report.findings, scope, root)
-    outcome = None
-    if entries is not None and baseline_file is not None:
-        report.findings, outcome = baselines.apply(
-            baselines.without_file(report.findings, root, baseline_file),
-            entries,
-            baseline_file.as_posix(),
-            baselines.scopes(scanned, root),
-        )
-    code = exit_code_for(report, fail_on)
+        report.findings = restrict(report.findings, scope, report.root)
+    if entries is None or baseline_file is None:
+        return None
+    report.findings, outcome = baselines.apply(
+        baselines.without_file(report.findings, report.root, baseline_file),
+        entries,
+        baseline_file.as_posix(),
+        baselines.scopes(scanned, report.root),
+    )
+    return outcome
+
+
+def _run_info(
+    code: int, fmt: str, output: Path | None, show_suppressed: bool, color: bool | None
+) -> RunInfo:
+    """How the report is rendered: colour only for text on a terminal without NO_COLOR."""
     if color is None:
         color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    info = RunInfo(
+    return RunInfo(
         command_line=shlex.join(["keyguard", *sys.argv[1:]]),
         exit_code=code,
         show_suppressed=show_suppressed,
         color=bool(color) and fmt == "text",
     )
-    text = RENDERERS[fmt](report, info)
-    if outcome is not None:
-        text = baselines.decorate(fmt, text, outcome)
+
+
+def _emit(text: str, output: Path | None, report: ScanReport, info: RunInfo) -> None:
+    """The report to stdout, or to ``output`` with the summary line on stderr."""
     if output is None:
         click.echo(text, nl=False)
-    else:
-        try:
-            write_atomic(output, text)
-        except OutputError as exc:
-            click.echo(f"keyguard: {exc}", err=True)
-            sys.exit(exitcodes.USAGE)
-        click.echo(RENDERERS["text"](report, info).splitlines()[-1], err=True)
-    sys.exit(code)
+        return
+    try:
+        write_atomic(output, text)
+    except OutputError as exc:
+        click.echo(f"keyguard: {exc}", err=True)
+        sys.exit(exitcodes.USAGE)
+    click.echo(RENDERERS["text"](report, info).splitlines()[-1], err=True)

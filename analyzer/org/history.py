@@ -135,6 +135,10 @@ FINDING_COLUMNS = (
     "suppressed",
     "justification",
 )
+SCAN_COLUMNS = (
+    "id, repo, source, commit_sha, policy_sha256, scanned_at, files_seen, files_analyzed,"
+    " notifications_json"
+)
 SITE_COLUMNS = (
     "path",
     "line",
@@ -164,7 +168,6 @@ class Scan:
     scanned_at: str
     files_seen: int
     files_analyzed: int
-    run: dict[str, Any] | None
     notifications: list[dict[str, Any]]
 
 
@@ -359,19 +362,25 @@ class History:
             scanned_at=row["scanned_at"],
             files_seen=row["files_seen"],
             files_analyzed=row["files_analyzed"],
-            run=json.loads(row["run_json"]) if row["run_json"] else None,
             notifications=json.loads(row["notifications_json"]),
         )
 
     def latest_scans(self, before: str | None = None) -> list[Scan]:
-        """Each repository's most recent scan (optionally: most recent before a moment)."""
+        """Each repository's most recent scan (optionally: most recent before a moment), without
+        its SARIF run: :meth:`run` reads one at a time, so memory does not grow with the history."""
         rows = self.conn.execute(
-            "SELECT * FROM scans s WHERE s.id = (SELECT t.id FROM scans t WHERE t.repo = s.repo"
+            f"SELECT {SCAN_COLUMNS} FROM scans s WHERE s.id = (SELECT t.id FROM scans t"
+            " WHERE t.repo = s.repo"
             " AND (:before IS NULL OR t.scanned_at < :before)"
             " ORDER BY t.scanned_at DESC, t.id DESC LIMIT 1) ORDER BY s.repo",
             {"before": before},
         )
         return [self._scan(r) for r in rows]
+
+    def run(self, scan_id: int) -> dict[str, Any] | None:
+        """One scan's SARIF run, if it has one."""
+        row = self.conn.execute("SELECT run_json FROM scans WHERE id = ?", (scan_id,)).fetchone()
+        return json.loads(row[0]) if row and row[0] else None
 
     def findings(self, scan_id: int, active_only: bool = False) -> list[dict[str, Any]]:
         extra = " AND suppressed IS NULL" if active_only else ""

@@ -13,6 +13,7 @@ from analyzer.policy.paths import matches
 from analyzer.reporters.oscal_keys import key_observations
 
 EXTRA_HINT = "pip install 'keyguard[oscal]'"
+OSCAL_SERIES = "1.1."  # the OSCAL release written (compliance-trestle 3.x; 4.0 moved to 1.2)
 NS = "https://github.com/keyguard/keyguard/ns/oscal"  # keyguard's own property names
 _ROOT = uuid.UUID("6f1c2b9e-5d0a-4c55-9a55-6b0d3f4e2a17")
 
@@ -45,6 +46,11 @@ def render_oscal(batches: list[dict[str, Any]], generated: dt.datetime | None = 
         from trestle.oscal import common as c
     except ImportError as exc:
         raise OscalUnavailable(f"--oscal needs compliance-trestle: {EXTRA_HINT}") from exc
+    if not OSCAL_VERSION.startswith(OSCAL_SERIES):
+        raise OscalUnavailable(
+            f"--oscal writes OSCAL {OSCAL_SERIES}x, but the installed compliance-trestle writes "
+            f"OSCAL {OSCAL_VERSION}: {EXTRA_HINT} (compliance-trestle 3.x)"
+        )
 
     def prop(name: str, value: object) -> Any:
         return c.Property(name=name, value=str(value), ns=NS)
@@ -63,7 +69,7 @@ def render_oscal(batches: list[dict[str, Any]], generated: dt.datetime | None = 
                 "the PCI DSS v4.0.1 requirements the keyguard rules give evidence for."
             ),
             control_selections=[
-                c.ControlSelections(
+                c.ControlSelection(
                     include_controls=[
                         c.SelectControlById(control_id=control_id(x["id"])) for x in clauses
                     ]

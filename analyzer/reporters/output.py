@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 
 class OutputError(Exception):
@@ -13,13 +16,25 @@ class OutputError(Exception):
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the whole new one.
+    """Write ``text`` to ``path`` so that readers see the old file or the whole new one."""
+    with atomic_writer(path) as fh:
+        fh.write(text)
+
+
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[TextIO]:
+    """A text file that replaces ``path`` whole when the block ends (nothing if it raises), for
+    reports written piece by piece.
 
     A device or pipe (``-o /dev/null``, ``-o /dev/stdout``, a FIFO) is written in place: renaming
     over it would replace the device node with a regular file.
     """
     if _is_special(path):
-        _write_in_place(path, text)
+        try:
+            with path.open("w", encoding="utf-8", errors="backslashreplace", newline="\n") as fh:
+                yield fh
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -29,7 +44,7 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as fh:
             os.fchmod(fh.fileno(), _mode_for(path))
-            fh.write(text)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -47,14 +62,6 @@ def _is_special(path: Path) -> bool:
     except OSError:
         return False
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
-
-
-def _write_in_place(path: Path, text: str) -> None:
-    try:
-        with path.open("w", encoding="utf-8", errors="backslashreplace", newline="\n") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _mode_for(path: Path) -> int:

@@ -256,6 +256,7 @@ def build_run(report: ScanReport, info: RunInfo) -> dict[str, Any]:
                 end_time_utc=_utc(report.ended or report.started),
                 tool_execution_notifications=[_notification(n) for n in report.notifications]
                 or None,
+                properties=_file_counts(report),
             )
         ],
         version_control_provenance=vcs,
@@ -265,15 +266,22 @@ def build_run(report: ScanReport, info: RunInfo) -> dict[str, Any]:
             "policySource": portable_path(policy.source, report.root),
             "policySha256": policy.sha256,
             "thresholds": _thresholds(policy),
-            "filesSeen": report.files_seen,
-            "filesAnalyzed": report.files_analyzed,
-            "filesSkipped": report.files_skipped,
-            "filesFailed": report.files_failed,
         },
     )
     if report.stores:  # the key inventory's data stores travel with the run into the history
         run.properties["dataStores"] = store_rows(report.stores)
     return _to_json(run)
+
+
+def _file_counts(report: ScanReport) -> dict[str, int]:
+    """What this invocation did with the files it found: analysed, passed over by every
+    prefilter (no crypto, random or key material), or failed with a notification."""
+    return {
+        "filesSeen": report.files_seen,
+        "filesAnalyzed": report.files_analyzed,
+        "filesSkipped": report.files_skipped,
+        "filesFailed": report.files_failed,
+    }
 
 
 def _thresholds(policy: Policy) -> dict[str, Any]:
