@@ -71,6 +71,10 @@ def threshold_placeholders(thresholds: Thresholds) -> dict[str, str]:
         "pbkdf2_min_iterations_sha1": str(iterations.get("sha1", default)),
         "pbkdf2_min_iterations_sha256": str(iterations.get("sha256", default)),
         "pbkdf2_min_iterations_sha512": str(iterations.get("sha512", default)),
+        # The hash is not known: below the lowest count any hash is allowed.
+        "pbkdf2_min_iterations_any": str(min([default, *iterations.values()])),
+        # Hex digits of a modulus below dh_min_bits (a literal DH prime written in hex).
+        "dh_short_hex_digits": str(thresholds.dh_min_bits // 4 - 1),
         # Matches a curve name (optionally quoted) that is NOT on the approved list.
         "ec_curves_regex": f"(?i)^(?![\"'`]?(?:{allowed})[\"'`]?$)",
         "ec_curves_list": ", ".join(thresholds.ec_curves),
