@@ -47,7 +47,7 @@ from analyzer.findings.model import (
 )
 from analyzer.knowledge.files import rules_dir
 
-FORMAT = 4
+FORMAT = 5
 ENV_VAR = "KEYGUARD_CACHE_DIR"
 # Where the cache was kept under the scan root before it moved out of the tree: a repository that
 # commits files there is trying to supply its own scan results.
