@@ -349,8 +349,9 @@ class ResultCache:
             Path(tmp).unlink(missing_ok=True)
 
     def load_index(self) -> dict[str, list[Any]]:
-        """The stat index: path -> [size, mtime_ns, inode, content hash, engines]; rows that may
-        be racily clean are left out, and a forged or unreadable index is empty."""
+        """The stat index: path -> [size, mtime_ns, inode, content hash, engines, empty mark]
+        (``files.NOT_EMPTY`` ...); rows that may be racily clean are left out, and a forged or
+        unreadable index is empty."""
         try:
             sealed = (self.folder / INDEX_FILE).read_bytes()
         except OSError:
@@ -364,7 +365,7 @@ class ResultCache:
             return {
                 rel: row
                 for rel, row in data["rows"].items()
-                if isinstance(row, list) and len(row) == 5 and row[1] < trusted_before
+                if isinstance(row, list) and len(row) == 6 and row[1] < trusted_before
             }
         except (ValueError, TypeError, KeyError, AttributeError):
             return {}
