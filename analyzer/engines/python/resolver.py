@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -123,6 +124,7 @@ class ModuleResolver:
         self._reexports: dict[Path, dict[str, tuple[int, str, str]]] = {}
         self._trees: dict[Path, tuple[ast.Module, str]] = {}
         self._files: dict[tuple[str, int, str], Path | None] = {}
+        self._inside = str(self.root).rstrip(os.sep) + os.sep
 
     def _module_file(self, from_path: str, level: int, module: str) -> Path | None:
         """The file ``module`` names from ``from_path``, cached per directory (imports repeat)."""
@@ -137,36 +139,41 @@ class ModuleResolver:
 
     def _name(self, file: Path) -> str:
         """``file`` relative to the root (absolute when outside it), as dependencies record it."""
-        try:
-            return file.relative_to(self.root).as_posix()
-        except ValueError:
-            return file.as_posix()
+        text = str(file)
+        if text.startswith(self._inside):
+            return text[len(self._inside) :].replace(os.sep, "/")
+        return file.as_posix()
 
     def _used(self, file: Path) -> None:
         if self.uses is not None and file in self._rows:
             self.uses.file(self._name(file), self._rows[file])
 
-    def _file(self, bases: list[Path], parts: list[str]) -> Path | None:
+    # Paths as text below: a warm re-scan asks thousands of import answers again, and pathlib's
+    # objects cost more than the ``stat`` calls that answer them.
+    def _file(self, bases: list[str], parts: list[str]) -> Path | None:
         for base in bases:
-            target = base.joinpath(*parts) if parts else base
-            for candidate in (target.with_suffix(".py"), target / "__init__.py"):
-                if parts and candidate.is_file():
-                    return candidate
-                if not parts and candidate.name == "__init__.py" and candidate.is_file():
-                    return candidate
+            if parts:
+                target = os.path.join(base, *parts)
+                candidates: tuple[str, ...] = (target + ".py", os.path.join(target, "__init__.py"))
+            else:
+                candidates = (os.path.join(base, "__init__.py"),)
+            for candidate in candidates:
+                if os.path.isfile(candidate):
+                    return Path(candidate)
         return None
 
-    def _bases(self, from_path: str, level: int) -> list[Path]:
-        here = (self.root / PurePosixPath(from_path)).parent
+    def _bases(self, from_path: str, level: int) -> list[str]:
+        root = str(self.root)
+        here = os.path.dirname(os.path.join(root, *from_path.split("/")))
         if level > 0:
             for _ in range(level - 1):
-                here = here.parent
+                here = os.path.dirname(here)
             return [here]
-        bases = [self.root, self.root / "src"]
+        bases = [root, os.path.join(root, "src")]
         walker = here
-        while walker != self.root and self.root in walker.parents:
+        while walker != root and walker.startswith(self._inside):
             bases.append(walker)
-            walker = walker.parent
+            walker = os.path.dirname(walker)
         return bases
 
     def constants_of(self, file: Path) -> dict[str, ExternalConstant]:
