@@ -49,7 +49,7 @@ from analyzer.findings.model import (
 )
 from analyzer.knowledge.files import rules_dir
 
-FORMAT = 4
+FORMAT = 5
 ENV_VAR = "KEYGUARD_CACHE_DIR"
 # Where the cache was kept under the scan root before it moved out of the tree: a repository that
 # commits files there is trying to supply its own scan results.
@@ -355,8 +355,9 @@ class ResultCache:
             Path(tmp).unlink(missing_ok=True)
 
     def load_index(self) -> dict[str, list[Any]]:
-        """The stat index: path -> [size, mtime_ns, inode, content hash, engines]; rows that may
-        be racily clean are left out, and a forged or unreadable index is empty."""
+        """The stat index: path -> [size, mtime_ns, inode, content hash, engines, empty mark]
+        (``files.NOT_EMPTY`` ...); rows that may be racily clean are left out, and a forged or
+        unreadable index is empty."""
         try:
             sealed = (self.folder / INDEX_FILE).read_bytes()
         except OSError:
@@ -370,7 +371,7 @@ class ResultCache:
             return {
                 rel: row
                 for rel, row in data["rows"].items()
-                if isinstance(row, list) and len(row) == 5 and row[1] < trusted_before
+                if isinstance(row, list) and len(row) == 6 and row[1] < trusted_before
             }
         except (ValueError, TypeError, KeyError, AttributeError):
             return {}

@@ -58,6 +58,11 @@ def _is_virtualenv(directory: Path) -> bool:
 
 
 def _rel(path: Path, root: Path) -> str:
+    text, base = str(path), str(root)
+    if text.startswith(base) and text[len(base) : len(base) + 1] == os.sep and base != os.sep:
+        # the common case as plain text (pathlib's relative_to costs more than the stat calls
+        # of a scan of thousands of files named on the command line)
+        return text[len(base) + 1 :].replace(os.sep, "/")
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
@@ -112,9 +117,12 @@ def discover(paths: list[Path], root: Path) -> Iterator[Candidate]:
 
 def scan_root(paths: list[Path]) -> Path:
     """The folder SARIF URIs are relative to: the working directory if it holds every path."""
-    cwd = Path.cwd()
-    absolute = [p.absolute() for p in paths]
-    if all(p == cwd or cwd in p.parents for p in absolute):
-        return cwd
-    common = Path(os.path.commonpath([str(p) for p in absolute]))
+    cwd = os.getcwd()
+    # as text: Path.absolute() and Path.parents cost more than a scan of thousands of files
+    # named on the command line does otherwise (both are lexical, so are these)
+    absolute = [os.path.join(cwd, os.fspath(p)) for p in paths]
+    inside = cwd.rstrip(os.sep) + os.sep
+    if all(p == cwd or p.startswith(inside) for p in absolute):
+        return Path(cwd)
+    common = Path(os.path.commonpath(absolute))
     return common if common.is_dir() else common.parent

@@ -181,8 +181,20 @@ def _analyze(work: _Work, ctx: _Context) -> FileResult:
     if ctx.cache is not None:
         digest, names = content_hash(data), ctx.engine_names(work.rel, data)
         ctx.cache.put(ctx.cache.key(work.rel, digest, names), result, dict(ctx.engine.lookups))
-        ctx.rows[work.rel] = [*stat_row(status), digest, names]
+        empty = _empty_mark(result) if not ctx.engine.lookups else NOT_EMPTY
+        ctx.rows[work.rel] = [*stat_row(status), digest, names, empty]
     return result
+
+
+# How a stat-index row says what its file's cached result is, when that needs no entry read:
+# an empty result that depended on no other file, of a file no engine analysed or one analysed.
+NOT_EMPTY, EMPTY_SKIPPED, EMPTY_ANALYSED = 0, 1, 2
+
+
+def _empty_mark(result: FileResult) -> int:
+    if result.findings or result.sites or result.notifications:
+        return NOT_EMPTY
+    return EMPTY_ANALYSED if result.analyzed else EMPTY_SKIPPED
 
 
 def _analyze_unit(unit: list[_Work]) -> tuple[list[FileResult], dict[str, list[Any]]]:
@@ -230,8 +242,8 @@ def from_cache(works: list[_Work], ctx: _Context) -> tuple[list[FileResult], lis
     """Split work into results found in the cache and files still to analyse.
 
     A file whose size, modification time and inode are those the stat index recorded is looked
-    up by the content hash recorded with them, without being read; any other file is read and
-    hashed.
+    up by the content hash recorded with them, without being read (and an empty result the row
+    marks as such is not even read from the cache); any other file is read and hashed.
     """
     if ctx.cache is None or ctx.cache.is_empty():
         return [], works
@@ -247,9 +259,14 @@ def from_cache(works: list[_Work], ctx: _Context) -> tuple[list[FileResult], lis
             row = index.get(work.rel)
             if row is None or row[:3] != stat_row(status):
                 data = work.path.read_bytes()
-                row = [*stat_row(status), content_hash(data), ctx.engine_names(work.rel, data)]
+                digest = content_hash(data)
+                row = [*stat_row(status), digest, ctx.engine_names(work.rel, data), NOT_EMPTY]
         except OSError:
             todo.append(work)
+            continue
+        if row[5] != NOT_EMPTY:
+            hits.append(FileResult(work.rel, analyzed=row[5] == EMPTY_ANALYSED))
+            ctx.rows[work.rel] = row
             continue
         found = ctx.cache.get(ctx.cache.key(work.rel, row[3], row[4]), ctx.lookups_hold)
         if found is None:

@@ -20,40 +20,6 @@ _DEEP_STACK_BYTES = 512 * 1024 * 1024
 _DEEP_RECURSION_LIMIT = 100_000
 
 
-class RecordingResolver:
-    """Wraps the module resolver and notes every answer a file's analysis depended on."""
-
-    RECORDED = ("constant", "is_module", "function")
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.lookups: list[list[Any]] = []
-
-    def constant(self, from_path: str, level: int, module: str, name: str) -> Any:
-        found = self.inner.constant(from_path, level, module, name)
-        self.lookups.append(["constant", [from_path, level, module, name], _answer(found)])
-        return found
-
-    def is_module(self, from_path: str, level: int, module: str) -> bool:
-        found = self.inner.is_module(from_path, level, module)
-        self.lookups.append(["is_module", [from_path, level, module], _answer(found)])
-        return found
-
-    def function(self, from_path: str, level: int, module: str, name: str) -> Any:
-        found = self.inner.function(from_path, level, module, name)
-        self.lookups.append(["function", [from_path, level, module, name], _answer(found)])
-        return found
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-
-def _answer(value: Any) -> str:
-    import hashlib
-
-    return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
-
-
 def _too_deep(result: FileResult) -> bool:
     return any(n.kind == "too-complex" for n in result.notifications)
 
@@ -108,28 +74,27 @@ class PythonEngine:
 
     def analyze(self, target: Target, data: bytes, context: EngineContext) -> FileResult:
         from analyzer.engines.python import engine
+        from analyzer.engines.python.dependencies import Dependencies
 
-        recording = RecordingResolver(_resolver(context))
-        result = engine.analyze_python(data, target.rel, context.thresholds, recording)
-        if _too_deep(result):
-            recording = RecordingResolver(_resolver(context))
-            deep = _with_deep_stack(
-                lambda: engine.analyze_python(data, target.rel, context.thresholds, recording)
-            )
-            result = deep or result
-        if recording.lookups:
-            context.lookups.setdefault(self.name, []).extend(recording.lookups)
+        resolver = _resolver(context)
+        resolver.uses = uses = Dependencies()
+        try:
+            result = engine.analyze_python(data, target.rel, context.thresholds, resolver)
+            if _too_deep(result):
+                deep = _with_deep_stack(
+                    lambda: engine.analyze_python(data, target.rel, context.thresholds, resolver)
+                )
+                result = deep or result
+        finally:
+            resolver.uses = None
+        if uses.records():
+            context.lookups.setdefault(self.name, []).extend(uses.records())
         return result
 
     def still_holds(self, lookups: list[list[Any]], context: EngineContext) -> bool:
-        resolver = None
-        for method, args, answer in lookups:
-            if method not in RecordingResolver.RECORDED:
-                return False
-            resolver = resolver or _resolver(context)
-            if _answer(getattr(resolver, method)(*args)) != answer:
-                return False
-        return True
+        """Whether the other files a cached result read are unchanged (no parse, no hash
+        unless a file's status changed)."""
+        return _resolver(context).holds(lookups)
 
     def preload(self) -> None:
         """Import the parser and the rules once, before worker processes fork."""

@@ -88,11 +88,12 @@ def _check_module(
     from analyzer.engines.python.checks.run import run_checks
     from analyzer.engines.python.evaluate.consts import Evaluator
     from analyzer.engines.python.table import load_table
+    from analyzer.engines.python.walk.fast import walk
     from analyzer.engines.python.walk.visitor import Collector
 
     table = load_table()
     collector = Collector(table, module)
-    module.visit(collector)
+    walk(module, collector)
     return run_checks(collector.result, table, thresholds, Evaluator(table, resolver, path))
 
 

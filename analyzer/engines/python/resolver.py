@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import ast
 import operator
+import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from analyzer.engines.python.dependencies import (
+    FILE,
+    MODULE,
+    UNREADABLE,
+    Dependencies,
+    file_row,
+    unchanged,
+)
 
 if TYPE_CHECKING:
     from analyzer.engines.python.summaries import FunctionSummary
@@ -99,15 +109,22 @@ def constants_of_tree(tree: ast.Module, rel_path: str) -> dict[str, ExternalCons
 
 
 class ModuleResolver:
-    """Maps imports to files below ``root`` (or ``root/src``) and caches their constants."""
+    """Maps imports to files below ``root`` (or ``root/src``) and caches their constants.
+
+    While ``uses`` is set, every answer is noted in it: the import answers and the files read
+    that the current module's result depends on (see ``dependencies``)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        self.uses: Dependencies | None = None
+        self._rows: dict[Path, list[Any]] = {}
+        self._verified: dict[tuple[str, str], bool] = {}
         self._cache: dict[Path, dict[str, ExternalConstant]] = {}
         self._functions: dict[Path, dict[str, FunctionSummary]] = {}
         self._reexports: dict[Path, dict[str, tuple[int, str, str]]] = {}
         self._trees: dict[Path, tuple[ast.Module, str]] = {}
         self._files: dict[tuple[str, int, str], Path | None] = {}
+        self._inside = str(self.root).rstrip(os.sep) + os.sep
 
     def _module_file(self, from_path: str, level: int, module: str) -> Path | None:
         """The file ``module`` names from ``from_path``, cached per directory (imports repeat)."""
@@ -115,34 +132,54 @@ class ModuleResolver:
         if key not in self._files:
             parts = [p for p in module.split(".") if p]
             self._files[key] = self._file(self._bases(from_path, level), parts)
-        return self._files[key]
+        found = self._files[key]
+        if self.uses is not None:
+            self.uses.module(key, from_path, None if found is None else self._name(found))
+        return found
 
-    def _file(self, bases: list[Path], parts: list[str]) -> Path | None:
+    def _name(self, file: Path) -> str:
+        """``file`` relative to the root (absolute when outside it), as dependencies record it."""
+        text = str(file)
+        if text.startswith(self._inside):
+            return text[len(self._inside) :].replace(os.sep, "/")
+        return file.as_posix()
+
+    def _used(self, file: Path) -> None:
+        if self.uses is not None and file in self._rows:
+            self.uses.file(self._name(file), self._rows[file])
+
+    # Paths as text below: a warm re-scan asks thousands of import answers again, and pathlib's
+    # objects cost more than the ``stat`` calls that answer them.
+    def _file(self, bases: list[str], parts: list[str]) -> Path | None:
         for base in bases:
-            target = base.joinpath(*parts) if parts else base
-            for candidate in (target.with_suffix(".py"), target / "__init__.py"):
-                if parts and candidate.is_file():
-                    return candidate
-                if not parts and candidate.name == "__init__.py" and candidate.is_file():
-                    return candidate
+            if parts:
+                target = os.path.join(base, *parts)
+                candidates: tuple[str, ...] = (target + ".py", os.path.join(target, "__init__.py"))
+            else:
+                candidates = (os.path.join(base, "__init__.py"),)
+            for candidate in candidates:
+                if os.path.isfile(candidate):
+                    return Path(candidate)
         return None
 
-    def _bases(self, from_path: str, level: int) -> list[Path]:
-        here = (self.root / PurePosixPath(from_path)).parent
+    def _bases(self, from_path: str, level: int) -> list[str]:
+        root = str(self.root)
+        here = os.path.dirname(os.path.join(root, *from_path.split("/")))
         if level > 0:
             for _ in range(level - 1):
-                here = here.parent
+                here = os.path.dirname(here)
             return [here]
-        bases = [self.root, self.root / "src"]
+        bases = [root, os.path.join(root, "src")]
         walker = here
-        while walker != self.root and self.root in walker.parents:
+        while walker != root and walker.startswith(self._inside):
             bases.append(walker)
-            walker = walker.parent
+            walker = os.path.dirname(walker)
         return bases
 
     def constants_of(self, file: Path) -> dict[str, ExternalConstant]:
         if file not in self._cache:
             self._read(file)
+        self._used(file)
         return self._cache[file]
 
     def _read(self, file: Path) -> None:
@@ -152,9 +189,16 @@ class ModuleResolver:
         self._cache[file], self._functions[file], self._reexports[file] = {}, {}, {}
         try:
             rel = file.relative_to(self.root).as_posix()
-            tree = _parse(file.read_bytes())
-        except (OSError, ValueError):
+        except ValueError:
             return
+        try:
+            status = file.stat()
+            data = file.read_bytes()
+        except OSError:
+            self._rows[file] = UNREADABLE
+            return
+        self._rows[file] = file_row(data, status)
+        tree = _parse(data)
         if tree is not None:
             self._cache[file] = constants_of_tree(tree, rel)
             self._reexports[file] = reexports(tree)
@@ -196,9 +240,30 @@ class ModuleResolver:
                 return None
             if file not in self._functions:
                 self._read(file)
+            self._used(file)
             found = self._summary(file, name)
             if found is not None or name not in self._reexports[file]:
                 return found
             from_path = file.relative_to(self.root).as_posix()
             level, module, name = self._reexports[file][name]
         return None
+
+    def holds(self, records: list[list[Any]]) -> bool:
+        """Whether the import answers and file contents recorded for a cached result are still
+        those of the tree (``stat`` calls; a file is hashed only when its status is not trusted)."""
+        for record in records:
+            if not record or record[0] not in (MODULE, FILE):
+                return False
+            if record[0] == MODULE:
+                _kind, from_path, level, module, answer = record
+                found = self._module_file(from_path, level, module)
+                if (None if found is None else self._name(found)) != answer:
+                    return False
+                continue
+            _kind, rel, *row = record
+            key = (rel, row[-1])
+            if key not in self._verified:
+                self._verified[key] = unchanged(self.root / rel, row)
+            if not self._verified[key]:
+                return False
+        return True

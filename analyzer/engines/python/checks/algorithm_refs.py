@@ -17,6 +17,7 @@ from analyzer.catalogue.ids import PROHIBITED_ALGORITHM
 from analyzer.engines.python.checks.context import CheckContext, short
 from analyzer.engines.python.key_facts import KeyFacts, key_facts
 from analyzer.engines.python.table import Table
+from analyzer.engines.python.walk.fast import walk
 from analyzer.engines.python.walk.imports import dotted
 from analyzer.engines.python.walk.names import split_words
 from analyzer.engines.python.walk.scopes import Scope
@@ -219,7 +220,7 @@ def check_algorithm_references(ctx: CheckContext) -> None:
     if module is None:
         return
     visitor = _References(_known_scopes(ctx), module_scope, key_facts())
-    module.visit(visitor)
+    walk(module, visitor)
     reported: set[int] = set()
 
     def report(node: cst.BaseExpression, qual: str, algorithm: str, how: str) -> None:

@@ -107,6 +107,12 @@ def plausible_modulus(n: int, min_bits: int) -> bool:
     return n > 0 and n % 2 == 1 and n.bit_length() >= min_bits and is_probable_prime(n)
 
 
+def _weak_modulus(n: int, min_bits: int, minimum: int) -> bool:
+    """A modulus below the standard's minimum (the size is tested first: a primality test of a
+    4096-bit group costs a second)."""
+    return n.bit_length() < minimum and plausible_modulus(n, min_bits)
+
+
 def _is_group_name(name: str, scope: Scope, words: frozenset[str], exclude: frozenset[str]) -> bool:
     parts = [w.rstrip("0123456789") for w in split_words(name)]
     if any(p in exclude for p in parts):
@@ -184,7 +190,11 @@ def check_dh_groups(ctx: CheckContext) -> None:
             continue
         status, expr = get_arg(call, _MODULUS_ARG)
         n = big_int(expr, scope) if status == "given" else None
-        if n is not None and expr is not None and plausible_modulus(n, facts.dh_min_plausible_bits):
+        if (
+            n is not None
+            and expr is not None
+            and _weak_modulus(n, facts.dh_min_plausible_bits, minimum)
+        ):
             literal = _literal_node(expr, scope)
             report(literal, n, f"reaches `{short(qual)}`")
     for scope in _scopes(ctx.collected.module_scope):
@@ -199,7 +209,7 @@ def check_dh_groups(ctx: CheckContext) -> None:
             ):
                 continue
             n = big_int(binding.value, scope)
-            if n is not None and plausible_modulus(n, facts.dh_min_plausible_bits):
+            if n is not None and _weak_modulus(n, facts.dh_min_plausible_bits, minimum):
                 report(binding.value, n, f"assigned to `{name}`")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from analyzer.engines.python.walk.fast import walk
 from analyzer.engines.python.walk.imports import dotted
 
 
@@ -47,5 +48,5 @@ class _Expectations(cst.CSTVisitor):
 def expected_failures(module: cst.CSTNode, names: frozenset[str]) -> set[int]:
     """Ids of the calls made inside an expectation of failure."""
     visitor = _Expectations(names)
-    module.visit(visitor)
+    walk(module, visitor)
     return visitor.inside

@@ -1,0 +1,101 @@
+"""A read-only walk that calls a ``CSTVisitor``'s ``visit_``/``leave_`` methods on the nodes and in
+the order LibCST's own ``visit`` does, without rebuilding the tree.
+
+LibCST's ``visit`` constructs and validates a copy of every node it passes, even for a visitor
+that changes nothing; that costs more than the walk's own work. The order in which a node's
+children are visited is the order of the ``visit_*`` calls in its class's
+``_visit_and_replace_children`` (source order), read once per class. A class whose order cannot
+be read, and a visitor with per-attribute hooks, are walked by LibCST itself.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+import libcst as cst
+
+_ORDERS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _read_order(cls: type) -> tuple[str, ...] | None:
+    """The fields ``cls`` visits, in order (None when its visiting code cannot be read)."""
+    try:
+        source = textwrap.dedent(inspect.getsource(cls._visit_and_replace_children))  # type: ignore[attr-defined]
+        tree = ast.parse(source)
+    except (OSError, TypeError, SyntaxError):
+        return None
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id.startswith("visit_")
+        and len(node.args) >= 2
+        and isinstance(node.args[1], ast.Constant)
+        and isinstance(node.args[1].value, str)
+    ]
+    calls.sort(key=lambda c: (c.lineno, c.col_offset))
+    return tuple(dict.fromkeys(str(c.args[1].value) for c in calls))  # type: ignore[union-attr]
+
+
+def _order(cls: type) -> tuple[str, ...] | None:
+    if cls not in _ORDERS:
+        _ORDERS[cls] = _read_order(cls)
+    return _ORDERS[cls]
+
+
+def _plain(visitor: cst.CSTVisitor) -> bool:
+    """The visitor dispatches as ``CSTVisitor`` does and has no per-attribute hooks."""
+    kind = type(visitor)
+    if any(
+        getattr(kind, hook) is not getattr(cst.CSTVisitor, hook)
+        for hook in ("on_visit", "on_leave", "on_visit_attribute", "on_leave_attribute")
+    ):
+        return False
+    own = [
+        n
+        for n in dir(kind)
+        if n.startswith(("visit_", "leave_"))
+        and getattr(kind, n) is not getattr(cst.CSTVisitor, n, None)
+    ]
+    return all(n.count("_") == 1 for n in own)
+
+
+def walk(module: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    """``module.visit(visitor)`` for a visitor that only reads the tree."""
+    if not _plain(visitor):
+        module.visit(visitor)
+        return
+    hooks: dict[type, tuple[Callable[[Any], Any] | None, Callable[[Any], Any] | None]] = {}
+
+    def visit(node: cst.CSTNode) -> None:
+        cls = type(node)
+        pair = hooks.get(cls)
+        if pair is None:
+            name = cls.__name__
+            pair = hooks[cls] = (
+                getattr(visitor, f"visit_{name}", None),
+                getattr(visitor, f"leave_{name}", None),
+            )
+        order = _order(cls)
+        if order is None:
+            node.visit(visitor)  # LibCST walks this subtree and calls the hooks itself
+            return
+        enter, leave = pair
+        if enter is None or enter(node) is not False:
+            for field in order:
+                value = getattr(node, field)
+                if isinstance(value, cst.CSTNode):
+                    visit(value)
+                elif isinstance(value, (tuple, list)):
+                    for item in value:
+                        if isinstance(item, cst.CSTNode):
+                            visit(item)
+        if leave is not None:
+            leave(node)
+
+    visit(module)
