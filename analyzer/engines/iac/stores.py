@@ -20,8 +20,11 @@ UNRESOLVED = "unresolved"
 _OTHER = re.compile(r'^\s*(locals|variable|module|output|provider)\s*(?:"([^"]+)")?\s*\{')
 _ENTRY = re.compile(r'^\s*"?([A-Za-z_][\w.-]*)"?\s*[=:]\s*(.*?)\s*,?\s*$')
 _INLINE_MAP = re.compile(r"^\{(.*)\}$")
-# One ``key = value`` of a map written on one line (a quoted value may hold commas).
-_INLINE_ENTRY = re.compile(r'"?[A-Za-z_][\w.-]*"?\s*[=:]\s*(?:"(?:[^"\\]|\\.)*"|[^,\s}]+)')
+# One ``key = value`` of a map written on one line (a quoted value may hold commas); an entry
+# starts only where a name starts, so a long name is scanned once.
+_INLINE_ENTRY = re.compile(
+    r'(?<![\w."-])"?[A-Za-z_][\w.-]*"?\s*[=:]\s*(?:"(?:[^"\\]|\\.)*"|[^,\s}]+)'
+)
 # The attributes each kind of block contributes to the bindings.
 _BOUND = {"variable": ("default",), "module": ("source",), "output": ("value",)}
 
