@@ -23,7 +23,7 @@ _DEEP_RECURSION_LIMIT = 100_000
 class RecordingResolver:
     """Wraps the module resolver and notes every answer a file's analysis depended on."""
 
-    RECORDED = ("constant", "is_module", "function")
+    RECORDED = ("constant", "is_module", "function", "entries")
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -42,6 +42,11 @@ class RecordingResolver:
     def function(self, from_path: str, level: int, module: str, name: str) -> Any:
         found = self.inner.function(from_path, level, module, name)
         self.lookups.append(["function", [from_path, level, module, name], _answer(found)])
+        return found
+
+    def entries(self, from_path: str, level: int, module: str, name: str) -> Any:
+        found = self.inner.entries(from_path, level, module, name)
+        self.lookups.append(["entries", [from_path, level, module, name], _answer(found)])
         return found
 
     def __getattr__(self, name: str) -> Any:
