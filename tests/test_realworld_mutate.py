@@ -125,7 +125,8 @@ class Kex384(Kex):
     curve = ec.SECP384R1()
 
 
-def from_table(name):
+def from_table(peer):
+    name = peer.negotiate()
     return ec.generate_private_key(tables.CURVES[name])
 
 
@@ -133,6 +134,10 @@ def from_options(options):
     if not options["bits"]:
         options["bits"] = 2048
     return rsa.generate_private_key(key_size=int(options["bits"]), public_exponent=65537)
+
+
+def by_caller(name):
+    return ec.generate_private_key(tables.CURVES[name])  # a caller's key: no entry is chosen
 """
 
 TABLES = """from cryptography.hazmat.primitives.asymmetric import ec
@@ -151,8 +156,8 @@ def test_fields_overrides_entries_and_other_modules_tables(tmp_path: Path) -> No
     assert curves == [
         ("pkg/kex.py", 6, "ec.SECP256R1()", "module", 9),  # the class's own field
         ("pkg/kex.py", 13, "ec.SECP384R1()", "module", 9),  # a subclass's override
-        ("pkg/tables.py", 3, "ec.SECP256R1()", "cross-module", 17),  # each table entry
-        ("pkg/tables.py", 3, "ec.SECP384R1()", "cross-module", 17),
+        ("pkg/tables.py", 3, "ec.SECP256R1()", "cross-module", 18),  # each table entry
+        ("pkg/tables.py", 3, "ec.SECP384R1()", "cross-module", 18),
     ]
     sizes = _by(mutants, "size-1024")
-    assert sizes[22].distance == "function" and sizes[22].call_line == 23
+    assert sizes[23].distance == "function" and sizes[23].call_line == 24

@@ -46,7 +46,19 @@ CATEGORY = {
     "rng-random": "weak-rng",
     "literal-key": "hardcoded-key",
 }
-KEYISH = ("key", "secret", "token", "password", "passwd", "iv", "salt", "nonce")
+KEYISH = (
+    "key",
+    "secret",
+    "token",
+    "password",
+    "passwd",
+    "iv",
+    "salt",
+    "nonce",
+    "cek",
+    "challenge",
+    "cookie",
+)
 LITERAL_KEY = 'b"k3Y9xQ2mV7pL4wR8tZ1nB6cF0hJ5sD3a"'
 RANDOM_IMPORT = "\nimport random  # keyguard mutant\n"
 _SKIP_DIRS = {"docs", "doc", "examples", "example", "build", "benchmarks", "scripts"}
@@ -670,7 +682,12 @@ class Resolver:
         """The entries ``table[key]`` may read: the entry for a constant key, every entry of
         the literal table for another key, and ``table["key"] = value`` assignments."""
         key = node.slice
-        constant = key.value if isinstance(key, ast.Constant) else None
+        constants: list[object] | None = [key.value] if isinstance(key, ast.Constant) else None
+        func = _function_of(module, node)
+        if constants is None and func is not None and _reads_parameter(func, key):
+            # A caller's key selects only what the default or the project's callers name.
+            keys = self.values(module, key, node, hops + 1)
+            constants = [k.value for _w, k in keys if isinstance(k, ast.Constant)]
         out: list[tuple[Module, ast.expr]] = []
         for where, table in self.exprs(module, node.value, node, hops + 1):
             if isinstance(table, ast.Dict):
@@ -679,21 +696,35 @@ class Resolver:
                     for k, v in zip(table.keys, table.values, strict=True)
                     if k is not None
                 ]
-                if constant is None:
+                if constants is None:
                     out += [(where, v) for _k, v in pairs]
                 else:
-                    out += [(where, v) for k, v in pairs if k == constant]
+                    out += [(where, v) for k, v in pairs if k in constants]
             elif isinstance(table, ast.Tuple | ast.List) and not any(
                 isinstance(e, ast.Starred) for e in table.elts
             ):
-                if isinstance(constant, int) and -len(table.elts) <= constant < len(table.elts):
-                    out.append((where, table.elts[constant]))
-                elif constant is None:
+                size = len(table.elts)
+                if constants is None:
                     out += [(where, e) for e in table.elts]
-        func = _function_of(module, node)
-        if isinstance(node.value, ast.Name) and constant is not None and func is not None:
-            out += [(module, v) for v in _entry_assignments(func, node.value.id, constant, node)]
+                else:
+                    out += [
+                        (where, table.elts[c])
+                        for c in constants
+                        if isinstance(c, int) and -size <= c < size
+                    ]
+        if isinstance(node.value, ast.Name) and func is not None:
+            for constant in constants or []:
+                written = _entry_assignments(func, node.value.id, constant, node)
+                out += [(module, v) for v in written]
         return out
+
+
+def _reads_parameter(func: ast.FunctionDef | ast.AsyncFunctionDef, node: ast.expr) -> bool:
+    """Whether ``node`` reads one of ``func``'s parameters (``self.x`` is a field, not one)."""
+    args = func.args
+    names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+    names -= {"self", "cls"}
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
 
 
 def _entry_assignments(
@@ -1074,6 +1105,17 @@ class Outcome:
     found: bool | None
     new: list[tuple[str, int, str]]
 
+    @property
+    def elsewhere(self) -> list[tuple[str, int, str]]:
+        """New results neither on the edited lines nor on the call (to read: false results?)."""
+        e, m = self.mutant.edit, self.mutant
+        return [
+            (path, line, cat)
+            for path, line, cat in self.new
+            if not (path == e.file and e.line <= line <= e.end_line)
+            and not (path == m.call_file and m.call_line <= line <= m.call_end_line)
+        ]
+
 
 def run_mutant(mutant: Mutant, source_root: Path, baseline: set[tuple[str, int, str]]) -> Outcome:
     files = sorted({mutant.edit.file, mutant.call_file})
@@ -1180,6 +1222,10 @@ def main(argv: list[str] | None = None) -> int:
     for o in missed:
         m = o.mutant
         print(f"  {m.ident} [{m.distance}] {m.api}: {m.before!r} -> {m.edit.replacement.strip()!r}")
+    away = [o for o in outcomes if o.elsewhere]
+    print(f"mutants with new results away from the edit and its call ({len(away)})")
+    for o in away:
+        print(f"  {o.mutant.ident}: {o.elsewhere}")
     broken = [o for o in outcomes if o.found is None]
     if broken:
         print(

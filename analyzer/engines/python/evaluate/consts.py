@@ -80,6 +80,8 @@ class Evaluator:
         self.resolver = resolver
         self.path = path
         self.call_sites: CallSites | None = None
+        # What ``self.attr`` may hold, per class and attribute (one hierarchy walk each).
+        self._fields: dict[tuple[int, str], list[Binding]] = {}
 
     # -- qualified names ----------------------------------------------------------------------
     def qualname(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
@@ -400,7 +402,10 @@ class Evaluator:
             or expr.value.value != scope.self_name
         ):
             return None
-        return field_with_overrides(owner, expr.attr.value) or None
+        key = (id(owner), expr.attr.value)
+        if key not in self._fields:
+            self._fields[key] = field_with_overrides(owner, expr.attr.value)
+        return self._fields[key] or None
 
     def _class_attribute(
         self, expr: cst.Attribute, scope: Scope, depth: int, hops: int
@@ -425,26 +430,29 @@ class Evaluator:
         self, expr: cst.Subscript, scope: Scope, depth: int, hops: int
     ) -> list[Reached] | None:
         """``TABLE[key]`` of a literal dict, tuple or list (here or in another module): the
-        entry for a constant key; for any other key every entry that names an object (a curve,
-        a class), never a number or string the key may not select."""
+        entry of each key the index may take (a constant, a parameter's default, what callers
+        pass); for a key computed from the program's state (a negotiated name) every entry that
+        names an object (a curve, a class), never a number or string it may not select."""
         if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
             return None
-        keys = self.values(expr.slice[0].slice.value, scope, depth + 1, hops)
-        # A parameter's key is whatever a caller passes: any entry of the table.
-        chosen = not any(_through_parameter(c) for c in keys)
-        key = keys[0] if len(keys) == 1 and chosen else None
+        index = expr.slice[0].slice.value
+        keys: list[Const] | None = self.values(index, scope, depth + 1, hops)
+        if not keys:
+            if _names_parameter(index, scope):
+                return None  # whatever a caller asks for: nothing is guessed
+            keys = None
         tables = [
             r
             for r in self.expressions(expr.value, scope, depth + 1, hops)
             if isinstance(r.expr, (cst.Tuple, cst.List, cst.Dict))
         ]
         if not tables:
-            return self._external_entries(expr.value, scope, key)
+            return self._external_entries(expr.value, scope, keys)
         out: list[Reached] = []
         for table in tables:
-            if key is not None:
-                item = _item(table.expr, key.value)  # type: ignore[arg-type]
-                items = [item] if item is not None else []
+            if keys is not None:
+                picked = [_item(table.expr, k.value) for k in keys]  # type: ignore[arg-type]
+                items = [item for item in picked if item is not None]
             else:
                 items = [e for e in _items(table.expr) if not _is_constant(e)]  # type: ignore[arg-type]
             for item in items:
@@ -454,7 +462,7 @@ class Evaluator:
         return out or None
 
     def _external_entries(
-        self, table: cst.BaseExpression, scope: Scope, key: Const | None
+        self, table: cst.BaseExpression, scope: Scope, keys: list[Const] | None
     ) -> list[Reached] | None:
         """Entries of a table another module of the scanned tree defines (``keys._curveTable``)."""
         if self.resolver is None:
@@ -474,11 +482,12 @@ class Evaluator:
                 found = self.resolver.entries(self.path, level, module, name)
         if not found:
             return None
+        wanted = {k.value for k in keys} if keys is not None else None
         out: list[Reached] = []
         for entry in found:
-            if key is not None and entry.key != key.value:
-                continue
-            if key is None and not entry.names:
+            if (wanted is not None and entry.key not in wanted) or (
+                wanted is None and not entry.names
+            ):
                 continue
             node = _literal_node(entry.value, entry.names)
             where = Location(entry.path, entry.line, entry.column)
@@ -663,12 +672,24 @@ def _distinct(consts: list[Const]) -> list[Const]:
     return out[:MAX_VALUES]
 
 
-def _through_parameter(const: Const) -> bool:
-    """A value that comes from a parameter: its default or what one caller passes."""
-    return any(
-        o.text.startswith("default value of parameter") or o.text.endswith(" is passed here")
-        for o in const.origins
-    )
+def _names_parameter(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
+    """Whether an index expression reads a parameter of the function (``DSS_CURVES[crv]``)."""
+    if depth > 8:
+        return False
+    if isinstance(expr, cst.Name):
+        if expr.value == scope.self_name:
+            return False  # ``self.kex_alg``: a field the object holds, not a caller's argument
+        return any(b.kind == "param" for b in scope.live(expr.value))
+    if isinstance(expr, cst.BinaryOperation):
+        return _names_parameter(expr.left, scope, depth + 1) or _names_parameter(
+            expr.right, scope, depth + 1
+        )
+    if isinstance(expr, (cst.Subscript, cst.Attribute)):
+        return _names_parameter(expr.value, scope, depth + 1)
+    if isinstance(expr, cst.Call):
+        parts = [expr.func, *(a.value for a in expr.args)]
+        return any(_names_parameter(p, scope, depth + 1) for p in parts)
+    return False
 
 
 def _items(container: cst.Tuple | cst.List | cst.Dict) -> list[cst.BaseExpression]:
