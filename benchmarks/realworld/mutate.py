@@ -1086,7 +1086,9 @@ def scan_files(root: Path, files: list[str]) -> set[tuple[str, int, str]]:
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
     }
     cmd = [sys.executable, "-m", "analyzer", "scan", *files, "--format", "json", "--no-cache"]
-    cmd += ["--fail-on", "never", "--jobs", "1", "--no-semgrep"]
+    # No per-file time limit: on a loaded machine a file abandoned in one scan only would show
+    # up as a mutant's "new" results.
+    cmd += ["--fail-on", "never", "--jobs", "1", "--no-semgrep", "--file-timeout", "0"]
     result = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"scan failed ({result.returncode}): {result.stderr[-500:]}")
