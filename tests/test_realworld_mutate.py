@@ -108,3 +108,56 @@ def test_spread_takes_round_robin_over_groups(tmp_path: Path) -> None:
     chosen = spread(mutants, 3)
     assert len(chosen) == 3
     assert len({(m.operator, m.distance) for m in chosen}) == 3
+
+
+FIELDS = """from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from pkg import tables
+
+
+class Kex:
+    curve = ec.SECP256R1()
+
+    def make(self):
+        return ec.generate_private_key(self.curve)
+
+
+class Kex384(Kex):
+    curve = ec.SECP384R1()
+
+
+def from_table(peer):
+    name = peer.negotiate()
+    return ec.generate_private_key(tables.CURVES[name])
+
+
+def from_options(options):
+    if not options["bits"]:
+        options["bits"] = 2048
+    return rsa.generate_private_key(key_size=int(options["bits"]), public_exponent=65537)
+
+
+def by_caller(name):
+    return ec.generate_private_key(tables.CURVES[name])  # a caller's key: no entry is chosen
+"""
+
+TABLES = """from cryptography.hazmat.primitives.asymmetric import ec
+
+CURVES = {b"p256": ec.SECP256R1(), b"p384": ec.SECP384R1()}
+"""
+
+
+def test_fields_overrides_entries_and_other_modules_tables(tmp_path: Path) -> None:
+    mutants = _mutants(tmp_path, {"pkg/kex.py": FIELDS, "pkg/tables.py": TABLES})
+    curves = sorted(
+        (m.edit.file, m.edit.line, m.before, m.distance, m.call_line)
+        for m in mutants
+        if m.operator == "curve-secp192r1"
+    )
+    assert curves == [
+        ("pkg/kex.py", 6, "ec.SECP256R1()", "module", 9),  # the class's own field
+        ("pkg/kex.py", 13, "ec.SECP384R1()", "module", 9),  # a subclass's override
+        ("pkg/tables.py", 3, "ec.SECP256R1()", "cross-module", 18),  # each table entry
+        ("pkg/tables.py", 3, "ec.SECP384R1()", "cross-module", 18),
+    ]
+    sizes = _by(mutants, "size-1024")
+    assert sizes[23].distance == "function" and sizes[23].call_line == 24

@@ -46,7 +46,19 @@ CATEGORY = {
     "rng-random": "weak-rng",
     "literal-key": "hardcoded-key",
 }
-KEYISH = ("key", "secret", "token", "password", "passwd", "iv", "salt", "nonce")
+KEYISH = (
+    "key",
+    "secret",
+    "token",
+    "password",
+    "passwd",
+    "iv",
+    "salt",
+    "nonce",
+    "cek",
+    "challenge",
+    "cookie",
+)
 LITERAL_KEY = 'b"k3Y9xQ2mV7pL4wR8tZ1nB6cF0hJ5sD3a"'
 RANDOM_IMPORT = "\nimport random  # keyguard mutant\n"
 _SKIP_DIRS = {"docs", "doc", "examples", "example", "build", "benchmarks", "scripts"}
@@ -202,13 +214,41 @@ def qualify(module: Module, func: ast.AST, prefixes: list[tuple[str, str]]) -> s
     if dotted is None:
         return None
     root, _, rest = dotted.partition(".")
-    if root not in module.aliases or root == "*":
+    if root == "*":
         return None
-    name = module.aliases[root] + (f".{rest}" if rest else "")
+    if root in module.aliases:
+        name = module.aliases[root] + (f".{rest}" if rest else "")
+    else:
+        instance = _instance_of(module, func, root, prefixes)
+        if instance is None or not rest:
+            return None
+        name = f"{instance}().{rest}"
     for prefix, target in prefixes:
         if name.startswith(prefix):
             name = target + name[len(prefix) :]
     return name
+
+
+def _instance_of(
+    module: Module, node: ast.AST, name: str, prefixes: list[tuple[str, str]]
+) -> str | None:
+    """The class a local ``name = lib.Class()`` (assigned once in the function) instantiates."""
+    func = module.enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    if func is None:
+        return None
+    values = [
+        n.value
+        for n in ast.walk(func)
+        if isinstance(n, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)
+    ]
+    if len(values) != 1 or not isinstance(values[0], ast.Call):
+        return None
+    inner = values[0].func
+    dotted = _dotted(inner)
+    if dotted is None or dotted.split(".")[0] not in module.aliases:
+        return None
+    return qualify(module, inner, prefixes)
 
 
 def argument(call: ast.Call, spec: str) -> ast.expr | None:
@@ -247,7 +287,8 @@ def production_modules(root: Path) -> dict[str, Module]:
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).as_posix()
         parts = set(rel.split("/")[:-1])
-        if scope_of(rel) != "production" or parts & _SKIP_DIRS or rel == "setup.py":
+        # Top-level docs/examples/scripts are not shipped; a package's own ``scripts`` module is.
+        if scope_of(rel) != "production" or rel.split("/")[0] in _SKIP_DIRS or rel == "setup.py":
             continue
         if any(p.endswith(".egg-info") or p.startswith(".") for p in parts):
             continue
@@ -269,11 +310,11 @@ class Origin:
     distance: str
 
 
-def _is_literal(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) or (
-        isinstance(node, ast.Call | ast.Attribute)
-        and _dotted(getattr(node, "func", node)) is not None
-    )
+# Hops followed from the call to where a value is written (names, fields, parameters, tables).
+MAX_HOPS = 6
+# One-argument calls that hand their argument's value on (``int(options["bits"])``).
+VALUE_WRAPPERS = ("int", "str", "bytes")
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 def _function_of(module: Module, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -281,28 +322,66 @@ def _function_of(module: Module, node: ast.AST) -> ast.FunctionDef | ast.AsyncFu
     return found if isinstance(found, ast.FunctionDef | ast.AsyncFunctionDef) else None
 
 
+def _within(outer: ast.AST, inner: ast.AST) -> bool:
+    start = (outer.lineno, outer.col_offset) <= (inner.lineno, inner.col_offset)  # type: ignore[attr-defined]
+    end = (inner.end_lineno, inner.end_col_offset) <= (outer.end_lineno, outer.end_col_offset)  # type: ignore[attr-defined]
+    return start and end
+
+
+def distance_of(origin: Module, node: ast.AST, module: Module, call: ast.Call) -> str:
+    """How far the edit at ``node`` is from ``call``: the call's statement, its function, its
+    module or another module."""
+    if origin is not module:
+        return "cross-module"
+    statement = module.enclosing(call, (ast.stmt,))
+    if statement is not None and not isinstance(statement, _DEFS) and _within(statement, node):
+        return "statement"
+    func = _function_of(module, call)
+    return "function" if func is not None and _within(func, node) else "module"
+
+
 def _assignments(scope: ast.AST, name: str, before: int | None = None) -> list[ast.expr]:
-    """Right-hand sides of ``name = ...`` directly in ``scope`` (not in nested functions)."""
-    found: list[ast.expr] = []
+    """Right-hand sides of ``name = ...`` in ``scope`` (not in nested definitions), in order."""
+    return [value for value, _top in _ordered_assignments(scope, name, before)]
+
+
+def _ordered_assignments(
+    scope: ast.AST, name: str, before: int | None = None
+) -> list[tuple[ast.expr, bool]]:
+    """``name = value`` in ``scope`` in source order, each with whether it sits directly in the
+    scope's body (so it overrides every earlier one) rather than in a branch or loop."""
+    body = getattr(scope, "body", [])
+    direct = {id(stmt) for stmt in body} if isinstance(body, list) else set()
+    found: list[tuple[int, int, ast.expr, bool]] = []
     stack = list(ast.iter_child_nodes(scope))
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+        if isinstance(node, (*_DEFS, ast.arguments)):
             continue
-        early = before is None or getattr(node, "lineno", 0) < before
-        if isinstance(node, ast.Assign) and early:
-            if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-                found.append(node.value)
-        elif (
-            isinstance(node, ast.AnnAssign)
-            and node.value is not None
-            and early
-            and isinstance(node.target, ast.Name)
-            and node.target.id == name
-        ):
-            found.append(node.value)
         stack.extend(ast.iter_child_nodes(node))
-    return found
+        if before is not None and getattr(node, "lineno", 0) >= before:
+            continue
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets = [node.target]
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            value = node.value
+            assert value is not None
+            found.append((node.lineno, node.col_offset, value, id(node) in direct))
+    found.sort(key=lambda f: (f[0], f[1]))
+    return [(value, top) for _l, _c, value, top in found]
+
+
+def _may_assignments(scope: ast.AST, name: str, before: int | None) -> list[ast.expr] | None:
+    """The assignments a read of ``name`` may see: the last one directly in the body and every
+    branch assignment after it. None when no direct assignment hides what came before."""
+    ordered = _ordered_assignments(scope, name, before)
+    tops = [i for i, (_v, top) in enumerate(ordered) if top]
+    if not tops:
+        return [value for value, _top in ordered]
+    return [value for value, _top in ordered[tops[-1] :]]
 
 
 def _param(
@@ -365,76 +444,307 @@ def _qualified_loose(module: Module, func: ast.AST) -> str | None:
     return module.aliases[root] + (f".{rest}" if rest else "")
 
 
-def resolve(
-    modules: dict[str, Module],
-    module: Module,
-    node: ast.expr,
-    at: ast.AST,
-    distance: str = "statement",
-) -> list[Origin]:
-    """The places where the value of ``node`` (an argument of the call ``at``) is written."""
-    if isinstance(node, ast.Constant) or (_is_literal(node) and not isinstance(node, ast.Name)):
-        if (
-            isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name)
-            and node.value.id in ("self", "cls")
-        ):
-            return _resolve_attribute(module, node, at)
-        return [Origin(module, node, distance)]
-    if not isinstance(node, ast.Name):
-        return []
-    name = node.id
-    func = _function_of(module, at)
-    if func is not None:
-        local = _assignments(func, name, before=getattr(at, "lineno", None))
-        if local:
-            value = local[-1]
-            return (
-                [Origin(module, value, "function" if distance == "statement" else distance)]
-                if _is_literal(value)
-                else []
-            )
-        param = _param(func, name)
-        if param is not None:
-            index, default = param
-            origins: list[Origin] = []
-            if default is not None and _is_literal(default):
-                origins.append(
-                    Origin(module, default, "function" if distance == "statement" else distance)
-                )
-            is_method = bool(func.args.args) and func.args.args[0].arg in ("self", "cls")
-            for caller, call in _call_sites(modules, func, module):
-                shift = 1 if is_method and isinstance(call.func, ast.Attribute) else 0
-                spec = f"{name}:{index - shift}" if index >= 0 else f"{name}:-"
-                value = argument(call, spec)
-                if value is not None and isinstance(value, ast.Constant):
-                    where = "module" if caller is module else "cross-module"
-                    origins.append(Origin(caller, value, where))
-            return origins
-    top = _assignments(module.tree, name)
-    if top and _is_literal(top[-1]):
-        return [Origin(module, top[-1], "module")]
-    imported = module.aliases.get(name)
-    if imported:
-        rel = imported.rpartition(".")[0].replace(".", "/") + ".py"
-        for candidate, other in modules.items():
-            if candidate.endswith(rel):
-                values = _assignments(other.tree, name)
-                if values and _is_literal(values[-1]):
-                    return [Origin(other, values[-1], "cross-module")]
+def _is_self(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in ("self", "cls")
+    )
+
+
+def _module_named(modules: dict[str, Module], dotted: str) -> Module | None:
+    for module in modules.values():
+        if dotted_name(module.path) == dotted:
+            return module
+    return None
+
+
+def _classes(module: Module) -> dict[str, ast.ClassDef]:
+    return {n.name: n for n in module.tree.body if isinstance(n, ast.ClassDef)}
+
+
+def _bases(module: Module, klass: ast.ClassDef) -> list[ast.ClassDef]:
+    """The module's classes ``klass`` inherits from, nearest first."""
+    classes = _classes(module)
+    out: list[ast.ClassDef] = []
+    pending = [b.id for b in klass.bases if isinstance(b, ast.Name)]
+    while pending:
+        name = pending.pop(0)
+        base = classes.get(name)
+        if base is not None and base not in out:
+            out.append(base)
+            pending += [b.id for b in base.bases if isinstance(b, ast.Name)]
+    return out
+
+
+def _subclasses(module: Module, klass: ast.ClassDef) -> list[ast.ClassDef]:
+    return [k for k in _classes(module).values() if klass in _bases(module, k)]
+
+
+def _class_fields(klass: ast.ClassDef, attr: str) -> list[ast.expr]:
+    """``attr = value`` in the class body and ``self.attr = value`` in its methods."""
+    out = [value for value, _top in _ordered_assignments(klass, attr)]
+    for method in klass.body:
+        if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef) or not method.args.args:
+            continue
+        me = method.args.args[0].arg
+        for node in ast.walk(method):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if (
+                        isinstance(target, ast.Attribute)
+                        and target.attr == attr
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id == me
+                    ):
+                        out.append(node.value)
+    return out
+
+
+def _class_attribute(module: Module, klass: ast.ClassDef, attr: str) -> list[ast.expr]:
+    """What ``Klass.attr`` holds: its own field, else the nearest base's."""
+    for owner in [klass, *_bases(module, klass)]:
+        found = _class_fields(owner, attr)
+        if found:
+            return found
     return []
 
 
-def _resolve_attribute(module: Module, node: ast.Attribute, at: ast.AST) -> list[Origin]:
-    klass = module.enclosing(at, (ast.ClassDef,))
-    if klass is None:
-        return []
-    values = _assignments(klass, node.attr)
-    return (
-        [Origin(module, values[-1], "module")]
-        if values and isinstance(values[-1], ast.Constant)
-        else []
-    )
+class Resolver:
+    """Follows a value from the call that uses it to every place that writes it: local and
+    branch assignments, parameters (defaults and every caller's argument), ``self``/``cls``
+    fields (the class, its subclasses' overrides, its bases), class attributes, module
+    constants here and in other modules, and entries of literal tables."""
+
+    def __init__(self, modules: dict[str, Module]) -> None:
+        self.modules = modules
+
+    def origins(self, module: Module, node: ast.expr, call: ast.Call) -> list[Origin]:
+        out: dict[tuple[str, int, int], Origin] = {}
+        for where, leaf in self.values(module, node, call, 0):
+            key = (where.path, leaf.lineno, leaf.col_offset)
+            out.setdefault(key, Origin(where, leaf, distance_of(where, leaf, module, call)))
+        return list(out.values())
+
+    def values(
+        self, module: Module, node: ast.expr, at: ast.AST, hops: int
+    ) -> list[tuple[Module, ast.expr]]:
+        """The written values (literals, curve objects and classes) ``node`` may hold."""
+        out: list[tuple[Module, ast.expr]] = []
+        for where, expr in self.exprs(module, node, at, hops):
+            if isinstance(expr, ast.Constant):
+                out.append((where, expr))
+            elif isinstance(expr, ast.Subscript):
+                for owner, entry in self._entries(where, expr, hops):
+                    out += self.values(owner, entry, entry, hops + 1)
+            elif isinstance(expr, ast.Call):
+                func = expr.func
+                if (
+                    isinstance(func, ast.Name)
+                    and func.id in VALUE_WRAPPERS
+                    and len(expr.args) == 1
+                    and not expr.keywords
+                ):
+                    out += self.values(where, expr.args[0], expr, hops + 1)
+                elif not expr.args and not expr.keywords and isinstance(func, ast.Subscript):
+                    out += self.values(where, func, expr, hops + 1)
+                elif self._imported(where, func):
+                    out.append((where, expr))
+            elif self._imported(where, expr):
+                out.append((where, expr))
+        return out
+
+    def _imported(self, module: Module, node: ast.AST) -> bool:
+        """``ec.SECP256R1`` or ``SECP256R1`` named through an import of a library."""
+        dotted = _dotted(node)
+        if dotted is None:
+            return False
+        root = dotted.split(".")[0]
+        return root in module.aliases and root != "*"
+
+    def exprs(
+        self, module: Module, node: ast.expr, at: ast.AST, hops: int
+    ) -> list[tuple[Module, ast.expr]]:
+        """The expressions ``node`` may stand for, following names, fields and parameters."""
+        if hops > MAX_HOPS:
+            return []
+        found: list[tuple[Module, ast.expr]] | None = None
+        if isinstance(node, ast.Name):
+            found = self._name(module, node.id, at, hops)
+        elif _is_self(node):
+            assert isinstance(node, ast.Attribute)
+            found = self._field(module, node.attr, at, hops)
+        elif isinstance(node, ast.Attribute):
+            found = self._attribute(module, node, at, hops)
+        if found is None:
+            return [(module, node)]
+        return found
+
+    def _follow(
+        self, module: Module, values: list[ast.expr], hops: int
+    ) -> list[tuple[Module, ast.expr]]:
+        out: list[tuple[Module, ast.expr]] = []
+        for value in values:
+            out += self.exprs(module, value, value, hops + 1)
+        return out
+
+    def _name(
+        self, module: Module, name: str, at: ast.AST, hops: int
+    ) -> list[tuple[Module, ast.expr]] | None:
+        func = _function_of(module, at)
+        line = getattr(at, "lineno", None)
+        while func is not None:
+            seen = _may_assignments(func, name, line)
+            param = _param(func, name)
+            if seen or param is not None:
+                out = self._follow(module, seen or [], hops)
+                direct = any(top for _v, top in _ordered_assignments(func, name, line))
+                if param is not None and not direct:
+                    out += self._parameter(module, func, name, param, hops)
+                return out
+            func = _function_of(module, func)
+        top = _may_assignments(module.tree, name, None)
+        if top:
+            return self._follow(module, top, hops)
+        if name in _classes(module):
+            return None
+        imported = module.aliases.get(name)
+        if imported:
+            origin, _, attr = imported.rpartition(".")
+            other = _module_named(self.modules, origin)
+            if other is not None and other is not module:
+                values = _may_assignments(other.tree, attr, None)
+                return self._follow(other, values or [], hops) if values else None
+        return None
+
+    def _parameter(
+        self,
+        module: Module,
+        func: ast.FunctionDef | ast.AsyncFunctionDef,
+        name: str,
+        param: tuple[int, ast.expr | None],
+        hops: int,
+    ) -> list[tuple[Module, ast.expr]]:
+        index, default = param
+        out = self._follow(module, [default], hops) if default is not None else []
+        is_method = bool(func.args.args) and func.args.args[0].arg in ("self", "cls")
+        for caller, call in _call_sites(self.modules, func, module):
+            shift = 1 if is_method and isinstance(call.func, ast.Attribute) else 0
+            value = argument(call, f"{name}:{index - shift}" if index >= 0 else f"{name}:-")
+            if value is not None:
+                out += self.exprs(caller, value, call, hops + 1)
+        return out
+
+    def _field(
+        self, module: Module, attr: str, at: ast.AST, hops: int
+    ) -> list[tuple[Module, ast.expr]] | None:
+        """``self.attr``/``cls.attr``: the class's own field and every subclass's override, or
+        the nearest base's when the class has none."""
+        klass = module.enclosing(at, (ast.ClassDef,))
+        if not isinstance(klass, ast.ClassDef):
+            return None
+        values = _class_attribute(module, klass, attr)
+        for sub in _subclasses(module, klass):
+            values += _class_fields(sub, attr)
+        return self._follow(module, values, hops) if values else None
+
+    def _attribute(
+        self, module: Module, node: ast.Attribute, at: ast.AST, hops: int
+    ) -> list[tuple[Module, ast.expr]] | None:
+        """``Klass.attr`` (also through ``cls.public_cls.attr``) and ``module.CONSTANT``."""
+        owners = self.exprs(module, node.value, at, hops + 1)
+        classes = [
+            (where, _classes(where)[e.id])
+            for where, e in owners
+            if isinstance(e, ast.Name) and e.id in _classes(where)
+        ]
+        if classes:
+            out: list[tuple[Module, ast.expr]] = []
+            for where, klass in classes:
+                out += self._follow(where, _class_attribute(where, klass, node.attr), hops)
+            return out
+        dotted = _dotted(node.value)
+        if dotted is None:
+            return None
+        root, _, rest = dotted.partition(".")
+        imported = module.aliases.get(root)
+        if imported is None or root == "*":
+            return None
+        other = _module_named(self.modules, imported + (f".{rest}" if rest else ""))
+        if other is None or other is module:
+            return None
+        values = _may_assignments(other.tree, node.attr, None)
+        return self._follow(other, values, hops) if values else None
+
+    def _entries(
+        self, module: Module, node: ast.Subscript, hops: int
+    ) -> list[tuple[Module, ast.expr]]:
+        """The entries ``table[key]`` may read: the entry for a constant key, every entry of
+        the literal table for another key, and ``table["key"] = value`` assignments."""
+        key = node.slice
+        constants: list[object] | None = [key.value] if isinstance(key, ast.Constant) else None
+        func = _function_of(module, node)
+        if constants is None and func is not None and _reads_parameter(func, key):
+            # A caller's key selects only what the default or the project's callers name.
+            keys = self.values(module, key, node, hops + 1)
+            constants = [k.value for _w, k in keys if isinstance(k, ast.Constant)]
+        out: list[tuple[Module, ast.expr]] = []
+        for where, table in self.exprs(module, node.value, node, hops + 1):
+            if isinstance(table, ast.Dict):
+                pairs = [
+                    (k.value if isinstance(k, ast.Constant) else None, v)
+                    for k, v in zip(table.keys, table.values, strict=True)
+                    if k is not None
+                ]
+                if constants is None:
+                    out += [(where, v) for _k, v in pairs]
+                else:
+                    out += [(where, v) for k, v in pairs if k in constants]
+            elif isinstance(table, ast.Tuple | ast.List) and not any(
+                isinstance(e, ast.Starred) for e in table.elts
+            ):
+                size = len(table.elts)
+                if constants is None:
+                    out += [(where, e) for e in table.elts]
+                else:
+                    out += [
+                        (where, table.elts[c])
+                        for c in constants
+                        if isinstance(c, int) and -size <= c < size
+                    ]
+        if isinstance(node.value, ast.Name) and func is not None:
+            for constant in constants or []:
+                written = _entry_assignments(func, node.value.id, constant, node)
+                out += [(module, v) for v in written]
+        return out
+
+
+def _reads_parameter(func: ast.FunctionDef | ast.AsyncFunctionDef, node: ast.expr) -> bool:
+    """Whether ``node`` reads one of ``func``'s parameters (``self.x`` is a field, not one)."""
+    args = func.args
+    names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+    names -= {"self", "cls"}
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+
+def _entry_assignments(
+    func: ast.FunctionDef | ast.AsyncFunctionDef, name: str, key: object, before: ast.AST
+) -> list[ast.expr]:
+    """``name["key"] = value`` in ``func`` before ``before``."""
+    out: list[ast.expr] = []
+    for node in ast.walk(func):
+        if not isinstance(node, ast.Assign) or node.lineno >= getattr(before, "lineno", 0):
+            continue
+        for target in node.targets:
+            if (
+                isinstance(target, ast.Subscript)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == name
+                and isinstance(target.slice, ast.Constant)
+                and target.slice.value == key
+            ):
+                out.append(node.value)
+    return out
 
 
 # ----------------------------------------------------------------------------- operators
@@ -460,9 +770,12 @@ def _edit(origin: Origin, replacement: str, append: str = "") -> Edit:
     )
 
 
+CURVES = ("SECP256R1", "SECP384R1", "SECP521R1", "SECP256K1")
+
+
 def _weaker_curve(module: Module, node: ast.expr) -> str | None:
     text = module.text(node)
-    for strong in ("SECP256R1", "SECP384R1", "SECP521R1", "SECP256K1"):
+    for strong in CURVES:
         if strong in text:
             return text.replace(strong, "SECP192R1")
     for strong in ("NIST256p", "NIST384p", "NIST521p", "SECP256k1"):
@@ -475,6 +788,19 @@ def _weaker_curve(module: Module, node: ast.expr) -> str | None:
         if node.value in ("P-256", "P-384", "P-521"):
             return repr("P-192")
     return None
+
+
+def _curve_import(module: Module, weaker: str) -> str:
+    """An import line for the weak curve when the module names curves bare
+    (``from ...asymmetric.ec import SECP256R1``) and does not import the weak one."""
+    name = weaker.split("(")[0]
+    if "." in name or name in module.aliases:
+        return ""
+    strong = {"SECP192R1": "SECP256R1", "NIST192p": "NIST256p"}.get(name)
+    for alias, qualified in module.aliases.items():
+        if alias in (*CURVES, "NIST256p", "NIST384p", "NIST521p") or alias == strong:
+            return f"\nfrom {qualified.rpartition('.')[0]} import {name}  # keyguard mutant\n"
+    return ""
 
 
 def _keyish(name: str | None) -> bool:
@@ -576,9 +902,32 @@ def _rng_replacement(module: Module, call: ast.Call, api: str) -> str | None:
     return None
 
 
+def _strong_picker(
+    module: Module, call: ast.Call, qualified: str | None
+) -> tuple[ast.expr, str] | None:
+    """``secrets.choice``/``randbelow`` and ``random.SystemRandom()`` methods (not in the API
+    table: their strength comes from the generator) made weak: the edit and its text."""
+    args = ", ".join(module.text(a) for a in call.args)
+    if qualified == "secrets.choice":
+        return call, f"random.choice({args})"
+    if qualified == "secrets.randbelow":
+        return call, f"random.randrange({args})"
+    if not qualified or not qualified.startswith("random.SystemRandom()."):
+        return None
+    if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Call):
+        return call.func.value, "random.Random()"
+    func = _function_of(module, call)
+    root = call.func.value if isinstance(call.func, ast.Attribute) else None
+    if func is None or not isinstance(root, ast.Name):
+        return None
+    made = _assignments(func, root.id)
+    return (made[0], "random.Random()") if len(made) == 1 else None
+
+
 def mutants_of(project: str, modules: dict[str, Module]) -> list[Mutant]:
     """Every mutant of the project's production modules, in a stable order."""
     apis, prefixes = load_apis()
+    resolver = Resolver(modules)
     found: dict[str, Mutant] = {}
 
     def add(
@@ -605,7 +954,36 @@ def mutants_of(project: str, modules: dict[str, Module]) -> list[Mutant]:
             api,
             before,
         )
-        found.setdefault(m.ident, m)
+        # One change is one mutant, however many calls the value reaches.
+        found.setdefault(f"{edit.file}:{edit.start}:{edit.end}:{edit.replacement}", m)
+
+    def rng_mutant(
+        module: Module, call: ast.Call, api: str, edit: tuple[ast.expr, str] | str | None
+    ) -> None:
+        """The CSPRNG call made weak, when its value is kept as key material."""
+        if edit is None:
+            return
+        node, replacement = edit if isinstance(edit, tuple) else (call, edit)
+        context = _rng_context(module, call, apis, prefixes)
+        if context:
+            consumer, what = context
+            target = consumer if isinstance(consumer, ast.Call) else call
+            origin = Origin(module, node, distance_of(module, node, module, target))
+            add(
+                "rng-random", origin, replacement, target, module, f"{api} -> {what}", RANDOM_IMPORT
+            )
+        elif wrapped := _wrapper_consumer(modules, module, call, apis, prefixes):
+            caller, target, distance, what = wrapped
+            origin = Origin(module, node, distance)
+            add(
+                "rng-random",
+                origin,
+                replacement,
+                target,
+                caller,
+                f"{api} via {what}",
+                RANDOM_IMPORT,
+            )
 
     for module in modules.values():
         for call in ast.walk(module.tree):
@@ -614,10 +992,13 @@ def mutants_of(project: str, modules: dict[str, Module]) -> list[Mutant]:
             qualified = qualify(module, call.func, prefixes)
             api = apis.get(qualified or "")
             if api is None:
+                strong = _strong_picker(module, call, qualified)
+                if strong is not None:
+                    rng_mutant(module, call, qualified or "", strong)
                 continue
             if api.role == "keygen":
                 if "size" in api.args and (value := argument(call, api.args["size"])) is not None:
-                    for origin in resolve(modules, module, value, call):
+                    for origin in resolver.origins(module, value, call):
                         node = origin.node
                         if (
                             isinstance(node, ast.Constant)
@@ -626,20 +1007,21 @@ def mutants_of(project: str, modules: dict[str, Module]) -> list[Mutant]:
                         ):
                             add("size-1024", origin, "1024", call, module, api.name)
                 if "curve" in api.args and (value := argument(call, api.args["curve"])) is not None:
-                    for origin in resolve(modules, module, value, call):
+                    for origin in resolver.origins(module, value, call):
                         weaker = _weaker_curve(origin.module, origin.node)
                         if weaker:
-                            add("curve-secp192r1", origin, weaker, call, module, api.name)
+                            extra = _curve_import(origin.module, weaker)
+                            add("curve-secp192r1", origin, weaker, call, module, api.name, extra)
                 if (
                     "exponent" in api.args
                     and (value := argument(call, api.args["exponent"])) is not None
                 ):
-                    for origin in resolve(modules, module, value, call):
+                    for origin in resolver.origins(module, value, call):
                         if isinstance(origin.node, ast.Constant) and origin.node.value == 65537:
                             add("exponent-3", origin, "3", call, module, api.name)
             elif api.role == "symmetric-keygen" and "size" in api.args:
                 if (value := argument(call, api.args["size"])) is not None:
-                    for origin in resolve(modules, module, value, call):
+                    for origin in resolver.origins(module, value, call):
                         if (
                             isinstance(origin.node, ast.Constant)
                             and isinstance(origin.node.value, int)
@@ -648,7 +1030,7 @@ def mutants_of(project: str, modules: dict[str, Module]) -> list[Mutant]:
                             add("symmetric-size-64", origin, "64", call, module, api.name)
             elif api.role == "kdf" and "iterations" in api.args:
                 if (value := argument(call, api.args["iterations"])) is not None:
-                    for origin in resolve(modules, module, value, call):
+                    for origin in resolver.origins(module, value, call):
                         if (
                             isinstance(origin.node, ast.Constant)
                             and isinstance(origin.node.value, int)
@@ -656,28 +1038,7 @@ def mutants_of(project: str, modules: dict[str, Module]) -> list[Mutant]:
                         ):
                             add("iterations-1000", origin, "1000", call, module, api.name)
             elif api.role == "rng-strong":
-                replacement = _rng_replacement(module, call, api.name)
-                context = _rng_context(module, call, apis, prefixes)
-                if replacement and context:
-                    consumer, _ = context
-                    origin = Origin(module, call, "statement")
-                    edit_api = f"{api.name} -> {context[1]}"
-                    target = consumer if isinstance(consumer, ast.Call) else call
-                    add("rng-random", origin, replacement, target, module, edit_api, RANDOM_IMPORT)
-                elif replacement and (
-                    wrapped := _wrapper_consumer(modules, module, call, apis, prefixes)
-                ):
-                    caller, target, distance, what = wrapped
-                    origin = Origin(module, call, distance)
-                    add(
-                        "rng-random",
-                        origin,
-                        replacement,
-                        target,
-                        caller,
-                        f"{api.name} via {what}",
-                        RANDOM_IMPORT,
-                    )
+                rng_mutant(module, call, api.name, _rng_replacement(module, call, api.name))
             if api.role in ("cipher", "mac", "fernet", "jwt") and "key" in api.args:
                 value = argument(call, api.args["key"])
                 if value is None or isinstance(value, ast.Constant):
@@ -725,7 +1086,9 @@ def scan_files(root: Path, files: list[str]) -> set[tuple[str, int, str]]:
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
     }
     cmd = [sys.executable, "-m", "analyzer", "scan", *files, "--format", "json", "--no-cache"]
-    cmd += ["--fail-on", "never", "--jobs", "1", "--no-semgrep"]
+    # No per-file time limit: on a loaded machine a file abandoned in one scan only would show
+    # up as a mutant's "new" results.
+    cmd += ["--fail-on", "never", "--jobs", "1", "--no-semgrep", "--file-timeout", "0"]
     result = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"scan failed ({result.returncode}): {result.stderr[-500:]}")
@@ -743,6 +1106,17 @@ class Outcome:
     mutant: Mutant
     found: bool | None
     new: list[tuple[str, int, str]]
+
+    @property
+    def elsewhere(self) -> list[tuple[str, int, str]]:
+        """New results neither on the edited lines nor on the call (to read: false results?)."""
+        e, m = self.mutant.edit, self.mutant
+        return [
+            (path, line, cat)
+            for path, line, cat in self.new
+            if not (path == e.file and e.line <= line <= e.end_line)
+            and not (path == m.call_file and m.call_line <= line <= m.call_end_line)
+        ]
 
 
 def run_mutant(mutant: Mutant, source_root: Path, baseline: set[tuple[str, int, str]]) -> Outcome:
@@ -850,6 +1224,10 @@ def main(argv: list[str] | None = None) -> int:
     for o in missed:
         m = o.mutant
         print(f"  {m.ident} [{m.distance}] {m.api}: {m.before!r} -> {m.edit.replacement.strip()!r}")
+    away = [o for o in outcomes if o.elsewhere]
+    print(f"mutants with new results away from the edit and its call ({len(away)})")
+    for o in away:
+        print(f"  {o.mutant.ident}: {o.elsewhere}")
     broken = [o for o in outcomes if o.found is None]
     if broken:
         print(

@@ -42,6 +42,61 @@ class ExternalConstant:
     column: int
 
 
+@dataclass(frozen=True)
+class TableEntry:
+    """One entry of a module-level literal table: its key (dicts), and its value or, when
+    ``names``, the last part of the name it refers to (``ec.SECP256R1()`` -> ``SECP256R1``)."""
+
+    key: int | str | bytes | None
+    value: int | str | bytes
+    names: bool
+    path: str
+    line: int
+    column: int
+
+
+def _named(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Call) and not node.args and not node.keywords:
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def tables_of_tree(tree: ast.Module, rel_path: str) -> dict[str, tuple[TableEntry, ...]]:
+    """Module-level names assigned once to a literal dict, tuple or list, with their entries."""
+    counts: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            counts[node.id] = counts.get(node.id, 0) + 1
+    out: dict[str, tuple[TableEntry, ...]] = {}
+    for stmt in tree.body:
+        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+            continue
+        target, value = stmt.targets[0], stmt.value
+        if not isinstance(target, ast.Name) or counts.get(target.id) != 1:
+            continue
+        if isinstance(value, ast.Dict):
+            pairs = [(k, v) for k, v in zip(value.keys, value.values, strict=True) if k]
+        elif isinstance(value, (ast.Tuple, ast.List)):
+            pairs = [(ast.Constant(i), v) for i, v in enumerate(value.elts)]
+        else:
+            continue
+        entries: list[TableEntry] = []
+        for key_node, item in pairs:
+            key = _evaluate(key_node, {}) if key_node is not None else None
+            constant = _evaluate(item, {})
+            name = None if constant is not None else _named(item)
+            if constant is None and name is None:
+                continue
+            shown = constant if constant is not None else name
+            assert shown is not None
+            line, column = item.lineno, item.col_offset + 1
+            entries.append(TableEntry(key, shown, name is not None, rel_path, line, column))
+        out[target.id] = tuple(entries)
+    return out
+
+
 def _evaluate(node: ast.expr, known: dict[str, ExternalConstant]) -> int | str | bytes | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, str, bytes)):
         return None if isinstance(node.value, bool) else node.value
@@ -123,6 +178,7 @@ class ModuleResolver:
         self._functions: dict[Path, dict[str, FunctionSummary]] = {}
         self._reexports: dict[Path, dict[str, tuple[int, str, str]]] = {}
         self._trees: dict[Path, tuple[ast.Module, str]] = {}
+        self._tables: dict[Path, dict[str, tuple[TableEntry, ...]]] = {}
         self._files: dict[tuple[str, int, str], Path | None] = {}
         self._inside = str(self.root).rstrip(os.sep) + os.sep
 
@@ -225,6 +281,20 @@ class ModuleResolver:
         if file is None:
             return None
         return self.constants_of(file).get(name)
+
+    def entries(
+        self, from_path: str, level: int, module: str, name: str
+    ) -> tuple[TableEntry, ...] | None:
+        """The entries of the literal table ``name`` of ``module`` (computed from the parse
+        the constants came from)."""
+        file = self._module_file(from_path, level, module)
+        if file is None:
+            return None
+        if file not in self._tables:
+            self.constants_of(file)
+            tree = self._trees.get(file)
+            self._tables[file] = tables_of_tree(*tree) if tree is not None else {}
+        return self._tables[file].get(name)
 
     def is_module(self, from_path: str, level: int, module: str) -> bool:
         return self._module_file(from_path, level, module) is not None

@@ -81,6 +81,24 @@ def origins_as_related(const: Const | None, what: str) -> list[tuple[Anchor, str
     return out
 
 
+def weak_value_at(
+    call: cst.CSTNode, const: Const | None, what: str, reach: str
+) -> tuple[cst.CSTNode, list[tuple[Anchor, str]]]:
+    """Where a weak value is reported and its related locations: a default of the project's
+    own function (``def derive(password, count=1000)``) at the default, with the call it
+    reaches as the last related location; any other value at the call."""
+    related = origins_as_related(const, what)
+    written = [o for o in const.origins if o.node is not None or o.location] if const else []
+    last = written[-1] if written else None
+    if (
+        last is not None
+        and isinstance(last.node, cst.Param)
+        and last.text.startswith("default value of parameter")
+    ):
+        return last.node, [*related[:-1], (call, reach)]
+    return call, related
+
+
 def name_of(evaluator: Evaluator, expr: cst.BaseExpression, scope: Scope) -> str | None:
     """The last part of the qualified name an expression (or the callee it calls) refers to."""
     target = expr.func if isinstance(expr, cst.Call) else expr

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from analyzer.catalogue.ids import RSA_EXPONENT_NOT_ALLOWED
-from analyzer.engines.python.checks.arguments import int_value, origins_as_related, role_values
-from analyzer.engines.python.checks.context import ApiCall, CheckContext
+from analyzer.engines.python.checks.arguments import int_value, role_values, weak_value_at
+from analyzer.engines.python.checks.context import ApiCall, CheckContext, short
 
 
 def check_rsa_exponent(ctx: CheckContext, api: ApiCall) -> None:
@@ -19,10 +19,13 @@ def check_rsa_exponent(ctx: CheckContext, api: ApiCall) -> None:
         value = int_value(exponent)
         if value is None or value in allowed:
             continue
+        where, related = weak_value_at(
+            api.call, exponent, "exponent", f"the key is generated here by `{short(api.qualname)}`"
+        )
         ctx.report(
             RSA_EXPONENT_NOT_ALLOWED,
-            api.call,
+            where,
             f"RSA public exponent {value} is not allowed (allowed: {', '.join(map(str, allowed))})",
             {**api.facts, "exponent": value},
-            origins_as_related(exponent, "exponent"),
+            related,
         )

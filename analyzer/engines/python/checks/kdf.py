@@ -12,6 +12,7 @@ from analyzer.engines.python.checks.arguments import (
     origins_as_related,
     role_value,
     role_values,
+    weak_value_at,
 )
 from analyzer.engines.python.checks.context import Anchor, ApiCall, CheckContext, short
 from analyzer.engines.python.checks.rng import source_bits
@@ -75,12 +76,15 @@ def _check_minimum(
         resolved = True
         if value < minimum:
             message, facts = describe(value, minimum)
+            where, related = weak_value_at(
+                api.call, origin, role, f"the key is derived here by `{short(api.qualname)}`"
+            )
             ctx.report(
                 WEAK_KEY_DERIVATION,
-                api.call,
+                where,
                 message,
                 {**api.facts, **facts, "minimum": minimum},
-                origins_as_related(origin, role),
+                related,
             )
     return resolved
 

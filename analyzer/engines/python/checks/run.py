@@ -120,14 +120,28 @@ def make_api_call(
     algorithm: str | None = ctx.table.prohibited_algorithm(spec.name) or spec.algorithm
     if "algorithm" in spec.args:
         _status, expr = get_arg(call, spec.args["algorithm"])
-        name = ctx.evaluator.qualname(expr, scope) if expr is not None else None
-        algorithm = spec.algorithm_map.get((name or "").rsplit(".", 1)[-1])
+        algorithm = _chosen_algorithm(ctx, spec, expr, scope) if expr is not None else None
     facts: dict[str, str | int] = {
         "api": qual,
         "library": library,
         "algorithm": algorithm or "unknown",
     }
     return ApiCall(call, scope, qual, spec, library, algorithm, facts)
+
+
+def _chosen_algorithm(
+    ctx: CheckContext, spec: ApiSpec, expr: cst.BaseExpression, scope: Scope
+) -> str | None:
+    """The algorithm an argument selects; through a parameter or a branch, the one that every
+    value it may take selects (``def generate(cls, kind=crypto.TYPE_RSA, size=2048)``)."""
+    name = ctx.evaluator.qualname(expr, scope)
+    if name is not None:
+        return spec.algorithm_map.get(name.rsplit(".", 1)[-1])
+    chosen = set()
+    for reached in ctx.evaluator.expressions(expr, scope):
+        name = ctx.evaluator.qualname(reached.expr, reached.scope)
+        chosen.add(spec.algorithm_map.get((name or "").rsplit(".", 1)[-1]))
+    return chosen.pop() if len(chosen) == 1 else None
 
 
 def check_api_call(ctx: CheckContext, api: ApiCall) -> None:

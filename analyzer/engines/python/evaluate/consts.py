@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from analyzer.engines.python.evaluate.callsites import CallSites
+from analyzer.engines.python.evaluate.classes import field, field_with_overrides
 from analyzer.engines.python.resolver import ModuleResolver
 from analyzer.engines.python.summaries import FunctionSummary
 from analyzer.engines.python.table import Table
@@ -79,6 +80,8 @@ class Evaluator:
         self.resolver = resolver
         self.path = path
         self.call_sites: CallSites | None = None
+        # What ``self.attr`` may hold, per class and attribute (one hierarchy walk each).
+        self._fields: dict[tuple[int, str], list[Binding]] = {}
 
     # -- qualified names ----------------------------------------------------------------------
     def qualname(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
@@ -364,6 +367,10 @@ class Evaluator:
             return self.expressions(expr.body, scope, depth + 1, hops) + self.expressions(
                 expr.orelse, scope, depth + 1, hops
             )
+        if isinstance(expr, cst.Subscript):
+            entries = self._table_entries(expr, scope, depth, hops)
+            if entries is not None:
+                return entries[: MAX_VALUES * 2]
         bindings: list[Binding] | None = None
         name = ""
         if isinstance(expr, cst.Name):
@@ -371,7 +378,11 @@ class Evaluator:
             bindings = scope.live(name)
         elif isinstance(expr, cst.Attribute):
             name = expr.attr.value
-            bindings = self._self_attr(expr, scope)
+            bindings = self._field_bindings(expr, scope)
+            if bindings is None:
+                through = self._class_attribute(expr, scope, depth, hops)
+                if through is not None:
+                    return through[: MAX_VALUES * 2]
         if not bindings or not any(b.kind in ("assign", "param", "other") for b in bindings):
             return [Reached(expr, scope)]
         if any(isinstance(b.node, cst.AugAssign) for b in bindings):
@@ -380,6 +391,108 @@ class Evaluator:
         for binding in bindings:
             out.extend(self._binding_expressions(name, binding, depth, hops))
         return out[: MAX_VALUES * 2]
+
+    def _field_bindings(self, expr: cst.Attribute, scope: Scope) -> list[Binding] | None:
+        """``self.attr``/``cls.attr``: the class's field (or its base's) and every subclass's
+        override in the module."""
+        owner = scope.enclosing_class
+        if (
+            owner is None
+            or not isinstance(expr.value, cst.Name)
+            or expr.value.value != scope.self_name
+        ):
+            return None
+        key = (id(owner), expr.attr.value)
+        if key not in self._fields:
+            self._fields[key] = field_with_overrides(owner, expr.attr.value)
+        return self._fields[key] or None
+
+    def _class_attribute(
+        self, expr: cst.Attribute, scope: Scope, depth: int, hops: int
+    ) -> list[Reached] | None:
+        """``Klass.attr``, also when the class is itself a value (``cls.public_cls.curve``)."""
+        attr = expr.attr.value
+        out: list[Reached] = []
+        resolved = False
+        for owner in self.expressions(expr.value, scope, depth + 1, hops):
+            if not isinstance(owner.expr, cst.Name):
+                continue
+            bindings = owner.scope.live(owner.expr.value)
+            if len(bindings) != 1 or bindings[0].class_scope is None:
+                continue
+            resolved = True
+            for binding in field(bindings[0].class_scope, attr):
+                reached = self._binding_expressions(attr, binding, depth + 1, hops)
+                out += [Reached(r.expr, r.scope, (*owner.origins, *r.origins)) for r in reached]
+        return out if resolved else None
+
+    def _table_entries(
+        self, expr: cst.Subscript, scope: Scope, depth: int, hops: int
+    ) -> list[Reached] | None:
+        """``TABLE[key]`` of a literal dict, tuple or list (here or in another module): the
+        entry of each key the index may take (a constant, a parameter's default, what callers
+        pass); for a key computed from the program's state (a negotiated name) every entry that
+        names an object (a curve, a class), never a number or string it may not select."""
+        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+            return None
+        index = expr.slice[0].slice.value
+        keys: list[Const] | None = self.values(index, scope, depth + 1, hops)
+        if not keys:
+            if _names_parameter(index, scope):
+                return None  # whatever a caller asks for: nothing is guessed
+            keys = None
+        tables = [
+            r
+            for r in self.expressions(expr.value, scope, depth + 1, hops)
+            if isinstance(r.expr, (cst.Tuple, cst.List, cst.Dict))
+        ]
+        if not tables:
+            return self._external_entries(expr.value, scope, keys)
+        out: list[Reached] = []
+        for table in tables:
+            if keys is not None:
+                picked = [_item(table.expr, k.value) for k in keys]  # type: ignore[arg-type]
+                items = [item for item in picked if item is not None]
+            else:
+                items = [e for e in _items(table.expr) if not _is_constant(e)]  # type: ignore[arg-type]
+            for item in items:
+                origin = Origin("table entry", node=item)
+                for r in self.expressions(item, table.scope, depth + 1, hops):
+                    out.append(Reached(r.expr, r.scope, (*table.origins, origin, *r.origins)))
+        return out or None
+
+    def _external_entries(
+        self, table: cst.BaseExpression, scope: Scope, keys: list[Const] | None
+    ) -> list[Reached] | None:
+        """Entries of a table another module of the scanned tree defines (``keys._curveTable``)."""
+        if self.resolver is None:
+            return None
+        found = None
+        if isinstance(table, cst.Attribute) and isinstance(table.value, cst.Name):
+            bindings = scope.live(table.value.value)
+            if len(bindings) == 1 and bindings[0].import_from is not None:
+                level, module, imported = bindings[0].import_from
+                if imported is not None:
+                    module = f"{module}.{imported}" if module else imported
+                found = self.resolver.entries(self.path, level, module, table.attr.value)
+        elif isinstance(table, cst.Name):
+            bindings = scope.live(table.value)
+            if len(bindings) == 1 and bindings[0].import_from and bindings[0].import_from[2]:
+                level, module, name = bindings[0].import_from
+                found = self.resolver.entries(self.path, level, module, name)
+        if not found:
+            return None
+        wanted = {k.value for k in keys} if keys is not None else None
+        out: list[Reached] = []
+        for entry in found:
+            if (wanted is not None and entry.key not in wanted) or (
+                wanted is None and not entry.names
+            ):
+                continue
+            node = _literal_node(entry.value, entry.names)
+            where = Location(entry.path, entry.line, entry.column)
+            out.append(Reached(node, scope, (Origin("table entry", location=where),)))
+        return out
 
     def _binding_expressions(
         self, name: str, binding: Binding, depth: int, hops: int
@@ -557,6 +670,48 @@ def _distinct(consts: list[Const]) -> list[Const]:
             seen.add(key)
             out.append(const)
     return out[:MAX_VALUES]
+
+
+def _names_parameter(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
+    """Whether an index expression reads a parameter of the function (``DSS_CURVES[crv]``)."""
+    if depth > 8:
+        return False
+    if isinstance(expr, cst.Name):
+        if expr.value == scope.self_name:
+            return False  # ``self.kex_alg``: a field the object holds, not a caller's argument
+        return any(b.kind == "param" for b in scope.live(expr.value))
+    if isinstance(expr, cst.BinaryOperation):
+        return _names_parameter(expr.left, scope, depth + 1) or _names_parameter(
+            expr.right, scope, depth + 1
+        )
+    if isinstance(expr, (cst.Subscript, cst.Attribute)):
+        return _names_parameter(expr.value, scope, depth + 1)
+    if isinstance(expr, cst.Call):
+        parts = [expr.func, *(a.value for a in expr.args)]
+        return any(_names_parameter(p, scope, depth + 1) for p in parts)
+    return False
+
+
+def _items(container: cst.Tuple | cst.List | cst.Dict) -> list[cst.BaseExpression]:
+    if isinstance(container, cst.Dict):
+        return [e.value for e in container.elements if isinstance(e, cst.DictElement)]
+    return [e.value for e in container.elements if not isinstance(e, cst.StarredElement)]
+
+
+def _is_constant(node: cst.BaseExpression) -> bool:
+    return isinstance(
+        node,
+        (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString),
+    )
+
+
+def _literal_node(value: Value, names: bool) -> cst.BaseExpression:
+    """A node standing for another module's table entry: the name it refers to, or its value."""
+    if names and isinstance(value, str):
+        return cst.Name(value)
+    if isinstance(value, int):
+        return cst.Integer(str(value))
+    return cst.SimpleString(repr(value))
 
 
 def _pick(item: cst.BaseExpression, path: tuple[int, ...]) -> cst.BaseExpression | None:

@@ -142,8 +142,9 @@ class Flow:
         if qual is not None and qual.startswith("string."):
             return True
         bindings = scope.live(expr.value) if isinstance(expr, cst.Name) else []
+        # ``def generate_token(length=30, chars=ALPHABET)``: a parameter whose default is one.
         return bool(bindings) and all(
-            b.kind == "assign"
+            b.kind in ("assign", "param")
             and b.value is not None
             and self._alphabet(b.value, b.scope or scope, depth + 1)
             for b in bindings
