@@ -192,7 +192,7 @@ NOT_EMPTY, EMPTY_SKIPPED, EMPTY_ANALYSED = 0, 1, 2
 
 
 def _empty_mark(result: FileResult) -> int:
-    if result.findings or result.sites or result.notifications:
+    if any((result.findings, result.sites, result.notifications, result.stores, result.bindings)):
         return NOT_EMPTY
     return EMPTY_ANALYSED if result.analyzed else EMPTY_SKIPPED
 
