@@ -23,26 +23,31 @@ _DEEP_RECURSION_LIMIT = 100_000
 class RecordingResolver:
     """Wraps the module resolver and notes every answer a file's analysis depended on."""
 
-    RECORDED = ("constant", "is_module", "function")
+    RECORDED = ("constant", "is_module", "function", "imports_crypto", "analysed")
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.lookups: list[list[Any]] = []
 
-    def constant(self, from_path: str, level: int, module: str, name: str) -> Any:
-        found = self.inner.constant(from_path, level, module, name)
-        self.lookups.append(["constant", [from_path, level, module, name], _answer(found)])
+    def _recorded(self, method: str, *args: Any) -> Any:
+        found = getattr(self.inner, method)(*args)
+        self.lookups.append([method, list(args), _answer(found)])
         return found
+
+    def constant(self, from_path: str, level: int, module: str, name: str) -> Any:
+        return self._recorded("constant", from_path, level, module, name)
 
     def is_module(self, from_path: str, level: int, module: str) -> bool:
-        found = self.inner.is_module(from_path, level, module)
-        self.lookups.append(["is_module", [from_path, level, module], _answer(found)])
-        return found
+        return self._recorded("is_module", from_path, level, module)
 
     def function(self, from_path: str, level: int, module: str, name: str) -> Any:
-        found = self.inner.function(from_path, level, module, name)
-        self.lookups.append(["function", [from_path, level, module, name], _answer(found)])
-        return found
+        return self._recorded("function", from_path, level, module, name)
+
+    def imports_crypto(self, from_path: str, level: int, module: str) -> bool:
+        return self._recorded("imports_crypto", from_path, level, module)
+
+    def analysed(self, from_path: str, level: int, module: str) -> bool:
+        return self._recorded("analysed", from_path, level, module)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -105,6 +110,17 @@ class PythonEngine:
         from analyzer.engines.python import prefilter
 
         return prefilter.python_prefilter(data)
+
+    def prefilter_project(self, target: Target, data: bytes, context: EngineContext) -> bool:
+        """A file the byte test drops is still read when it imports a module of the scanned
+        project that imports a crypto library (the answers are recorded for the cache)."""
+        from analyzer.engines.python.project_imports import reaches_crypto
+
+        recording = RecordingResolver(_resolver(context))
+        found = reaches_crypto(target.rel, data, recording)
+        if recording.lookups:
+            context.lookups.setdefault(self.name, []).extend(recording.lookups)
+        return found
 
     def analyze(self, target: Target, data: bytes, context: EngineContext) -> FileResult:
         from analyzer.engines.python import engine

@@ -108,6 +108,10 @@ class ModuleResolver:
         self._reexports: dict[Path, dict[str, tuple[int, str, str]]] = {}
         self._trees: dict[Path, tuple[ast.Module, str]] = {}
         self._files: dict[tuple[str, int, str], Path | None] = {}
+        self._crypto: dict[Path, bool] = {}
+        self._analysed: dict[Path, bool] = {}
+        self._crypto_by_import: dict[tuple[str, int, str], bool] = {}
+        self._top: frozenset[str] | None = None
 
     def _module_file(self, from_path: str, level: int, module: str) -> Path | None:
         """The file ``module`` names from ``from_path``, cached per directory (imports repeat)."""
@@ -184,6 +188,68 @@ class ModuleResolver:
 
     def is_module(self, from_path: str, level: int, module: str) -> bool:
         return self._module_file(from_path, level, module) is not None
+
+    def _top_names(self) -> frozenset[str]:
+        """Names an absolute import of the project starts with: packages and modules at the
+        root and under ``src``."""
+        if self._top is None:
+            names: set[str] = set()
+            for base in (self.root, self.root / "src"):
+                try:
+                    names.update(p.name.removesuffix(".py") for p in base.iterdir())
+                except OSError:
+                    continue
+            self._top = frozenset(names)
+        return self._top
+
+    def imports_crypto(self, from_path: str, level: int, module: str) -> bool:
+        """Whether ``module``, imported from ``from_path``, is a file of the project that
+        imports a crypto library (a byte test; each file is read once)."""
+        if level == 0 and module.split(".", 1)[0] not in self._top_names():
+            return False
+        key = (from_path.rpartition("/")[0], level, module)
+        if key not in self._crypto_by_import:
+            self._crypto_by_import[key] = self._module_imports_crypto(from_path, level, module)
+        return self._crypto_by_import[key]
+
+    def _module_imports_crypto(self, from_path: str, level: int, module: str) -> bool:
+        parent = module.rpartition(".")[0]
+        if parent or (level and module):
+            # ``a.b`` is a submodule only when ``a`` is a package (not a module's function)
+            above = self._module_file(from_path, level, parent)
+            if above is None or above.name != "__init__.py":
+                return False
+        file = self._module_file(from_path, level, module)
+        return file is not None and self._file_imports_crypto(file)
+
+    def analysed(self, from_path: str, level: int, module: str) -> bool:
+        """Whether ``module`` is a file of the project that the Python engine's prefilter (or
+        its second look) passes, so that the scan analyses it on its own."""
+        from analyzer.engines.python.prefilter import python_prefilter
+        from analyzer.engines.python.project_imports import reaches_crypto
+
+        file = self._module_file(from_path, level, module)
+        if file is None:
+            return False
+        if file not in self._analysed:
+            self._analysed[file] = False  # a module importing itself stops here
+            try:
+                data = file.read_bytes()
+                rel = file.relative_to(self.root).as_posix()
+            except (OSError, ValueError):
+                return False
+            self._analysed[file] = python_prefilter(data) or reaches_crypto(rel, data, self)
+        return self._analysed[file]
+
+    def _file_imports_crypto(self, file: Path) -> bool:
+        from analyzer.engines.python.prefilter import imports_crypto_library
+
+        if file not in self._crypto:
+            try:
+                self._crypto[file] = imports_crypto_library(file.read_bytes())
+            except OSError:
+                self._crypto[file] = False
+        return self._crypto[file]
 
     def function(
         self, from_path: str, level: int, module: str, name: str

@@ -31,6 +31,8 @@ from analyzer.engines.python.checks.library import (
     check_prohibited_algorithm,
     check_prohibited_library,
     is_pycrypto_only,
+    named_algorithm,
+    report_named_after,
     uses_pycrypto,
 )
 from analyzer.engines.python.checks.literal_key import check_literal_key, check_literal_keyring
@@ -78,7 +80,10 @@ def run_checks(
         elif ctx.uses_pycrypto and is_pycrypto_only(qual, table):
             check_prohibited_library(ctx, call, qual, table.pycrypto_library, "random")
         elif table.referenced_algorithm(qual) is None:
-            check_named_after_prohibited(ctx, call, qual, spellings)
+            algorithm = named_algorithm(call, qual, spellings)
+            # a cipher built in another module the scan reads is reported there, not again here
+            if algorithm and not evaluator.callee_module_analysed(call.func, scope):
+                report_named_after(ctx, call, qual, algorithm)
     check_calls_into_other_modules(ctx)
     check_own_wrappers(ctx, own_calls, spellings)
     for sink in collected.sinks:
