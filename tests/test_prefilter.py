@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analyzer.engines.python.prefilter import python_prefilter
-from analyzer.engines.python.project_imports import reaches_crypto
+from analyzer.engines.python.project_imports import second_look
 from analyzer.engines.python.resolver import ModuleResolver
 from analyzer.engines.secrets.engine import scan_secrets, secrets_prefilter
 from analyzer.engines.semgrep.engine import semgrep_prefilter
@@ -49,7 +49,7 @@ def _engines_for(rel: str, data: bytes) -> set[str]:
     Python engine's second look at the project's own imports)."""
     engines: set[str] = set()
     if is_python(rel) and (
-        python_prefilter(data) or reaches_crypto(rel, data, ModuleResolver(FIXTURES))
+        python_prefilter(data) or second_look(rel, data, ModuleResolver(FIXTURES))
     ):
         engines.add("python")
     if semgrep_language(rel) is not None and semgrep_prefilter(data):

@@ -112,12 +112,13 @@ class PythonEngine:
         return prefilter.python_prefilter(data)
 
     def prefilter_project(self, target: Target, data: bytes, context: EngineContext) -> bool:
-        """A file the byte test drops is still read when it imports a module of the scanned
-        project that imports a crypto library (the answers are recorded for the cache)."""
-        from analyzer.engines.python.project_imports import reaches_crypto
+        """A file the byte test drops is still read when it names a prohibited algorithm
+        (``python_rc4.new(key)``) and imports a module of the scanned project that imports a
+        crypto library (the answers are recorded for the cache)."""
+        from analyzer.engines.python.project_imports import second_look
 
         recording = RecordingResolver(_resolver(context))
-        found = reaches_crypto(target.rel, data, recording)
+        found = second_look(target.rel, data, recording)
         if recording.lookups:
             context.lookups.setdefault(self.name, []).extend(recording.lookups)
         return found

@@ -70,3 +70,11 @@ def reaches_crypto(rel: str, source: bytes, resolver: CryptoImports) -> bool:
     return any(
         resolver.imports_crypto(rel, level, module) for level, module in imported_modules(source)
     )
+
+
+def second_look(rel: str, source: bytes, resolver: CryptoImports) -> bool:
+    """What the byte prefilter cannot see: the file names a prohibited algorithm (the project's
+    own ``python_rc4.new(key)``) and imports a module of the project that imports crypto."""
+    from analyzer.engines.python.spellings import spells_prohibited_algorithm
+
+    return spells_prohibited_algorithm(source) and reaches_crypto(rel, source, resolver)

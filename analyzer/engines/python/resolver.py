@@ -226,7 +226,7 @@ class ModuleResolver:
         """Whether ``module`` is a file of the project that the Python engine's prefilter (or
         its second look) passes, so that the scan analyses it on its own."""
         from analyzer.engines.python.prefilter import python_prefilter
-        from analyzer.engines.python.project_imports import reaches_crypto
+        from analyzer.engines.python.project_imports import second_look
 
         file = self._module_file(from_path, level, module)
         if file is None:
@@ -238,7 +238,7 @@ class ModuleResolver:
                 rel = file.relative_to(self.root).as_posix()
             except (OSError, ValueError):
                 return False
-            self._analysed[file] = python_prefilter(data) or reaches_crypto(rel, data, self)
+            self._analysed[file] = python_prefilter(data) or second_look(rel, data, self)
         return self._analysed[file]
 
     def _file_imports_crypto(self, file: Path) -> bool:

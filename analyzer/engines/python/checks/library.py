@@ -51,26 +51,6 @@ def check_prohibited_algorithm(ctx: CheckContext, api: ApiCall) -> None:
         )
 
 
-# Spellings too common in ordinary code to mark a cipher (an "idea", a "cast").
-AMBIGUOUS_SPELLINGS = frozenset({"idea", "dea", "bf", "cast", "singledes"})
-
-
-def algorithm_spellings(table: Table) -> dict[str, str]:
-    """Lower-case name -> prohibited algorithm, from the knowledge base's names and aliases
-    (``des``, ``tripledes``, ``des3``, ``rc4``, ``arcfour`` ...)."""
-    from analyzer.knowledge import algorithms as knowledge
-
-    spelled: dict[str, str] = {}
-    for algorithm in knowledge.algorithms():
-        for name in (algorithm.name, *algorithm.aliases):
-            spelled.setdefault(name.lower().replace("-", "").replace(" ", ""), algorithm.name)
-        for qualname in algorithm.spelled("python"):
-            for part in qualname.split("."):
-                if part.lower() in spelled or part.lower() == "des3":
-                    spelled.setdefault(part.lower(), algorithm.name)
-    return {k: v for k, v in spelled.items() if k not in AMBIGUOUS_SPELLINGS}
-
-
 def _named_algorithm(component: str, spellings: dict[str, str], whole: bool) -> str | None:
     from analyzer.engines.python.walk.names import split_words
 

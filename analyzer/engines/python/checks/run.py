@@ -25,7 +25,6 @@ from analyzer.engines.python.checks.kdf import check_kdf
 from analyzer.engines.python.checks.key_literals import check_key_bytes
 from analyzer.engines.python.checks.key_size import check_key_size, key_sizes
 from analyzer.engines.python.checks.library import (
-    algorithm_spellings,
     attributed_library,
     check_named_after_prohibited,
     check_prohibited_algorithm,
@@ -42,6 +41,7 @@ from analyzer.engines.python.evaluate.callsites import CallSites
 from analyzer.engines.python.evaluate.consts import Evaluator
 from analyzer.engines.python.evaluate.taint import Flow
 from analyzer.engines.python.key_facts import key_facts
+from analyzer.engines.python.spellings import algorithm_spellings
 from analyzer.engines.python.table import ApiSpec, Table
 from analyzer.engines.python.walk.expectations import expected_failures, is_expectation
 from analyzer.engines.python.walk.scopes import Scope
@@ -60,7 +60,7 @@ def run_checks(
     ctx.uses_pycrypto = uses_pycrypto(collected.imports, table)
     evaluator.call_sites = CallSites(collected.calls)
     expected = _expected_failures(collected)
-    spellings = algorithm_spellings(table)
+    spellings = algorithm_spellings()
     own_calls: list[tuple[cst.Call, cst.FunctionDef | cst.ClassDef]] = []
     for call, scope in collected.calls:
         if id(call) in expected:
