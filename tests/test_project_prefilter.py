@@ -81,3 +81,22 @@ def test_a_cached_skip_is_redone_when_the_imported_module_starts_importing_crypt
     stamp = cryptomath.stat().st_mtime + 5
     os.utime(cryptomath, (stamp, stamp))
     assert _found(root, cache) == {("legacy/factory.py", 5, "KG403")}
+
+
+def test_a_key_size_passed_to_a_helper_of_the_projects_crypto_module_is_checked(
+    tmp_path: Path,
+) -> None:
+    package = tmp_path / "proj" / "app"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "keys.py").write_text(
+        "from cryptography.hazmat.primitives.asymmetric import rsa\n\n\n"
+        "def persistent_key(path, keySize=4096):\n"
+        "    return rsa.generate_private_key(public_exponent=65537, key_size=keySize)\n"
+    )
+    (package / "server.py").write_text(
+        "from . import keys\n\n\ndef host_key(path):\n"
+        "    return keys.persistent_key(path, keySize=1024)\n"
+    )
+    root = tmp_path / "proj"
+    assert ("app/server.py", 5, "KG201") in _found(root)

@@ -72,9 +72,18 @@ def reaches_crypto(rel: str, source: bytes, resolver: CryptoImports) -> bool:
     )
 
 
+# A key size written as a keyword argument (``keySize=1024``, ``key_bits=512``).
+_SIZE_ARGUMENT = re.compile(rb"(?:key_?size|key_?bits|nbits)[ \t]*=[ \t]*\d")  # lower-cased
+
+
 def second_look(rel: str, source: bytes, resolver: CryptoImports) -> bool:
     """What the byte prefilter cannot see: the file names a prohibited algorithm (the project's
-    own ``python_rc4.new(key)``) and imports a module of the project that imports crypto."""
+    own ``python_rc4.new(key)``) or passes a key size to a helper
+    (``keys._getPersistentRSAKey(path, keySize=1024)``), and imports a module of the project
+    that imports a crypto library."""
     from analyzer.engines.python.spellings import spells_prohibited_algorithm
 
-    return spells_prohibited_algorithm(source) and reaches_crypto(rel, source, resolver)
+    lowered = source.lower()
+    if not (spells_prohibited_algorithm(source, lowered) or _SIZE_ARGUMENT.search(lowered)):
+        return False
+    return reaches_crypto(rel, source, resolver)
