@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-# One import statement from the start of its line: ``from ..m import a, b`` or ``import a.b, c``.
+# One import statement, from its first word: ``from ..m import a, b`` or ``import a.b, c``
+# (possessive quantifiers: no backtracking whatever the line holds).
 _STATEMENT = re.compile(
-    rb"[ \t]*(?:from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)"
-    rb"|import[ \t]+([\w. \t,]+))"
+    rb"(?:from[ \t]++(\.*+)[ \t]*+(\w[\w.]*+)?[ \t]*+import[ \t]++(\([^)]*+\)|[^\n#;]*+)"
+    rb"|import[ \t]++([\w. \t,]++))"
 )
 
 
@@ -36,7 +37,10 @@ def _statements(source: bytes) -> list[re.Match[bytes]]:
     found: list[re.Match[bytes]] = []
     pos = source.find(b"import")
     while pos != -1:
-        match = _STATEMENT.match(source, source.rfind(b"\n", 0, pos) + 1)
+        start = source.rfind(b"\n", 0, pos) + 1
+        while source[start : start + 1] in (b" ", b"\t"):
+            start += 1
+        match = _STATEMENT.match(source, start)
         if match is not None and match.end() > pos:
             found.append(match)
             pos = match.end()
@@ -56,7 +60,7 @@ def imported_modules(source: bytes) -> list[tuple[int, str]]:
                     seen[(0, parts[0].decode("ascii", "replace"))] = None
             continue
         level = len(match.group(1))
-        module = match.group(2).decode("ascii", "replace")
+        module = (match.group(2) or b"").decode("ascii", "replace")
         if level == 0 and not module:
             continue
         seen[(level, module)] = None
