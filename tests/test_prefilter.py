@@ -12,6 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analyzer.engines.python.prefilter import python_prefilter
+from analyzer.engines.python.project_imports import second_look
+from analyzer.engines.python.resolver import ModuleResolver
 from analyzer.engines.secrets.engine import scan_secrets, secrets_prefilter
 from analyzer.engines.semgrep.engine import semgrep_prefilter
 from analyzer.knowledge.languages import language_name, languages_of_engine
@@ -43,9 +45,12 @@ def semgrep_language(rel: str) -> str | None:
 
 
 def _engines_for(rel: str, data: bytes) -> set[str]:
-    """The engines the scan would hand this file to (mirrors the pipeline's dispatch)."""
+    """The engines the scan would hand this file to (mirrors the pipeline's dispatch, with the
+    Python engine's second look at the project's own imports)."""
     engines: set[str] = set()
-    if is_python(rel) and python_prefilter(data):
+    if is_python(rel) and (
+        python_prefilter(data) or second_look(rel, data, ModuleResolver(FIXTURES))
+    ):
         engines.add("python")
     if semgrep_language(rel) is not None and semgrep_prefilter(data):
         engines.add("semgrep")

@@ -71,6 +71,16 @@ class FileEngine(Engine, Protocol):
 
 
 @runtime_checkable
+class ProjectPrefilter(Protocol):
+    """A per-file engine whose prefilter can take a second look, knowing the file's place in the
+    project (a file that imports the project's own crypto module)."""
+
+    def prefilter_project(self, target: Target, data: bytes, context: EngineContext) -> bool:
+        """True when the file is worth analysing although the byte test dropped it."""
+        ...
+
+
+@runtime_checkable
 class BatchEngine(Engine, Protocol):
     """An engine that looks at all its files in one run (one Semgrep process per scan)."""
 

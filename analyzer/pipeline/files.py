@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analyzer.engines.base import EngineContext, FileEngine, Target
+from analyzer.engines.base import EngineContext, FileEngine, ProjectPrefilter, Target
 from analyzer.engines.registry import FILE_ENGINES
 from analyzer.findings.model import FileResult, Notification
 from analyzer.findings.redact import redact_line
@@ -132,7 +132,10 @@ def _run_engines(work: _Work, data: bytes, ctx: _Context, result: FileResult) ->
     with time_limit(ctx.timeout), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a SyntaxWarning would print the scanned line
         for engine in ctx.engines(work.rel, data):
-            if engine.prefilter(data, language):
+            if engine.prefilter(data, language) or (
+                isinstance(engine, ProjectPrefilter)
+                and engine.prefilter_project(target, data, ctx.engine)
+            ):
                 _absorb(result, engine.analyze(target, data, ctx.engine))
 
 

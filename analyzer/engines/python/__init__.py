@@ -72,6 +72,23 @@ class PythonEngine:
 
         return prefilter.python_prefilter(data)
 
+    def prefilter_project(self, target: Target, data: bytes, context: EngineContext) -> bool:
+        """A file the byte test drops is still read when it names a prohibited algorithm
+        (``python_rc4.new(key)``) and imports a module of the scanned project that imports a
+        crypto library (the answers are recorded for the cache)."""
+        from analyzer.engines.python.dependencies import Dependencies
+        from analyzer.engines.python.project_imports import second_look
+
+        resolver = _resolver(context)
+        resolver.uses = uses = Dependencies()
+        try:
+            found = second_look(target.rel, data, resolver)
+        finally:
+            resolver.uses = None
+        if uses.records():
+            context.lookups.setdefault(self.name, []).extend(uses.records())
+        return found
+
     def analyze(self, target: Target, data: bytes, context: EngineContext) -> FileResult:
         from analyzer.engines.python import engine
         from analyzer.engines.python.dependencies import Dependencies

@@ -67,6 +67,14 @@ class Dependencies:
         if row is not None and rel not in self.files:
             self.files[rel] = [FILE, rel, *row]
 
+    def update(self, other: Dependencies | None) -> None:
+        """Add what another answer depended on (a cached answer's own dependencies)."""
+        if other is not None:
+            for key, record in other.modules.items():
+                self.modules.setdefault(key, record)
+            for rel, record in other.files.items():
+                self.files.setdefault(rel, record)
+
     def records(self) -> list[list[Any]]:
         """As the cache entry keeps them (JSON lists)."""
         return [*self.modules.values(), *self.files.values()]

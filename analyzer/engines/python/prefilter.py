@@ -18,7 +18,9 @@ _MARKER = re.compile(
 # low-level ciphers reached through a star import (no import of a crypto library needed). Each
 # pattern runs only when a cheap substring test says it could match.
 _FRAMEWORK_KEYS = (b"SECRET_KEY", b"secret_key", b"SIGNING_KEY")
-_M2_LOW_LEVEL = re.compile(rb"\bm2\.(?:rc4_set_key|rc4\(|des_|bf_|cast5_|rc2_)")
+_M2_LOW_LEVEL = re.compile(
+    rb"\bm2\.(?:rc4_set_key|rc4\(|des_|bf_|cast5_|rc2_|cipher_init|rsa_generate_key)"
+)
 _KEY_BYTES = re.compile(
     rb"[Kk][Ee][Yy]\w*['\"]?\s*[=:]\s*\(?\s*b['\"][^'\"\n]{0,8}\\x[0-9a-fA-F]{2}"
 )
@@ -45,8 +47,13 @@ def _crypto_imports() -> re.Pattern[bytes]:
     return re.compile(rb"^[ \t]*(?:from|import)[ \t]+(?:" + roots.encode() + rb")\b", re.MULTILINE)
 
 
+def imports_crypto_library(source: bytes) -> bool:
+    """True when the file imports a library of the API table."""
+    return bool(_crypto_imports().search(source))
+
+
 def python_prefilter(source: bytes) -> bool:
     """True when the file imports a crypto library or mixes randomness with key-material words."""
-    if _crypto_imports().search(source) or _key_literals(source):
+    if imports_crypto_library(source) or _key_literals(source):
         return True
     return bool(_RANDOM.search(source) and _MARKER.search(source))

@@ -181,6 +181,10 @@ class ModuleResolver:
         self._tables: dict[Path, dict[str, tuple[TableEntry, ...]]] = {}
         self._files: dict[tuple[str, int, str], Path | None] = {}
         self._inside = str(self.root).rstrip(os.sep) + os.sep
+        self._crypto: dict[Path, bool] = {}
+        self._analysed: dict[Path, bool] = {}
+        self._analysed_uses: dict[Path, Dependencies] = {}
+        self._top: frozenset[str] | None = None
 
     def _module_file(self, from_path: str, level: int, module: str) -> Path | None:
         """The file ``module`` names from ``from_path``, cached per directory (imports repeat)."""
@@ -298,6 +302,83 @@ class ModuleResolver:
 
     def is_module(self, from_path: str, level: int, module: str) -> bool:
         return self._module_file(from_path, level, module) is not None
+
+    def _top_names(self) -> frozenset[str]:
+        """Names an absolute import of the project starts with: packages and modules at the
+        root and under ``src``."""
+        if self._top is None:
+            names: set[str] = set()
+            for base in (self.root, self.root / "src"):
+                try:
+                    names.update(p.name.removesuffix(".py") for p in base.iterdir())
+                except OSError:
+                    continue
+            self._top = frozenset(names)
+        return self._top
+
+    def imports_crypto(self, from_path: str, level: int, module: str) -> bool:
+        """Whether ``module``, imported from ``from_path``, is a file of the project that
+        imports a crypto library (a byte test; each file is read once)."""
+        if level == 0 and module.split(".", 1)[0] not in self._top_names():
+            return False
+        return self._module_imports_crypto(from_path, level, module)
+
+    def _module_imports_crypto(self, from_path: str, level: int, module: str) -> bool:
+        parent = module.rpartition(".")[0]
+        if parent or (level and module):
+            # ``a.b`` is a submodule only when ``a`` is a package (not a module's function)
+            above = self._module_file(from_path, level, parent)
+            if above is None or above.name != "__init__.py":
+                return False
+        file = self._module_file(from_path, level, module)
+        return file is not None and self._file_imports_crypto(file)
+
+    def analysed(self, from_path: str, level: int, module: str) -> bool:
+        """Whether ``module`` is a file of the project that the Python engine's prefilter (or
+        its second look) passes, so that the scan analyses it on its own."""
+        from analyzer.engines.python.prefilter import python_prefilter
+        from analyzer.engines.python.project_imports import second_look
+
+        file = self._module_file(from_path, level, module)
+        if file is None:
+            return False
+        if file not in self._analysed:
+            self._analysed[file] = False  # a module importing itself stops here
+            outer, self.uses = self.uses, Dependencies()
+            try:
+                data = self._bytes(file)
+                rel = file.relative_to(self.root).as_posix()
+                self._analysed[file] = python_prefilter(data) or second_look(rel, data, self)
+            except (OSError, ValueError):
+                pass
+            finally:
+                self._analysed_uses[file], self.uses = self.uses, outer
+        if self.uses is not None:
+            self.uses.update(self._analysed_uses.get(file))
+        return self._analysed[file]
+
+    def _file_imports_crypto(self, file: Path) -> bool:
+        from analyzer.engines.python.prefilter import imports_crypto_library
+
+        if file not in self._crypto:
+            try:
+                self._crypto[file] = imports_crypto_library(self._bytes(file))
+            except OSError:
+                self._crypto[file] = False
+        self._used(file)
+        return self._crypto[file]
+
+    def _bytes(self, file: Path) -> bytes:
+        """A file's bytes for a byte test, its status kept so that answers drawn from it are
+        recorded as dependencies (:meth:`_used`)."""
+        try:
+            status = file.stat()
+            data = file.read_bytes()
+        except OSError:
+            self._rows.setdefault(file, UNREADABLE)
+            raise
+        self._rows.setdefault(file, file_row(data, status))
+        return data
 
     def function(
         self, from_path: str, level: int, module: str, name: str

@@ -208,8 +208,23 @@ def module_functions(tree: ast.Module, path: str, table: Table) -> dict[str, Fun
 def function_summary(
     tree: ast.Module, path: str, name: str, table: Table
 ) -> FunctionSummary | None:
-    """The summary of one top-level function (summaries are made only for what callers ask)."""
-    for stmt in tree.body:
+    """The summary of one module-level function, also one defined under a module-level ``if``
+    or ``try`` (``if m2cryptoLoaded: def new(key): ...``); made only for what callers ask."""
+    for stmt in _module_level(tree.body):
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
             return _summary(stmt, path, _imports(tree), table)
     return None
+
+
+def _module_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """The statements of a module body, with those of its ``if``/``try`` blocks in order."""
+    found: list[ast.stmt] = []
+    for stmt in body:
+        found.append(stmt)
+        if isinstance(stmt, ast.If):
+            found += _module_level(stmt.body) + _module_level(stmt.orelse)
+        elif isinstance(stmt, ast.Try):
+            found += _module_level(stmt.body)
+            for handler in stmt.handlers:
+                found += _module_level(handler.body)
+    return found

@@ -51,26 +51,6 @@ def check_prohibited_algorithm(ctx: CheckContext, api: ApiCall) -> None:
         )
 
 
-# Spellings too common in ordinary code to mark a cipher (an "idea", a "cast").
-AMBIGUOUS_SPELLINGS = frozenset({"idea", "dea", "bf", "cast", "singledes"})
-
-
-def algorithm_spellings(table: Table) -> dict[str, str]:
-    """Lower-case name -> prohibited algorithm, from the knowledge base's names and aliases
-    (``des``, ``tripledes``, ``des3``, ``rc4``, ``arcfour`` ...)."""
-    from analyzer.knowledge import algorithms as knowledge
-
-    spelled: dict[str, str] = {}
-    for algorithm in knowledge.algorithms():
-        for name in (algorithm.name, *algorithm.aliases):
-            spelled.setdefault(name.lower().replace("-", "").replace(" ", ""), algorithm.name)
-        for qualname in algorithm.spelled("python"):
-            for part in qualname.split("."):
-                if part.lower() in spelled or part.lower() == "des3":
-                    spelled.setdefault(part.lower(), algorithm.name)
-    return {k: v for k, v in spelled.items() if k not in AMBIGUOUS_SPELLINGS}
-
-
 def _named_algorithm(component: str, spellings: dict[str, str], whole: bool) -> str | None:
     from analyzer.engines.python.walk.names import split_words
 
@@ -92,27 +72,37 @@ def _passes_a_key(call: cst.Call) -> bool:
     return False
 
 
-def check_named_after_prohibited(
-    ctx: CheckContext, call: cst.Call, qualname: str, spellings: dict[str, str]
-) -> None:
-    """KG403 at a call of code the table does not know that is named after a prohibited
-    algorithm: the project's own ``DES(key)``, ``python_rc4.new(key)``, ``m2.rc4_set_key(c, key)``.
-    A name that merely contains the algorithm needs a key among the arguments."""
+def named_algorithm(call: cst.Call, qualname: str, spellings: dict[str, str]) -> str | None:
+    """The prohibited algorithm a call of code the table does not know is named after: the
+    project's own ``DES(key)``, ``python_rc4.new(key)``, ``m2.rc4_set_key(c, key)``. A name that
+    merely contains the algorithm needs a key among the arguments."""
     if not call.args:
-        return
+        return None
     parts = [p for p in qualname.replace("()", "").split(".") if p]
     if not parts:
-        return
+        return None
     algorithm = _named_algorithm(parts[-1], spellings, whole=True)
     if algorithm is None and _passes_a_key(call):
         algorithm = _named_algorithm(parts[-1], spellings, whole=False)
         if algorithm is None and len(parts) > 1 and parts[-2].islower():
             algorithm = _named_algorithm(parts[-2], spellings, whole=False)
-    if algorithm is None:
-        return
+    return algorithm
+
+
+def report_named_after(ctx: CheckContext, call: cst.Call, qualname: str, algorithm: str) -> None:
+    """KG403 at a call named after a prohibited algorithm."""
     ctx.report(
         PROHIBITED_ALGORITHM,
         call,
         f"`{short(qualname)}` is named after the prohibited algorithm {algorithm}",
         {"api": qualname, "library": "unknown", "algorithm": algorithm},
     )
+
+
+def check_named_after_prohibited(
+    ctx: CheckContext, call: cst.Call, qualname: str, spellings: dict[str, str]
+) -> None:
+    """KG403 when the call is named after a prohibited algorithm (``named_algorithm``)."""
+    algorithm = named_algorithm(call, qualname, spellings)
+    if algorithm is not None:
+        report_named_after(ctx, call, qualname, algorithm)

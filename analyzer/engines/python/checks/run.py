@@ -25,12 +25,13 @@ from analyzer.engines.python.checks.kdf import check_kdf
 from analyzer.engines.python.checks.key_literals import check_key_bytes
 from analyzer.engines.python.checks.key_size import check_key_size, key_sizes
 from analyzer.engines.python.checks.library import (
-    algorithm_spellings,
     attributed_library,
     check_named_after_prohibited,
     check_prohibited_algorithm,
     check_prohibited_library,
     is_pycrypto_only,
+    named_algorithm,
+    report_named_after,
     uses_pycrypto,
 )
 from analyzer.engines.python.checks.literal_key import (
@@ -44,6 +45,7 @@ from analyzer.engines.python.evaluate.callsites import CallSites
 from analyzer.engines.python.evaluate.consts import Evaluator
 from analyzer.engines.python.evaluate.taint import Flow
 from analyzer.engines.python.key_facts import key_facts
+from analyzer.engines.python.spellings import algorithm_spellings
 from analyzer.engines.python.table import ApiSpec, Table
 from analyzer.engines.python.walk.expectations import expected_failures, is_expectation
 from analyzer.engines.python.walk.scopes import Scope
@@ -62,7 +64,7 @@ def run_checks(
     ctx.uses_pycrypto = uses_pycrypto(collected.imports, table)
     evaluator.call_sites = CallSites(collected.calls)
     expected = _expected_failures(collected)
-    spellings = algorithm_spellings(table)
+    spellings = algorithm_spellings()
     own_calls: list[tuple[cst.Call, cst.FunctionDef | cst.ClassDef]] = []
     for call, scope in collected.calls:
         if id(call) in expected:
@@ -83,7 +85,10 @@ def run_checks(
         elif ctx.uses_pycrypto and is_pycrypto_only(qual, table):
             check_prohibited_library(ctx, call, qual, table.pycrypto_library, "random")
         elif table.referenced_algorithm(qual) is None:
-            check_named_after_prohibited(ctx, call, qual, spellings)
+            algorithm = named_algorithm(call, qual, spellings)
+            # a cipher built in another module the scan reads is reported there, not again here
+            if algorithm and not evaluator.callee_module_analysed(call.func, scope):
+                report_named_after(ctx, call, qual, algorithm)
             check_named_cipher_key(ctx, call, scope, qual, spellings)
     check_calls_into_other_modules(ctx)
     check_own_wrappers(ctx, own_calls, spellings)

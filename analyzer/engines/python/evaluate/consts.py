@@ -169,6 +169,18 @@ class Evaluator:
                 return self.resolver.function(self.path, level, module, func.attr.value)
         return None
 
+    def callee_module_analysed(self, func: cst.BaseExpression, scope: Scope) -> bool:
+        """True when ``func`` is a function of another module of the scanned tree that the scan
+        analyses itself (``openssl_rc4.new``, ``from .crypto import rc4``): what its body builds
+        is reported there. A class is not: it is built at this call."""
+        if self.resolver is None or self.imported_function(func, scope) is None:
+            return False
+        name = func.value if isinstance(func, cst.Name) else func.value.value  # type: ignore[attr-defined]
+        level, module, imported = scope.live(name)[0].import_from  # type: ignore[misc]
+        if isinstance(func, cst.Attribute) and imported is not None:
+            module = f"{module}.{imported}" if module else imported
+        return self.resolver.analysed(self.path, level, module)
+
     def constructor(self, expr: cst.BaseExpression, scope: Scope) -> tuple[cst.Call, Scope] | None:
         """The call that created the instance ``expr`` names, if it was assigned once."""
         if isinstance(expr, cst.Call):

@@ -1,0 +1,93 @@
+"""A second look at a file the byte prefilter drops: does it import a module of the scanned project
+that imports a crypto library? (tlslite's ``cipherfactory`` keys RC4 through ``python_rc4.new``
+and imports no crypto library itself, only ``tlslite.utils.cryptomath``, which does.)
+
+Imports are read with a regex, never parsed; the resolver reads each imported file once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+# One import statement, from its first word: ``from ..m import a, b`` or ``import a.b, c``
+# (possessive quantifiers: no backtracking whatever the line holds).
+_STATEMENT = re.compile(
+    rb"(?:from[ \t]++(\.*+)[ \t]*+(\w[\w.]*+)?[ \t]*+import[ \t]++(\([^)]*+\)|[^\n#;]*+)"
+    rb"|import[ \t]++([\w. \t,]++))"
+)
+
+
+class CryptoImports(Protocol):
+    """The resolver's answer: whether the module imported from a file imports a crypto library."""
+
+    def imports_crypto(self, from_path: str, level: int, module: str) -> bool: ...
+
+
+def _names(clause: bytes) -> list[str]:
+    """``a, b as c`` / ``(a,\\n b)`` -> ``["a", "b"]`` (a star import names nothing)."""
+    words = clause.strip(b"()").replace(b"\\", b" ").split(b",")
+    found = [w.split()[0].decode("ascii", "replace") for w in words if w.split()]
+    return [n for n in found if n.isidentifier()]
+
+
+def _statements(source: bytes) -> list[re.Match[bytes]]:
+    """Import statements, found from each ``import`` word back to its line's start (a search
+    for the word is much cheaper than a line-anchored regex over the whole file)."""
+    found: list[re.Match[bytes]] = []
+    pos = source.find(b"import")
+    while pos != -1:
+        start = source.rfind(b"\n", 0, pos) + 1
+        while source[start : start + 1] in (b" ", b"\t"):
+            start += 1
+        match = _STATEMENT.match(source, start)
+        if match is not None and match.end() > pos:
+            found.append(match)
+            pos = match.end()
+        pos = source.find(b"import", pos + 1)
+    return found
+
+
+def imported_modules(source: bytes) -> list[tuple[int, str]]:
+    """(level, module) of every import, and of each name a ``from`` import may take as a
+    submodule of a package (``from tlslite.utils import cryptomath``); first seen first."""
+    seen: dict[tuple[int, str], None] = {}
+    for match in _statements(source):
+        if match.group(4) is not None:
+            for word in match.group(4).split(b","):
+                parts = word.split()
+                if parts:
+                    seen[(0, parts[0].decode("ascii", "replace"))] = None
+            continue
+        level = len(match.group(1))
+        module = (match.group(2) or b"").decode("ascii", "replace")
+        if level == 0 and not module:
+            continue
+        seen[(level, module)] = None
+        for name in _names(match.group(3)):
+            seen[(level, f"{module}.{name}" if module else name)] = None
+    return list(seen)
+
+
+def reaches_crypto(rel: str, source: bytes, resolver: CryptoImports) -> bool:
+    """True when the file at ``rel`` imports a module of the project that imports crypto."""
+    return any(
+        resolver.imports_crypto(rel, level, module) for level, module in imported_modules(source)
+    )
+
+
+# A key size written as a keyword argument (``keySize=1024``, ``key_bits=512``).
+_SIZE_ARGUMENT = re.compile(rb"(?:key_?size|key_?bits|nbits)[ \t]*=[ \t]*\d")  # lower-cased
+
+
+def second_look(rel: str, source: bytes, resolver: CryptoImports) -> bool:
+    """What the byte prefilter cannot see: the file names a prohibited algorithm (the project's
+    own ``python_rc4.new(key)``) or passes a key size to a helper
+    (``keys._getPersistentRSAKey(path, keySize=1024)``), and imports a module of the project
+    that imports a crypto library."""
+    from analyzer.engines.python.spellings import spells_prohibited_algorithm
+
+    lowered = source.lower()
+    if not (spells_prohibited_algorithm(source, lowered) or _SIZE_ARGUMENT.search(lowered)):
+        return False
+    return reaches_crypto(rel, source, resolver)
