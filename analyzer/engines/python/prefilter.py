@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from functools import cache
 
-# Randomness and KDF/MAC APIs, and words that mark key material near them.
+# Randomness and KDF/MAC APIs as code uses them (an import, an attribute, a call; the word
+# "random" in prose is not enough), and words that mark key material near them.
 _RANDOM = re.compile(
-    rb"\b(?:random|urandom|token_bytes|token_hex|token_urlsafe|pbkdf2_hmac|scrypt|hmac)\b"
+    rb"\brandom\.\w|\bimport\s+(?:random|hmac)\b|\bfrom\s+(?:random|hmac)\s+import|\bSystemRandom\b|"
+    rb"\b(?:urandom|token_bytes|token_hex|token_urlsafe|pbkdf2_hmac|scrypt|randbytes|getrandbits)\(|"
+    rb"\bhmac\.\w"
 )
 _MARKER = re.compile(
     rb"(?i)(?:secret|passw|passphrase|\bsalt|nonce|\biv\b|_iv\b|\biv_|api_?key|\w_key\b|\bkey\s*=|"
