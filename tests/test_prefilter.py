@@ -99,7 +99,7 @@ def test_no_file_with_an_expected_finding_is_dropped(rel: str) -> None:
         b"def add(a, b):\n    return a + b\n",
         b"import hashlib\ndigest = hashlib.sha256(data).hexdigest()\n",
         # "random" in prose beside a key word is not randomness
-        b'"""Random access to the secret store."""\ndef get(store, key=None):\n    return store\n',
+        b'"""Entries come back in random order from the secret store."""\ndef get(store, key=None):\n    return store\n',
     ],
 )
 def test_code_without_key_material_is_dropped(source: bytes) -> None:
