@@ -25,7 +25,7 @@ FILES = {
     # analysed and empty, with an import answer its result depends on (re-checked on reuse)
     "app/hashing.py": "from cryptography.hazmat.primitives import hashes\nh = hashes.SHA256()\n",
     # analysed (randomness and a key word pass the prefilter) and empty, depending on nothing
-    "app/words.py": "import random\n# tokens in a random order\norder = random.sample(range(3), 3)\n",
+    "app/words.py": "# shuffle the token list\norder = deck.random.sample(range(3), 3)\n",
     "app/plain.py": "print('nothing to see')\n",  # skipped by every prefilter
 }
 
