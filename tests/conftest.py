@@ -11,6 +11,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+import analyzer.pipeline.files as files_module
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 
@@ -51,3 +53,17 @@ def validate_sarif(sarif_validator: jsonschema.protocols.Validator) -> Callable[
         assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:10])
 
     return check
+
+
+@pytest.fixture
+def analysed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files the engines actually ran on (cache misses), in order."""
+    seen: list[str] = []
+    real = files_module._analyze
+
+    def counting(work, ctx):  # type: ignore[no-untyped-def]
+        seen.append(work.rel)
+        return real(work, ctx)
+
+    monkeypatch.setattr(files_module, "_analyze", counting)
+    return seen

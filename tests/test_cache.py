@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 
 import analyzer.engines.semgrep.runner as semgrep_runner
-import analyzer.pipeline.files as files_module
 from analyzer.cli import main
 from analyzer.findings.model import FileResult, Finding, KeySite, Location, Notification, Related
 from analyzer.pipeline.cache import (
@@ -49,20 +48,6 @@ def _snapshot(report: ScanReport) -> tuple[list, list, list]:
         [dataclasses.asdict(s) for s in report.sites],
         [dataclasses.asdict(n) for n in report.notifications],
     )
-
-
-@pytest.fixture
-def analysed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The files the engines actually ran on (cache misses), in order."""
-    seen: list[str] = []
-    real = files_module._analyze
-
-    def counting(work, ctx):  # type: ignore[no-untyped-def]
-        seen.append(work.rel)
-        return real(work, ctx)
-
-    monkeypatch.setattr(files_module, "_analyze", counting)
-    return seen
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 import analyzer.engines.python.resolver as resolver_module
-import analyzer.pipeline.files as files_module
 from analyzer.pipeline.run import ScanOptions, ScanReport, scan
 from analyzer.policy import default_policy
 
@@ -27,20 +26,6 @@ USES_HELPER = GENERATE + "from .helpers import make_key\nkey = make_key(1024)\n"
 
 def _rules(report: ScanReport) -> set[tuple[str, int, str]]:
     return {(f.location.path, f.location.line, f.rule_id) for f in report.findings}
-
-
-@pytest.fixture
-def analysed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The files the engines ran on (cache misses)."""
-    seen: list[str] = []
-    real = files_module._analyze
-
-    def counting(work, ctx):  # type: ignore[no-untyped-def]
-        seen.append(work.rel)
-        return real(work, ctx)
-
-    monkeypatch.setattr(files_module, "_analyze", counting)
-    return seen
 
 
 @pytest.fixture

@@ -7,14 +7,13 @@ Every engine and the docs read these facts from here, so a fact is written once.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
-from analyzer.knowledge.files import knowledge_dir
+from analyzer.knowledge.files import KnowledgeError, knowledge_dir, read_toml
 
 FILE_NAME = "algorithms.toml"
 
@@ -35,10 +34,6 @@ LANGUAGE_SPELLINGS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "cloudformation": ("iac",),
     }
 )
-
-
-class KnowledgeError(ValueError):
-    """The knowledge file is malformed; the message names the file and the entry."""
 
 
 @dataclass(frozen=True)
@@ -134,12 +129,7 @@ def parse(data: Mapping[str, object], source: str) -> Knowledge:
 
 def load(path: Path) -> Knowledge:
     """Read and check one knowledge file; errors name the file."""
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KnowledgeError(f"{path}: {exc}") from exc
-    return parse(data, str(path))
+    return parse(read_toml(path), str(path))
 
 
 @cache

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
+from typing import Any
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -16,3 +18,17 @@ def rules_dir() -> Path:
 def knowledge_dir() -> Path:
     """The knowledge base: facts about algorithms and APIs that every engine reads."""
     return rules_dir() / "knowledge"
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file is missing, unreadable or malformed; the message names the file and the
+    entry."""
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """One knowledge file as parsed TOML; a missing or malformed file names itself."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise KnowledgeError(f"{path}: {exc}") from exc

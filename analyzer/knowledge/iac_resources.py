@@ -6,7 +6,6 @@ The IaC engine and the Semgrep renderer both read them here, so neither depends 
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -14,7 +13,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from analyzer.knowledge.algorithms import KnowledgeError, curve_canonical
-from analyzer.knowledge.files import knowledge_dir
+from analyzer.knowledge.files import knowledge_dir, read_toml
 
 FILE_NAME = "iac_resources.toml"
 
@@ -121,9 +120,4 @@ def parse(data: Mapping[str, object], source: str) -> IacResources:
 def iac_resources() -> IacResources:
     """The shipped infrastructure facts, parsed once per process."""
     path = knowledge_dir() / FILE_NAME
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KnowledgeError(f"{path}: {exc}") from exc
-    return parse(data, str(path))
+    return parse(read_toml(path), str(path))

@@ -4,7 +4,6 @@ keep data at rest, which attribute names their key, and what protects them witho
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -12,8 +11,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any
 
-from analyzer.knowledge.algorithms import KnowledgeError
-from analyzer.knowledge.files import knowledge_dir
+from analyzer.knowledge.files import KnowledgeError, knowledge_dir, read_toml
 
 FILE_NAME = "iac_stores.toml"
 PROVIDER_MANAGED = "provider-managed"
@@ -112,12 +110,7 @@ def parse(data: Mapping[str, Any], source: str) -> IacStores:
 def iac_stores() -> IacStores:
     """The shipped data-store table, parsed once per process."""
     path = knowledge_dir() / FILE_NAME
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KnowledgeError(f"{path}: {exc}") from exc
-    return parse(data, str(path))
+    return parse(read_toml(path), str(path))
 
 
 @cache
