@@ -60,9 +60,33 @@ def _named_algorithm(component: str, spellings: dict[str, str], whole: bool) -> 
     return next((spellings[w] for w in split_words(component) if w in spellings), None)
 
 
+# Lengths of DES, Triple DES, Blowfish/RC4 and AES keys in bytes: a bytes literal of one of these
+# lengths as the first argument is a key (``Python_TripleDES(b"..." * 24, iv)``); text is not (a
+# message of 24 characters is no key).
+_KEY_LENGTHS = frozenset({8, 16, 24, 32})
+
+
+def _literal_length(expr: cst.BaseExpression) -> int | None:
+    """The length of a bytes literal, also repeated (``b"\\xaa" * 24``)."""
+    if isinstance(expr, cst.SimpleString):
+        value = expr.evaluated_value
+        return len(value) if isinstance(value, bytes) else None
+    if (
+        isinstance(expr, cst.BinaryOperation)
+        and isinstance(expr.operator, cst.Multiply)
+        and isinstance(expr.right, cst.Integer)
+    ):
+        unit = _literal_length(expr.left)
+        return None if unit is None else unit * int(expr.right.value)
+    return None
+
+
 def _passes_a_key(call: cst.Call) -> bool:
     from analyzer.engines.python.walk.imports import dotted
 
+    first = call.args[0]
+    if first.keyword is None and _literal_length(first.value) in _KEY_LENGTHS:
+        return True
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value in ("key", "password"):
             return True
