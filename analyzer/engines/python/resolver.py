@@ -252,12 +252,9 @@ class ModuleResolver:
         except ValueError:
             return
         try:
-            status = file.stat()
-            data = file.read_bytes()
+            data = self._bytes(file)
         except OSError:
-            self._rows[file] = UNREADABLE
             return
-        self._rows[file] = file_row(data, status)
         tree = _parse(data)
         if tree is not None:
             self._cache[file] = constants_of_tree(tree, rel)
@@ -369,8 +366,8 @@ class ModuleResolver:
         return self._crypto[file]
 
     def _bytes(self, file: Path) -> bytes:
-        """A file's bytes for a byte test, its status kept so that answers drawn from it are
-        recorded as dependencies (:meth:`_used`)."""
+        """A file's bytes, its status kept so that answers drawn from it are recorded as
+        dependencies (:meth:`_used`)."""
         try:
             status = file.stat()
             data = file.read_bytes()

@@ -149,36 +149,39 @@ class Evaluator:
             return owner.attrs.get(expr.attr.value) or owner.bindings.get(expr.attr.value)
         return None
 
-    def imported_function(self, func: cst.BaseExpression, scope: Scope) -> FunctionSummary | None:
-        """The summary of a function another module of the scanned tree defines, when ``func``
-        names it through an import (``from .keys import make_key`` or ``keys.make_key``)."""
-        if self.resolver is None:
-            return None
-        if isinstance(func, cst.Name):
-            bindings = scope.live(func.value)
+    @staticmethod
+    def _import_target(expr: cst.BaseExpression, scope: Scope) -> tuple[int, str, str] | None:
+        """``(level, module, name)`` when ``expr`` names something of another module through
+        one import: ``name`` of ``from .keys import name``, or ``keys.name`` of ``import keys``
+        / ``from . import keys``."""
+        if isinstance(expr, cst.Name):
+            bindings = scope.live(expr.value)
             if len(bindings) == 1 and bindings[0].import_from and bindings[0].import_from[2]:
                 level, module, name = bindings[0].import_from
-                return self.resolver.function(self.path, level, module, name)
-            return None
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-            bindings = scope.live(func.value.value)
+                return level, module, name
+        elif isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            bindings = scope.live(expr.value.value)
             if len(bindings) == 1 and bindings[0].import_from is not None:
                 level, module, imported = bindings[0].import_from
                 if imported is not None:
                     module = f"{module}.{imported}" if module else imported
-                return self.resolver.function(self.path, level, module, func.attr.value)
+                return level, module, expr.attr.value
         return None
+
+    def imported_function(self, func: cst.BaseExpression, scope: Scope) -> FunctionSummary | None:
+        """The summary of a function another module of the scanned tree defines, when ``func``
+        names it through an import (``from .keys import make_key`` or ``keys.make_key``)."""
+        target = self._import_target(func, scope) if self.resolver is not None else None
+        return None if target is None else self.resolver.function(self.path, *target)
 
     def callee_module_analysed(self, func: cst.BaseExpression, scope: Scope) -> bool:
         """True when ``func`` is a function of another module of the scanned tree that the scan
         analyses itself (``openssl_rc4.new``, ``from .crypto import rc4``): what its body builds
         is reported there. A class is not: it is built at this call."""
-        if self.resolver is None or self.imported_function(func, scope) is None:
+        target = self._import_target(func, scope) if self.resolver is not None else None
+        if target is None or self.resolver.function(self.path, *target) is None:
             return False
-        name = func.value if isinstance(func, cst.Name) else func.value.value  # type: ignore[attr-defined]
-        level, module, imported = scope.live(name)[0].import_from  # type: ignore[misc]
-        if isinstance(func, cst.Attribute) and imported is not None:
-            module = f"{module}.{imported}" if module else imported
+        level, module, _name = target
         return self.resolver.analysed(self.path, level, module)
 
     def constructor(self, expr: cst.BaseExpression, scope: Scope) -> tuple[cst.Call, Scope] | None:
@@ -477,21 +480,8 @@ class Evaluator:
         self, table: cst.BaseExpression, scope: Scope, keys: list[Const] | None
     ) -> list[Reached] | None:
         """Entries of a table another module of the scanned tree defines (``keys._curveTable``)."""
-        if self.resolver is None:
-            return None
-        found = None
-        if isinstance(table, cst.Attribute) and isinstance(table.value, cst.Name):
-            bindings = scope.live(table.value.value)
-            if len(bindings) == 1 and bindings[0].import_from is not None:
-                level, module, imported = bindings[0].import_from
-                if imported is not None:
-                    module = f"{module}.{imported}" if module else imported
-                found = self.resolver.entries(self.path, level, module, table.attr.value)
-        elif isinstance(table, cst.Name):
-            bindings = scope.live(table.value)
-            if len(bindings) == 1 and bindings[0].import_from and bindings[0].import_from[2]:
-                level, module, name = bindings[0].import_from
-                found = self.resolver.entries(self.path, level, module, name)
+        target = self._import_target(table, scope) if self.resolver is not None else None
+        found = None if target is None else self.resolver.entries(self.path, *target)
         if not found:
             return None
         wanted = {k.value for k in keys} if keys is not None else None
