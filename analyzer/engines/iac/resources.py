@@ -131,6 +131,12 @@ def terraform_site(block: Block, rel: str) -> KeySite | None:
     return _site(rel, block.line, block.end_line, block.type, library, spec, properties)
 
 
+def google_period_days(text: str) -> float | None:
+    """Days of a Cloud KMS duration such as ``"7776000s"``; None when it is not one."""
+    seconds = text[:-1].split(".")[0]
+    return int(seconds) / 86_400 if text.endswith("s") and seconds.isdigit() else None
+
+
 def google_rotation(block: Block, rel: str, thresholds: Thresholds) -> Finding | None:
     """KG504 for a Cloud KMS key whose rotation period is longer than the cryptoperiod."""
     if block.kind != "resource" or block.type != "google_kms_crypto_key":
@@ -147,12 +153,8 @@ def google_rotation(block: Block, rel: str, thresholds: Thresholds) -> Finding |
             f"sets a cryptoperiod of {limit} days",
         )
     else:
-        text = str(period.value)
-        seconds = text[:-1].split(".")[0]
-        if not (period.literal and text.endswith("s") and seconds.isdigit()):
-            return None
-        days = int(seconds) / 86_400
-        if days <= limit:
+        days = google_period_days(str(period.value)) if period.literal else None
+        if days is None or days <= limit:
             return None
         line, message = (
             period.line,

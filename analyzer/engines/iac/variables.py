@@ -1,9 +1,11 @@
 """Terraform values that come from variables: ``var.x`` in a key resource resolved through the
 variable's literal default (in any ``.tf`` file of the same module directory), and a local
-module's inputs checked at the module call. A value that cannot be resolved is never reported.
+module's inputs checked at the module call, also through the local modules it calls in turn. A
+value that cannot be resolved is never reported.
 
-Checked here: an AWS KMS key's spec (KG501) and its rotation switch (KG504); literal values are
-the Semgrep rules' job, so nothing is reported twice.
+Checked here: an AWS KMS key's spec (KG501) and its rotation switch (KG504), an Azure Key Vault
+key's RSA size and curve (KG501), a Cloud KMS key's rotation period (KG504); literal values are
+the Semgrep rules' and the resource checks' job, so nothing is reported twice.
 """
 
 from __future__ import annotations
@@ -17,14 +19,21 @@ from pathlib import Path
 
 from analyzer.catalogue.ids import IAC_KEY_ROTATION, IAC_KEY_SPEC_TOO_WEAK
 from analyzer.engines.iac.hcl import Attr, Block, read_blocks
+from analyzer.engines.iac.resources import google_period_days
 from analyzer.findings.model import Finding, Location
 from analyzer.knowledge.algorithms import provider_default
-from analyzer.policy.kms_specs import allowed_aws_specs
+from analyzer.knowledge.iac_resources import iac_resources
+from analyzer.policy.kms_specs import allowed_aws_specs, curve_ok
 from analyzer.policy.thresholds import Thresholds
 
 ENGINE = "iac"
 _VAR = re.compile(r"var\.([A-Za-z_][\w-]*)")
 _AWS = ("hashicorp/aws", "aws_kms_key")
+# Key sizes of Key Vault "oct" (AES) keys: a size among them is no RSA modulus unless the key type
+# says so.
+_OCT_SIZES = frozenset({128, 192, 256})
+# Local modules followed below a module call (a module calling itself is not followed).
+_MAX_DEPTH = 4
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,66 @@ def _aws_problems(
             yield problem, rotation_source, variable
 
 
+def _azure_problems(
+    block: Block, inputs: dict[str, Attr], thresholds: Thresholds
+) -> Iterator[tuple[Problem, Attr, str]]:
+    """An ``azurerm_key_vault_key`` whose RSA size or curve is a variable in ``inputs``."""
+    key_type, _, _ = _value(block.attrs.get("key_type"), inputs)
+    size_attr = block.attrs.get("key_size")
+    size, source, _ = _value(size_attr, inputs)
+    variable = _variable(size_attr)
+    if variable is not None and source is not None and type(size) is int:
+        kind = str(key_type) if key_type is not None else None
+        rsa = kind.startswith("RSA") if kind is not None else size not in _OCT_SIZES
+        if rsa and size < thresholds.rsa_min_bits:
+            message = (
+                f"Key Vault RSA key of {size} bits; the standard requires at least "
+                f"{thresholds.rsa_min_bits}"
+            )
+            yield Problem(IAC_KEY_SPEC_TOO_WEAK, message), source, variable
+    curve_attr = block.attrs.get("curve")
+    curve, source, _ = _value(curve_attr, inputs)
+    variable = _variable(curve_attr)
+    canonical = iac_resources().azure_curves.get(str(curve)) if source is not None else None
+    if variable is not None and canonical is not None and not curve_ok(canonical, thresholds):
+        message = (
+            f"Key Vault EC key on curve {curve}, which the standard does not approve "
+            f"({', '.join(thresholds.ec_curves)})"
+        )
+        yield Problem(IAC_KEY_SPEC_TOO_WEAK, message), source, variable
+
+
+def _google_problems(
+    block: Block, inputs: dict[str, Attr], thresholds: Thresholds
+) -> Iterator[tuple[Problem, Attr, str]]:
+    """A ``google_kms_crypto_key`` whose rotation period is a variable in ``inputs``."""
+    period_attr = block.attrs.get("rotation_period")
+    period, source, _ = _value(period_attr, inputs)
+    variable = _variable(period_attr)
+    days = google_period_days(str(period)) if source is not None else None
+    if variable is not None and days is not None and days > thresholds.max_rotation_days:
+        message = (
+            f"Cloud KMS rotation every {days:g} days is longer than the standard's cryptoperiod "
+            f"of {thresholds.max_rotation_days} days"
+        )
+        yield Problem(IAC_KEY_ROTATION, message), source, variable
+
+
+_CHECKS = {
+    "aws_kms_key": _aws_problems,
+    "azurerm_key_vault_key": _azure_problems,
+    "google_kms_crypto_key": _google_problems,
+}
+
+
+def _problems(
+    block: Block, inputs: dict[str, Attr], thresholds: Thresholds
+) -> Iterator[tuple[Problem, Attr, str]]:
+    """Problems of a key resource whose checked values come from variables in ``inputs``, with
+    the input attribute that caused each and the variable's name."""
+    yield from _CHECKS[block.type](block, inputs, thresholds)
+
+
 def defaults(blocks: list[Block]) -> dict[str, Attr]:
     """Each variable's ``default`` attribute."""
     return {
@@ -103,7 +172,7 @@ def defaults(blocks: list[Block]) -> dict[str, Attr]:
 
 
 def _key_blocks(blocks: list[Block]) -> list[Block]:
-    return [b for b in blocks if b.kind == "resource" and b.type == "aws_kms_key"]
+    return [b for b in blocks if b.kind == "resource" and b.type in _CHECKS]
 
 
 def uses_variables(blocks: list[Block]) -> bool:
@@ -168,7 +237,7 @@ def variable_findings(
     found = []
     variables = defaults(module.blocks)
     for block in _key_blocks(blocks):
-        for problem, source, name in _aws_problems(block, variables, thresholds):
+        for problem, source, name in _problems(block, variables, thresholds):
             attr = next(a for a in block.attrs.values() if _variable(a) == name)
             detail = f"var.{name} defaults to {_hcl(source.value)}"
             found.append(_finding(problem, rel, attr.line, detail))
@@ -177,7 +246,7 @@ def variable_findings(
 
 def _call_inputs(call: Block, caller: dict[str, Attr]) -> dict[str, Attr]:
     """A module call's inputs; one that is ``var.x`` of the caller takes the caller's literal
-    default, at the call's line (one hop: a default that is itself a reference stays unknown)."""
+    default, at the call's line (a default that is itself a reference stays unknown)."""
     inputs = {}
     for key, attr in call.attrs.items():
         name = _variable(attr)
@@ -188,34 +257,71 @@ def _call_inputs(call: Block, caller: dict[str, Attr]) -> dict[str, Attr]:
     return inputs
 
 
+def _passed(call: Block, values: dict[str, Attr]) -> dict[str, Attr]:
+    """A nested module call's inputs: ``var.x`` of the calling module is the very attribute that
+    gave x its value (so a finding still points at the outermost call's input)."""
+    passed = {}
+    for key, attr in call.attrs.items():
+        name = _variable(attr)
+        passed[key] = values.get(name, attr) if name is not None else attr
+    return passed
+
+
+def _target(here: str, call: Block) -> str | None:
+    """The directory (relative to the scan root) of a local module call, None for other blocks
+    and for a module outside the scan root."""
+    source = _local_source(call)
+    if source is None:
+        return None
+    target = posixpath.normpath(posixpath.join(here, source))
+    return None if target.startswith("..") else target
+
+
+def _module_problems(
+    root: Path,
+    target: str,
+    inputs: dict[str, Attr],
+    thresholds: Thresholds,
+    read: dict[str, ModuleDir],
+    path: tuple[str, ...],
+) -> Iterator[tuple[Problem, Attr, str]]:
+    """Problems of the keys of module directory ``target`` given its inputs, and of the local
+    modules it calls with them, with the key each is about."""
+    module = read.get(target) or read_module_dir(root, target)
+    read[target] = module
+    values = {**defaults(module.blocks), **inputs}
+    for block in _key_blocks(module.blocks):
+        for problem, source, _ in _problems(block, values, thresholds):
+            yield problem, source, f"{block.type}.{block.name} in {target}"
+    if len(path) > _MAX_DEPTH:
+        return
+    for call in module.blocks:
+        inner = _target(target, call)
+        if inner is not None and inner not in path:
+            passed = _passed(call, values)
+            yield from _module_problems(root, inner, passed, thresholds, read, (*path, inner))
+
+
 def module_call_findings(
     blocks: list[Block], rel: str, root: Path, thresholds: Thresholds, caller: ModuleDir
 ) -> tuple[list[Finding], list[ModuleDir]]:
     """Inputs of local module calls (literals, or the caller's variables through their literal
-    defaults) that make a key in the module weak, reported at the call's input; and the module
-    directories read (their digests keep the cache honest)."""
+    defaults) that make a key in the module, or in a local module it calls, weak; reported at
+    the call's input. Also the module directories read (their digests keep the cache honest)."""
     found: list[Finding] = []
-    read: list[ModuleDir] = []
+    read: dict[str, ModuleDir] = {}
     here = posixpath.dirname(rel)
     caller_defaults = defaults(caller.blocks)
     for call in blocks:
-        source = _local_source(call)
-        if source is None:
+        target = _target(here, call)
+        if target is None:
             continue
-        target = posixpath.normpath(posixpath.join(here, source))
-        if target.startswith(".."):
-            continue
-        module = read_module_dir(root, target)
-        read.append(module)
         given = _call_inputs(call, caller_defaults)
-        inputs = {**defaults(module.blocks), **given}
-        for block in _key_blocks(module.blocks):
-            for problem, source_attr, name in _aws_problems(block, inputs, thresholds):
-                if not any(source_attr is attr for attr in given.values()):
-                    continue
-                detail = (
-                    f"module.{call.type} sets {name} = {_hcl(source_attr.value)} for "
-                    f"{block.type}.{block.name} in {target}"
-                )
-                found.append(_finding(problem, rel, source_attr.line, detail))
-    return found, read
+        problems = _module_problems(root, target, given, thresholds, read, (here, target))
+        for problem, source, key in problems:
+            name = next((k for k, attr in given.items() if attr is source), None)
+            if name is None:
+                continue
+            detail = f"module.{call.type} sets {name} = {_hcl(source.value)} for {key}"
+            found.append(_finding(problem, rel, source.line, detail))
+    return found, list(read.values())
