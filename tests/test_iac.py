@@ -114,7 +114,7 @@ def test_rsa_minimum_reaches_the_kms_key_specs(tmp_path: Path) -> None:
 def test_inventory_lists_every_declared_key(tmp_path: Path) -> None:
     _, sites = _scan(Thresholds(), tmp_path)
     by_name = {s.properties["name"]: s for s in sites}
-    assert len(by_name) == 44
+    assert len(by_name) == 56
     for site in sites:
         assert {"provider", "spec", "protection", "rotation"} <= site.properties.keys()
     signing = by_name["aws_kms_key.signing"]
@@ -213,6 +213,91 @@ def test_a_module_input_is_reported_at_the_call_and_a_cached_call_follows_the_mo
     )
     second = scan([root], root, default_policy(), options)
     assert _iac_rules(second) == set()
+
+
+PLATFORM = """module "data_key" {
+  source              = "../kms"
+  enable_key_rotation = var.rotate
+}
+variable "rotate" {
+  type    = bool
+  default = true
+}
+"""
+
+
+def test_a_stack_input_two_module_calls_down_is_reported_at_the_stack_and_the_cache_follows_both(
+    tmp_path: Path,
+) -> None:
+    from analyzer.pipeline.run import ScanOptions, scan
+    from analyzer.policy import default_policy
+
+    root = tmp_path / "stack"
+    (root / "modules" / "kms").mkdir(parents=True)
+    (root / "modules" / "platform").mkdir()
+    (root / "main.tf").write_text(
+        'module "shared" {\n  source = "./modules/platform"\n  rotate = false\n}\n'
+    )
+    (root / "modules" / "platform" / "main.tf").write_text(PLATFORM)
+    (root / "modules" / "kms" / "main.tf").write_text(MODULE)
+    (root / "modules" / "kms" / "variables.tf").write_text(VARIABLES)
+    options = ScanOptions(jobs=1, without=("semgrep",), cache_dir=tmp_path / "cache")
+    first = scan([root], root, default_policy(), options)
+    assert _iac_rules(first) == {("main.tf", 3, "KG504")}
+    # The key two calls down stops taking rotation from its input: the stack's result changes.
+    (root / "modules" / "kms" / "main.tf").write_text(
+        MODULE.replace("var.enable_key_rotation", "true")
+    )
+    second = scan([root], root, default_policy(), options)
+    assert _iac_rules(second) == set()
+
+
+def test_a_module_default_is_reported_once_in_the_module_and_a_self_call_ends(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "modules" / "kms").mkdir(parents=True)
+    (tmp_path / "modules" / "platform").mkdir()
+    (tmp_path / "modules" / "kms" / "main.tf").write_text(MODULE)
+    (tmp_path / "modules" / "kms" / "variables.tf").write_text(VARIABLES)
+    platform = PLATFORM.replace("default = true", "default = false") + (
+        'module "again" {\n  source = "./"\n  rotate = var.rotate\n}\n'
+    )
+    (tmp_path / "modules" / "platform" / "main.tf").write_text(platform)
+    stack = 'module "shared" {\n  source = "./modules/platform"\n}\n'
+    (tmp_path / "main.tf").write_text(stack)
+    thresholds = Thresholds()
+    at_stack = analyze_iac(stack.encode(), "main.tf", thresholds, tmp_path)
+    assert at_stack.findings == []
+    rel = "modules/platform/main.tf"
+    in_module = analyze_iac(platform.encode(), rel, thresholds, tmp_path)
+    assert {(f.location.path, f.location.line, f.rule_id) for f in in_module.findings} == {
+        (rel, 3, "KG504")
+    }
+
+
+def test_the_variable_files_set_a_value_over_its_default_and_the_cache_follows_them(
+    tmp_path: Path,
+) -> None:
+    from analyzer.pipeline.run import ScanOptions, scan
+    from analyzer.policy import default_policy
+
+    root = tmp_path / "env"
+    root.mkdir()
+    (root / "main.tf").write_text(
+        'variable "rotate" {\n  default = true\n}\n'
+        'resource "aws_kms_key" "k" {\n  enable_key_rotation = var.rotate\n}\n'
+    )
+    options = ScanOptions(jobs=1, without=("semgrep",), cache_dir=tmp_path / "cache")
+
+    def found() -> set[tuple[str, int, str]]:
+        return _iac_rules(scan([root], root, default_policy(), options))
+
+    assert found() == set()
+    (root / "terraform.tfvars").write_text("tags = {\n  rotate = true\n}\nrotate = false\n")
+    assert found() == {("main.tf", 5, "KG504")}
+    # A later *.auto.tfvars(.json) file wins over terraform.tfvars.
+    (root / "ops.auto.tfvars.json").write_text('{"rotate": true}')
+    assert found() == set()
 
 
 def test_values_that_cannot_be_resolved_are_never_reported(tmp_path: Path) -> None:

@@ -56,7 +56,7 @@ def _strip_comment(line: str) -> str:
     return line
 
 
-def _braces(line: str) -> int:
+def _braces(line: str, opening: str = "{", closing: str = "}") -> int:
     depth, in_string, i = 0, False, 0
     while i < len(line):
         ch = line[i]
@@ -66,7 +66,7 @@ def _braces(line: str) -> int:
         if ch == '"':
             in_string = not in_string
         elif not in_string:
-            depth += (ch == "{") - (ch == "}")
+            depth += (ch in opening) - (ch in closing)
         i += 1
     return depth
 
@@ -119,3 +119,28 @@ def read_blocks(text: str) -> list[Block]:
         block.end_line = i
         blocks.append(block)
     return blocks
+
+
+def read_assignments(text: str) -> dict[str, Attr]:
+    """The top-level ``name = value`` lines of a ``.tfvars`` file; a value written over several
+    lines (a list, a map, a heredoc) is kept as non-literal text, a later line wins."""
+    found: dict[str, Attr] = {}
+    lines = text.splitlines()
+    depth, i = 0, 0
+    while i < len(lines):
+        code = _strip_comment(lines[i])
+        attr = _ATTR.match(code) if depth == 0 else None
+        if attr:
+            raw = attr.group(2)
+            heredoc = _HEREDOC.match(raw)
+            if heredoc:
+                found[attr.group(1)] = Attr(raw, i + 1, False)
+                while i + 1 < len(lines) and lines[i + 1].strip() != heredoc.group(1):
+                    i += 1
+                i += 2
+                continue
+            value, literal = _literal(raw)
+            found[attr.group(1)] = Attr(value, i + 1, literal)
+        depth += _braces(code, "{[(", "}])")
+        i += 1
+    return found

@@ -11,14 +11,15 @@ the Semgrep rules' and the resource checks' job, so nothing is reported twice.
 from __future__ import annotations
 
 import hashlib
+import json
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from analyzer.catalogue.ids import IAC_KEY_ROTATION, IAC_KEY_SPEC_TOO_WEAK
-from analyzer.engines.iac.hcl import Attr, Block, read_blocks
+from analyzer.engines.iac.hcl import Attr, Block, read_assignments, read_blocks
 from analyzer.engines.iac.resources import google_period_days
 from analyzer.findings.model import Finding, Location
 from analyzer.knowledge.algorithms import provider_default
@@ -34,6 +35,7 @@ _AWS = ("hashicorp/aws", "aws_kms_key")
 _OCT_SIZES = frozenset({128, 192, 256})
 # Local modules followed below a module call (a module calling itself is not followed).
 _MAX_DEPTH = 4
+_AUTO = (".auto.tfvars", ".auto.tfvars.json")
 
 
 @dataclass(frozen=True)
@@ -192,21 +194,45 @@ def _local_source(block: Block) -> str | None:
 
 @dataclass
 class ModuleDir:
-    """The blocks of every ``.tf`` file of one directory, and a digest of their text."""
+    """The blocks of every ``.tf`` file of one directory, the variables its variable files
+    assign (with the file that assigned each), and a digest of their text."""
 
     rel: str
     blocks: list[Block]
     digest: str
+    assigned: dict[str, tuple[Attr, str]] = field(default_factory=dict)
+
+
+def _variable_files(directory: Path) -> list[Path]:
+    """The variable files Terraform loads by itself for a root module, in the order it loads them
+    (a later file wins)."""
+    named = [directory / "terraform.tfvars", directory / "terraform.tfvars.json"]
+    auto = [p for p in directory.glob("*.auto.tfvars*") if p.name.endswith(_AUTO)]
+    return [p for p in named if p.is_file()] + sorted(auto)
+
+
+def _json_assignments(text: str) -> dict[str, Attr]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        name: Attr(value, 1, isinstance(value, (str, int, bool)))
+        for name, value in data.items()
+        if isinstance(name, str)
+    }
 
 
 def read_module_dir(root: Path, rel_dir: str) -> ModuleDir:
-    """The ``.tf`` files directly in ``rel_dir`` (relative to the scan root); unreadable files and
-    a missing directory give no blocks."""
+    """The ``.tf`` and variable files directly in ``rel_dir`` (relative to the scan root);
+    unreadable files and a missing directory give nothing."""
     digest = hashlib.sha256()
-    blocks: list[Block] = []
+    module = ModuleDir(rel_dir, [], "")
     directory = root / rel_dir
-    files = sorted(directory.glob("*.tf")) if directory.is_dir() else []
-    for path in files:
+    files = sorted(directory.glob("*.tf")) + _variable_files(directory)
+    for path in files if directory.is_dir() else []:
         if path.is_symlink():
             continue
         try:
@@ -214,8 +240,20 @@ def read_module_dir(root: Path, rel_dir: str) -> ModuleDir:
         except (OSError, UnicodeDecodeError):
             continue
         digest.update(path.name.encode() + b"\0" + text.encode())
-        blocks += read_blocks(text)
-    return ModuleDir(rel_dir, blocks, digest.hexdigest()[:32])
+        if path.suffix == ".tf":
+            module.blocks += read_blocks(text)
+            continue
+        json_file = path.suffix == ".json"
+        assigned = _json_assignments(text) if json_file else read_assignments(text)
+        module.assigned.update((name, (attr, path.name)) for name, attr in assigned.items())
+    module.digest = digest.hexdigest()[:32]
+    return module
+
+
+def root_values(module: ModuleDir) -> dict[str, Attr]:
+    """The value of each variable when the directory is applied as a root module: what its
+    variable files assign, else the variable's default."""
+    return {**defaults(module.blocks), **{k: attr for k, (attr, _) in module.assigned.items()}}
 
 
 def _hcl(value: object) -> str:
@@ -232,21 +270,23 @@ def _finding(problem: Problem, rel: str, line: int, detail: str) -> Finding:
 def variable_findings(
     blocks: list[Block], rel: str, module: ModuleDir, thresholds: Thresholds
 ) -> list[Finding]:
-    """Key resources of this file whose value is a variable with a weak literal default,
-    reported at the resource attribute."""
+    """Key resources of this file whose value is a variable with a weak literal value (its
+    default, or what the directory's variable files assign), reported at the resource attribute."""
     found = []
-    variables = defaults(module.blocks)
+    variables = root_values(module)
     for block in _key_blocks(blocks):
         for problem, source, name in _problems(block, variables, thresholds):
             attr = next(a for a in block.attrs.values() if _variable(a) == name)
-            detail = f"var.{name} defaults to {_hcl(source.value)}"
+            where = module.assigned.get(name)
+            how = f"is set in {where[1]}" if where is not None else "defaults"
+            detail = f"var.{name} {how} to {_hcl(source.value)}"
             found.append(_finding(problem, rel, attr.line, detail))
     return found
 
 
 def _call_inputs(call: Block, caller: dict[str, Attr]) -> dict[str, Attr]:
     """A module call's inputs; one that is ``var.x`` of the caller takes the caller's literal
-    default, at the call's line (a default that is itself a reference stays unknown)."""
+    value, at the call's line (a value that is itself a reference stays unknown)."""
     inputs = {}
     for key, attr in call.attrs.items():
         name = _variable(attr)
@@ -311,10 +351,10 @@ def module_call_findings(
     found: list[Finding] = []
     read: dict[str, ModuleDir] = {}
     here = posixpath.dirname(rel)
-    caller_defaults = defaults(caller.blocks)
+    caller_defaults = root_values(caller)
     for call in blocks:
         target = _target(here, call)
-        if target is None:
+        if target is None or target == here:  # Terraform rejects a module that calls itself
             continue
         given = _call_inputs(call, caller_defaults)
         problems = _module_problems(root, target, given, thresholds, read, (here, target))
