@@ -30,9 +30,6 @@ from analyzer.policy.thresholds import Thresholds
 ENGINE = "iac"
 _VAR = re.compile(r"var\.([A-Za-z_][\w-]*)")
 _AWS = ("hashicorp/aws", "aws_kms_key")
-# Key sizes of Key Vault "oct" (AES) keys: a size among them is no RSA modulus unless the key type
-# says so.
-_OCT_SIZES = frozenset({128, 192, 256})
 # Local modules followed below a module call (a module calling itself is not followed).
 _MAX_DEPTH = 4
 _AUTO = (".auto.tfvars", ".auto.tfvars.json")
@@ -109,20 +106,20 @@ def _aws_problems(
 def _azure_problems(
     block: Block, inputs: dict[str, Attr], thresholds: Thresholds
 ) -> Iterator[tuple[Problem, Attr, str]]:
-    """An ``azurerm_key_vault_key`` whose RSA size or curve is a variable in ``inputs``."""
+    """An ``azurerm_key_vault_key`` whose RSA size (of a key whose type is known to be RSA) or
+    curve is a variable in ``inputs``."""
     key_type, _, _ = _value(block.attrs.get("key_type"), inputs)
     size_attr = block.attrs.get("key_size")
     size, source, _ = _value(size_attr, inputs)
     variable = _variable(size_attr)
-    if variable is not None and source is not None and type(size) is int:
-        kind = str(key_type) if key_type is not None else None
-        rsa = kind.startswith("RSA") if kind is not None else size not in _OCT_SIZES
-        if rsa and size < thresholds.rsa_min_bits:
-            message = (
-                f"Key Vault RSA key of {size} bits; the standard requires at least "
-                f"{thresholds.rsa_min_bits}"
-            )
-            yield Problem(IAC_KEY_SPEC_TOO_WEAK, message), source, variable
+    bits = size if isinstance(size, int) and not isinstance(size, bool) else None
+    rsa = source is not None and str(key_type).startswith("RSA")
+    if variable is not None and rsa and bits is not None and bits < thresholds.rsa_min_bits:
+        message = (
+            f"Key Vault RSA key of {size} bits; the standard requires at least "
+            f"{thresholds.rsa_min_bits}"
+        )
+        yield Problem(IAC_KEY_SPEC_TOO_WEAK, message), source, variable
     curve_attr = block.attrs.get("curve")
     curve, source, _ = _value(curve_attr, inputs)
     variable = _variable(curve_attr)
