@@ -121,6 +121,36 @@ def _evaluate(node: ast.expr, known: dict[str, ExternalConstant]) -> int | str |
     return None
 
 
+def star_names(tree: ast.Module) -> frozenset[str] | None:
+    """The names ``from module import *`` binds: a literal ``__all__``, else every public
+    name the module body defines or imports; None when that is not known (an ``__all__``
+    computed at run time, a star import of its own)."""
+    from analyzer.engines.python.summaries import module_level
+
+    statements = module_level(tree.body)
+    defined: set[str] = set()
+    for stmt in statements:
+        if isinstance(stmt, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in stmt.targets
+        ):
+            if isinstance(stmt.value, (ast.List, ast.Tuple)) and all(
+                isinstance(e, ast.Constant) and isinstance(e.value, str) for e in stmt.value.elts
+            ):
+                return frozenset(e.value for e in stmt.value.elts)  # type: ignore[union-attr]
+            return None
+    for stmt in statements:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(stmt.name)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            if any(a.name == "*" for a in stmt.names):
+                return None
+            defined.update((a.asname or a.name).split(".")[0] for a in stmt.names if a.name != "*")
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            defined.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return frozenset(n for n in defined if not n.startswith("_"))
+
+
 def module_constants(source: bytes, rel_path: str) -> dict[str, ExternalConstant]:
     """Module-level names assigned exactly once to an evaluable constant."""
     tree = _parse(source)
@@ -179,6 +209,7 @@ class ModuleResolver:
         self._reexports: dict[Path, dict[str, tuple[int, str, str]]] = {}
         self._trees: dict[Path, tuple[ast.Module, str]] = {}
         self._tables: dict[Path, dict[str, tuple[TableEntry, ...]]] = {}
+        self._exported: dict[Path, frozenset[str] | None] = {}
         self._files: dict[tuple[str, int, str], Path | None] = {}
         self._inside = str(self.root).rstrip(os.sep) + os.sep
         self._crypto: dict[Path, bool] = {}
@@ -381,20 +412,42 @@ class ModuleResolver:
         self, from_path: str, level: int, module: str, name: str
     ) -> FunctionSummary | None:
         """What the function ``name`` of ``module`` (imported from ``from_path``) does with
-        its parameters and what it returns."""
+        its parameters and what it returns. ``module`` may end with a class of the module
+        (``keys.PrivateDSA`` for ``PrivateDSA.generate`` after ``from keys import
+        PrivateDSA``): the summary is then the class's static or class method's."""
         for _hop in range(4):  # follow re-exports through packages' __init__ files
             file = self._module_file(from_path, level, module)
             if file is None:
-                return None
+                parent, _, owner = module.rpartition(".")
+                if not owner or "." in name or not (parent or level):
+                    return None
+                file = self._module_file(from_path, level, parent)
+                if file is None:
+                    return None
+                module, name = parent, f"{owner}.{name}"
             if file not in self._functions:
                 self._read(file)
             self._used(file)
             found = self._summary(file, name)
-            if found is not None or name not in self._reexports[file]:
+            head, dot, rest = name.partition(".")
+            if found is not None or head not in self._reexports[file]:
                 return found
             from_path = file.relative_to(self.root).as_posix()
-            level, module, name = self._reexports[file][name]
+            level, module, head = self._reexports[file][head]
+            name = f"{head}{dot}{rest}"
         return None
+
+    def star_exports(self, from_path: str, level: int, module: str) -> frozenset[str] | None:
+        """The names ``from module import *`` binds (see :func:`star_names`); None when the
+        module is not in the tree or they are not known."""
+        file = self._module_file(from_path, level, module)
+        if file is None:
+            return None
+        self.constants_of(file)
+        if file not in self._exported:
+            tree = self._trees.get(file)
+            self._exported[file] = star_names(tree[0]) if tree is not None else None
+        return self._exported[file]
 
     def holds(self, records: list[list[Any]]) -> bool:
         """Whether the import answers and file contents recorded for a cached result are still

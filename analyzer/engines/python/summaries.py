@@ -33,13 +33,18 @@ class ParamSink:
 
 @dataclass(frozen=True)
 class FunctionSummary:
-    """A module-level function's parameters, the API arguments they reach, its weak return."""
+    """A module-level function's parameters, the API arguments they reach, its weak return.
+
+    ``kind`` says what a caller calls: a ``function``, a ``method`` (a static or class method
+    called on its class, ``PrivateDSA.generate(1024)``) or a ``constructor`` (the class's
+    ``__init__``); the parameters of the last two leave out ``cls``/``self``."""
 
     path: str
     name: str
     params: tuple[str, ...]
     sinks: tuple[ParamSink, ...] = ()
     weak_return: tuple[str, int, int] | None = None  # RNG qualname, line, column
+    kind: str = "function"
 
 
 def _imports(tree: ast.Module) -> dict[str, str]:
@@ -93,9 +98,14 @@ def _summary(
     path: str,
     imports: dict[str, str],
     table: Table,
+    kind: str = "function",
+    name: str = "",
+    bound: bool = False,
 ) -> FunctionSummary:
     args = function.args
     params = tuple(a.arg for a in [*args.posonlyargs, *args.args])
+    if bound:
+        params = params[1:]  # ``cls`` / ``self``: the call does not pass it
     every = {*params, *(a.arg for a in args.kwonlyargs)}
     nodes = _own_nodes(function)
     rebound = {
@@ -131,9 +141,8 @@ def _summary(
                         node.col_offset + 1,
                     )
                 )
-    return FunctionSummary(
-        path, function.name, params, tuple(sinks), _weak_return(nodes, assigned, imports, table)
-    )
+    weak = _weak_return(nodes, assigned, imports, table) if kind != "constructor" else None
+    return FunctionSummary(path, name or function.name, params, tuple(sinks), weak, kind)
 
 
 def _weak_return(
@@ -209,22 +218,52 @@ def function_summary(
     tree: ast.Module, path: str, name: str, table: Table
 ) -> FunctionSummary | None:
     """The summary of one module-level function, also one defined under a module-level ``if``
-    or ``try`` (``if m2cryptoLoaded: def new(key): ...``); made only for what callers ask."""
-    for stmt in _module_level(tree.body):
+    or ``try`` (``if m2cryptoLoaded: def new(key): ...``); made only for what callers ask.
+
+    ``Class.method`` names a static or class method and ``Class`` the class's ``__init__``
+    (a class without its own ``__init__`` has no summary: a base's is not guessed)."""
+    owner, _, method = name.partition(".")
+    for stmt in module_level(tree.body):
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
             return _summary(stmt, path, _imports(tree), table)
+        if isinstance(stmt, ast.ClassDef) and stmt.name == owner:
+            found = _called_on_class(stmt, method or "__init__")
+            if found is None:
+                return None
+            function, bound = found
+            kind = "method" if method else "constructor"
+            return _summary(function, path, _imports(tree), table, kind, name, bound)
     return None
 
 
-def _module_level(body: list[ast.stmt]) -> list[ast.stmt]:
+def _called_on_class(
+    klass: ast.ClassDef, name: str
+) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, bool] | None:
+    """The method ``name`` (defined once in the class body) that a call on the class runs,
+    and whether the call binds its first parameter: ``__init__`` and class methods do, static
+    methods do not; a plain method needs an instance and is left out."""
+    found = [
+        s
+        for s in klass.body
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == name
+    ]
+    if len(found) != 1:
+        return None
+    decorators = {d.id for d in found[0].decorator_list if isinstance(d, ast.Name)}
+    if name == "__init__" or "classmethod" in decorators:
+        return found[0], True
+    return (found[0], False) if "staticmethod" in decorators else None
+
+
+def module_level(body: list[ast.stmt]) -> list[ast.stmt]:
     """The statements of a module body, with those of its ``if``/``try`` blocks in order."""
     found: list[ast.stmt] = []
     for stmt in body:
         found.append(stmt)
         if isinstance(stmt, ast.If):
-            found += _module_level(stmt.body) + _module_level(stmt.orelse)
+            found += module_level(stmt.body) + module_level(stmt.orelse)
         elif isinstance(stmt, ast.Try):
-            found += _module_level(stmt.body)
+            found += module_level(stmt.body) + module_level(stmt.orelse)
             for handler in stmt.handlers:
-                found += _module_level(handler.body)
+                found += module_level(handler.body)
     return found
