@@ -6,6 +6,7 @@ import ast
 import operator
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,10 @@ from analyzer.engines.python.dependencies import (
 )
 
 if TYPE_CHECKING:
-    from analyzer.engines.python.summaries import FunctionSummary
+    from analyzer.engines.python.summaries import FunctionSummary, Target
+
+# Calls followed from a summary into the functions it calls, at most (a recursion cut).
+MAX_SUMMARY_DEPTH = 4
 
 _BINOPS = {
     ast.Add: operator.add,
@@ -205,7 +209,10 @@ class ModuleResolver:
         self._rows: dict[Path, list[Any]] = {}
         self._verified: dict[tuple[str, str], bool] = {}
         self._cache: dict[Path, dict[str, ExternalConstant]] = {}
-        self._functions: dict[Path, dict[str, FunctionSummary]] = {}
+        self._functions: dict[Path, dict[str, FunctionSummary | None]] = {}
+        self._summary_uses: dict[tuple[Path, str], Dependencies] = {}
+        self._pending: set[tuple[Path, str]] = set()
+        self._cut = False
         self._reexports: dict[Path, dict[str, tuple[int, str, str]]] = {}
         self._trees: dict[Path, tuple[ast.Module, str]] = {}
         self._tables: dict[Path, dict[str, tuple[TableEntry, ...]]] = {}
@@ -293,17 +300,49 @@ class ModuleResolver:
             self._trees[file] = (tree, rel)
 
     def _summary(self, file: Path, name: str) -> FunctionSummary | None:
-        """The summary of one function of ``file``, computed the first time it is asked for."""
+        """The summary of one function of ``file``, computed the first time it is asked for.
+
+        The functions it calls are summarised too, to a bounded depth and without going round
+        a recursion; a summary that met such a cut is not kept, so that an answer never
+        depends on which module asked first."""
         from analyzer.engines.python.summaries import function_summary
         from analyzer.engines.python.table import load_table
 
         functions = self._functions[file]
-        if name not in functions and file in self._trees:
-            tree, rel = self._trees[file]
-            found = function_summary(tree, rel, name, load_table())
-            if found is not None:
-                functions[name] = found
-        return functions.get(name)
+        key = (file, name)
+        if name in functions:
+            if self.uses is not None:
+                self.uses.update(self._summary_uses.get(key))
+            return functions[name]
+        if file not in self._trees:
+            return None
+        if key in self._pending or len(self._pending) >= MAX_SUMMARY_DEPTH:
+            self._cut = True
+            return None
+        tree, rel = self._trees[file]
+        outer_cut, self._cut = self._cut, False
+        outer_uses, self.uses = self.uses, Dependencies()
+        self._pending.add(key)
+        try:
+            callees = partial(self._callee, file, rel)
+            found = function_summary(tree, rel, name, load_table(), callees)
+        finally:
+            self._pending.discard(key)
+            uses, self.uses = self.uses, outer_uses
+            cut, self._cut = self._cut, outer_cut or self._cut
+        if not cut:
+            functions[name], self._summary_uses[key] = found, uses
+        if self.uses is not None:
+            self.uses.update(uses)
+        return found
+
+    def _callee(self, file: Path, rel: str, target: Target) -> FunctionSummary | None:
+        """The summary of what a call in ``file`` names: a function or class of the same
+        module (level None) or one it imports."""
+        level, module, name = target
+        if level is None:
+            return self._summary(file, name)
+        return self.function(rel, level, module, name)
 
     def constant(
         self, from_path: str, level: int, module: str, name: str

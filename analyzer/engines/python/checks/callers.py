@@ -58,7 +58,7 @@ def _judge(
     sink: ParamSink,
     value: cst.BaseExpression,
 ) -> None:
-    there = Location(summary.path, sink.line, sink.column)
+    there = Location(sink.path or summary.path, sink.line, sink.column)
     where = f"`{short(sink.api)}` in `{summary.name}()`"
     hop = (there, f"`{sink.param}` reaches the {sink.role} argument of `{short(sink.api)}` here")
     facts: dict[str, str | int] = {
