@@ -314,17 +314,45 @@ def function_summary(
             target = call_target(func, targets, defined)
             return None if target is None else callees(target)
 
+    classes = {s.name: s for s in statements if isinstance(s, ast.ClassDef)}
     for stmt in statements:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
             return _summary(stmt, path, _imports(tree), table, callees=resolve)
         if isinstance(stmt, ast.ClassDef) and stmt.name == owner:
-            found = _called_on_class(stmt, method or "__init__")
+            wanted = method or "__init__"
+            found = _called_on_class(_defining(stmt, wanted, classes), wanted)
             if found is None:
                 return None
             function, bound = found
             kind = "method" if method else "constructor"
             return _summary(function, path, _imports(tree), table, kind, name, bound, resolve)
     return None
+
+
+def _defining(klass: ast.ClassDef, name: str, classes: dict[str, ast.ClassDef]) -> ast.ClassDef:
+    """The class whose body defines ``name`` for ``klass``: itself, else its single base of the
+    same module, followed up the chain (several bases leave the answer to ``klass``)."""
+    seen: set[str] = set()
+    while not _defines(klass, name) and len(klass.bases) == 1 and not klass.keywords:
+        base = klass.bases[0]
+        if not isinstance(base, ast.Name) or base.id in seen or base.id not in classes:
+            break
+        seen.add(base.id)
+        klass = classes[base.id]
+    return klass
+
+
+def _defines(klass: ast.ClassDef, name: str) -> bool:
+    return any(
+        isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign)) and _binds(s, name)
+        for s in klass.body
+    )
+
+
+def _binds(stmt: ast.stmt, name: str) -> bool:
+    if isinstance(stmt, ast.Assign):
+        return any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
+    return getattr(stmt, "name", None) == name
 
 
 def _called_on_class(
