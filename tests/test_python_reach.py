@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from pathlib import Path
 
 from analyzer.engines.python.checks.dh_groups import is_probable_prime, is_safe_prime
 from analyzer.engines.python.engine import analyze_python
+from analyzer.engines.python.resolver import ModuleResolver, star_names
 from analyzer.engines.python.summaries import module_functions
 from analyzer.engines.python.table import load_table
 from analyzer.policy.thresholds import Thresholds
@@ -118,3 +120,42 @@ def test_summaries_name_the_parameter_and_the_weak_return() -> None:
     assert [(s.param, s.role, s.line) for s in summaries["make_key"].sinks] == [("bits", "size", 5)]
     assert summaries["token"].weak_return == ("random.choice", 7, 20)
     assert summaries["pick"].weak_return is None
+
+
+def test_summaries_through_callees_do_not_depend_on_the_order_asked(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "keys.py").write_text(
+        textwrap.dedent(
+            """\
+            from cryptography.hazmat.primitives.asymmetric import rsa
+            def make(bits, tries=2):
+                if tries:
+                    return again(bits, tries - 1)
+                return rsa.generate_private_key(65537, bits)
+            def again(bits, tries):
+                return make(bits, tries)
+            """
+        )
+    )
+
+    def sinks(order: list[str]) -> dict[str, list[tuple[str, str, int, str | None]]]:
+        resolver = ModuleResolver(tmp_path)
+        out = {}
+        for name in order:
+            summary = resolver.function("app.py", 0, "pkg.keys", name)
+            assert summary is not None
+            out[name] = [(s.param, s.role, s.line, s.path) for s in summary.sinks]
+        return out
+
+    first, second = sinks(["make", "again"]), sinks(["again", "make"])
+    assert first == second
+    assert first["again"] == [("bits", "size", 5, "pkg/keys.py")]
+
+
+def test_a_star_import_binds_the_public_names_or_its_all() -> None:
+    assert star_names(ast.parse("__all__ = ['A']\nclass A: pass\nclass B: pass")) == {"A"}
+    assert star_names(ast.parse("class A: pass\nclass _B: pass\nC = 1")) == {"A", "C"}
+    assert star_names(ast.parse("from .base import *\nclass A: pass")) is None
+    assert star_names(ast.parse("__all__ = names()\nclass A: pass")) is None

@@ -9,7 +9,8 @@ from functools import cache
 # "random" in prose is not enough), and words that mark key material near them.
 _RANDOM = re.compile(
     rb"\brandom\.\w|\bimport\s+(?:random|hmac)\b|\bfrom\s+(?:random|hmac)\s+import|\bSystemRandom\b|"
-    rb"\b(?:urandom|token_bytes|token_hex|token_urlsafe|pbkdf2_hmac|scrypt|randbytes|getrandbits)\(|"
+    rb"\b(?:urandom|token_bytes|token_hex|token_urlsafe|pbkdf2_hmac|scrypt|randbytes|getrandbits|"
+    rb"insecureRandom)\(|"
     rb"\bhmac\.\w"
 )
 _MARKER = re.compile(

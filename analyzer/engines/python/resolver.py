@@ -6,6 +6,7 @@ import ast
 import operator
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,10 @@ from analyzer.engines.python.dependencies import (
 )
 
 if TYPE_CHECKING:
-    from analyzer.engines.python.summaries import FunctionSummary
+    from analyzer.engines.python.summaries import FunctionSummary, Target
+
+# Calls followed from a summary into the functions it calls, at most (a recursion cut).
+MAX_SUMMARY_DEPTH = 4
 
 _BINOPS = {
     ast.Add: operator.add,
@@ -121,6 +125,36 @@ def _evaluate(node: ast.expr, known: dict[str, ExternalConstant]) -> int | str |
     return None
 
 
+def star_names(tree: ast.Module) -> frozenset[str] | None:
+    """The names ``from module import *`` binds: a literal ``__all__``, else every public
+    name the module body defines or imports; None when that is not known (an ``__all__``
+    computed at run time, a star import of its own)."""
+    from analyzer.engines.python.summaries import module_level
+
+    statements = module_level(tree.body)
+    defined: set[str] = set()
+    for stmt in statements:
+        if isinstance(stmt, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in stmt.targets
+        ):
+            if isinstance(stmt.value, (ast.List, ast.Tuple)) and all(
+                isinstance(e, ast.Constant) and isinstance(e.value, str) for e in stmt.value.elts
+            ):
+                return frozenset(e.value for e in stmt.value.elts)  # type: ignore[union-attr]
+            return None
+    for stmt in statements:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(stmt.name)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            if any(a.name == "*" for a in stmt.names):
+                return None
+            defined.update((a.asname or a.name).split(".")[0] for a in stmt.names if a.name != "*")
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            defined.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return frozenset(n for n in defined if not n.startswith("_"))
+
+
 def module_constants(source: bytes, rel_path: str) -> dict[str, ExternalConstant]:
     """Module-level names assigned exactly once to an evaluable constant."""
     tree = _parse(source)
@@ -175,10 +209,14 @@ class ModuleResolver:
         self._rows: dict[Path, list[Any]] = {}
         self._verified: dict[tuple[str, str], bool] = {}
         self._cache: dict[Path, dict[str, ExternalConstant]] = {}
-        self._functions: dict[Path, dict[str, FunctionSummary]] = {}
+        self._functions: dict[Path, dict[str, FunctionSummary | None]] = {}
+        self._summary_uses: dict[tuple[Path, str], Dependencies] = {}
+        self._pending: set[tuple[Path, str]] = set()
+        self._cut = False
         self._reexports: dict[Path, dict[str, tuple[int, str, str]]] = {}
         self._trees: dict[Path, tuple[ast.Module, str]] = {}
         self._tables: dict[Path, dict[str, tuple[TableEntry, ...]]] = {}
+        self._exported: dict[Path, frozenset[str] | None] = {}
         self._files: dict[tuple[str, int, str], Path | None] = {}
         self._inside = str(self.root).rstrip(os.sep) + os.sep
         self._crypto: dict[Path, bool] = {}
@@ -262,17 +300,49 @@ class ModuleResolver:
             self._trees[file] = (tree, rel)
 
     def _summary(self, file: Path, name: str) -> FunctionSummary | None:
-        """The summary of one function of ``file``, computed the first time it is asked for."""
+        """The summary of one function of ``file``, computed the first time it is asked for.
+
+        The functions it calls are summarised too, to a bounded depth and without going round
+        a recursion; a summary that met such a cut is not kept, so that an answer never
+        depends on which module asked first."""
         from analyzer.engines.python.summaries import function_summary
         from analyzer.engines.python.table import load_table
 
         functions = self._functions[file]
-        if name not in functions and file in self._trees:
-            tree, rel = self._trees[file]
-            found = function_summary(tree, rel, name, load_table())
-            if found is not None:
-                functions[name] = found
-        return functions.get(name)
+        key = (file, name)
+        if name in functions:
+            if self.uses is not None:
+                self.uses.update(self._summary_uses.get(key))
+            return functions[name]
+        if file not in self._trees:
+            return None
+        if key in self._pending or len(self._pending) >= MAX_SUMMARY_DEPTH:
+            self._cut = True
+            return None
+        tree, rel = self._trees[file]
+        outer_cut, self._cut = self._cut, False
+        outer_uses, self.uses = self.uses, Dependencies()
+        self._pending.add(key)
+        try:
+            callees = partial(self._callee, file, rel)
+            found = function_summary(tree, rel, name, load_table(), callees)
+        finally:
+            self._pending.discard(key)
+            uses, self.uses = self.uses, outer_uses
+            cut, self._cut = self._cut, outer_cut or self._cut
+        if not cut:
+            functions[name], self._summary_uses[key] = found, uses
+        if self.uses is not None:
+            self.uses.update(uses)
+        return found
+
+    def _callee(self, file: Path, rel: str, target: Target) -> FunctionSummary | None:
+        """The summary of what a call in ``file`` names: a function or class of the same
+        module (level None) or one it imports."""
+        level, module, name = target
+        if level is None:
+            return self._summary(file, name)
+        return self.function(rel, level, module, name)
 
     def constant(
         self, from_path: str, level: int, module: str, name: str
@@ -381,20 +451,42 @@ class ModuleResolver:
         self, from_path: str, level: int, module: str, name: str
     ) -> FunctionSummary | None:
         """What the function ``name`` of ``module`` (imported from ``from_path``) does with
-        its parameters and what it returns."""
+        its parameters and what it returns. ``module`` may end with a class of the module
+        (``keys.PrivateDSA`` for ``PrivateDSA.generate`` after ``from keys import
+        PrivateDSA``): the summary is then the class's static or class method's."""
         for _hop in range(4):  # follow re-exports through packages' __init__ files
             file = self._module_file(from_path, level, module)
             if file is None:
-                return None
+                parent, _, owner = module.rpartition(".")
+                if not owner or "." in name or not (parent or level):
+                    return None
+                file = self._module_file(from_path, level, parent)
+                if file is None:
+                    return None
+                module, name = parent, f"{owner}.{name}"
             if file not in self._functions:
                 self._read(file)
             self._used(file)
             found = self._summary(file, name)
-            if found is not None or name not in self._reexports[file]:
+            head, dot, rest = name.partition(".")
+            if found is not None or head not in self._reexports[file]:
                 return found
             from_path = file.relative_to(self.root).as_posix()
-            level, module, name = self._reexports[file][name]
+            level, module, head = self._reexports[file][head]
+            name = f"{head}{dot}{rest}"
         return None
+
+    def star_exports(self, from_path: str, level: int, module: str) -> frozenset[str] | None:
+        """The names ``from module import *`` binds (see :func:`star_names`); None when the
+        module is not in the tree or they are not known."""
+        file = self._module_file(from_path, level, module)
+        if file is None:
+            return None
+        self.constants_of(file)
+        if file not in self._exported:
+            tree = self._trees.get(file)
+            self._exported[file] = star_names(tree[0]) if tree is not None else None
+        return self._exported[file]
 
     def holds(self, records: list[list[Any]]) -> bool:
         """Whether the import answers and file contents recorded for a cached result are still

@@ -9,7 +9,8 @@ caller's analysis can apply it without walking that module with LibCST again.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from analyzer.engines.python.table import Table, rng_strength
 
@@ -29,17 +30,79 @@ class ParamSink:
     size_unit: str
     line: int
     column: int
+    # The file of the API call when it is in a function this one calls (else the summary's).
+    path: str | None = None
 
 
 @dataclass(frozen=True)
 class FunctionSummary:
-    """A module-level function's parameters, the API arguments they reach, its weak return."""
+    """A module-level function's parameters, the API arguments they reach, its weak return.
+
+    ``kind`` says what a caller calls: a ``function``, a ``method`` (a static or class method
+    called on its class, ``PrivateDSA.generate(1024)``) or a ``constructor`` (the class's
+    ``__init__``); the parameters of the last two leave out ``cls``/``self``."""
 
     path: str
     name: str
     params: tuple[str, ...]
     sinks: tuple[ParamSink, ...] = ()
     weak_return: tuple[str, int, int] | None = None  # RNG qualname, line, column
+    kind: str = "function"
+
+
+# What a call of another function names: (level, module, name) of an import, or level None
+# and ``name`` / ``Class.method`` for a function or class of the same module.
+Target = tuple[int | None, str, str]
+# The summary of the function a call names, from the resolver (None: not known).
+Callees = Callable[[Target], "FunctionSummary | None"]
+
+
+def import_targets(tree: ast.Module) -> dict[str, tuple[int, str, str | None]]:
+    """Local name -> (level, module, imported name) of the module-level imports, also those
+    under ``if``/``try`` and relative ones; a name two imports bind differently is left out."""
+    found: dict[str, tuple[int, str, str | None]] = {}
+    clash: set[str] = set()
+    for stmt in module_level(tree.body):
+        pairs: list[tuple[str, tuple[int, str, str | None]]] = []
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname:
+                    pairs.append((alias.asname, (0, alias.name, None)))
+                else:
+                    top = alias.name.split(".")[0]
+                    pairs.append((top, (0, top, None)))
+        elif isinstance(stmt, ast.ImportFrom):
+            for alias in stmt.names:
+                if alias.name != "*":
+                    target = (stmt.level, stmt.module or "", alias.name)
+                    pairs.append((alias.asname or alias.name, target))
+        for local, target in pairs:
+            if found.setdefault(local, target) != target:
+                clash.add(local)
+    return {k: v for k, v in found.items() if k not in clash}
+
+
+def call_target(
+    func: ast.expr, imports: dict[str, tuple[int, str, str | None]], defined: set[str]
+) -> Target | None:
+    """What ``make_key(...)``, ``keys.make_key(...)`` or ``PrivateRSA.generate(...)`` names."""
+    if isinstance(func, ast.Name):
+        if func.id in defined:
+            return None, "", func.id
+        found = imports.get(func.id)
+        if found is not None and found[2] is not None:
+            return found[0], found[1], found[2]
+    elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        base = func.value.id
+        if base in defined:
+            return None, "", f"{base}.{func.attr}"
+        found = imports.get(base)
+        if found is not None:
+            level, module, imported = found
+            if imported is not None:
+                module = f"{module}.{imported}" if module else imported
+            return level, module, func.attr
+    return None
 
 
 def _imports(tree: ast.Module) -> dict[str, str]:
@@ -93,9 +156,15 @@ def _summary(
     path: str,
     imports: dict[str, str],
     table: Table,
+    kind: str = "function",
+    name: str = "",
+    bound: bool = False,
+    callees: Callable[[ast.expr], FunctionSummary | None] | None = None,
 ) -> FunctionSummary:
     args = function.args
     params = tuple(a.arg for a in [*args.posonlyargs, *args.args])
+    if bound:
+        params = params[1:]  # ``cls`` / ``self``: the call does not pass it
     every = {*params, *(a.arg for a in args.kwonlyargs)}
     nodes = _own_nodes(function)
     rebound = {
@@ -113,6 +182,8 @@ def _summary(
         qual = _qualname(node.func, imports)
         found = table.lookup(qual) if qual else None
         if found is None:
+            if callees is not None:
+                sinks += _through_callee(node, callees(node.func), every - rebound)
             continue
         spec, library = found
         for role in CHECKED_ROLES:
@@ -131,9 +202,24 @@ def _summary(
                         node.col_offset + 1,
                     )
                 )
-    return FunctionSummary(
-        path, function.name, params, tuple(sinks), _weak_return(nodes, assigned, imports, table)
-    )
+    weak = _weak_return(nodes, assigned, imports, table) if kind != "constructor" else None
+    return FunctionSummary(path, name or function.name, params, tuple(sinks), weak, kind)
+
+
+def _through_callee(
+    call: ast.Call, callee: FunctionSummary | None, params: set[str]
+) -> list[ParamSink]:
+    """Sinks of a called function that this call fills with one of ``params`` unchanged
+    (``return OpenSSL_RSAKey.generate(bits)``): they become this function's sinks."""
+    if callee is None or any(isinstance(a, ast.Starred) for a in call.args):
+        return []
+    out: list[ParamSink] = []
+    for sink in callee.sinks:
+        position = callee.params.index(sink.param) if sink.param in callee.params else None
+        value = _argument(call, sink.param, position)
+        if isinstance(value, ast.Name) and value.id in params:
+            out.append(replace(sink, param=value.id, path=sink.path or callee.path))
+    return out
 
 
 def _weak_return(
@@ -206,25 +292,97 @@ def module_functions(tree: ast.Module, path: str, table: Table) -> dict[str, Fun
 
 
 def function_summary(
-    tree: ast.Module, path: str, name: str, table: Table
+    tree: ast.Module, path: str, name: str, table: Table, callees: Callees | None = None
 ) -> FunctionSummary | None:
     """The summary of one module-level function, also one defined under a module-level ``if``
-    or ``try`` (``if m2cryptoLoaded: def new(key): ...``); made only for what callers ask."""
-    for stmt in _module_level(tree.body):
+    or ``try`` (``if m2cryptoLoaded: def new(key): ...``); made only for what callers ask.
+
+    ``Class.method`` names a static or class method and ``Class`` the class's ``__init__``
+    (a class without its own ``__init__`` has no summary: a base's is not guessed)."""
+    owner, _, method = name.partition(".")
+    statements = module_level(tree.body)
+    resolve: Callable[[ast.expr], FunctionSummary | None] | None = None
+    if callees is not None:
+        targets = import_targets(tree)
+        defined = {
+            s.name
+            for s in statements
+            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        }
+
+        def resolve(func: ast.expr) -> FunctionSummary | None:
+            target = call_target(func, targets, defined)
+            return None if target is None else callees(target)
+
+    classes = {s.name: s for s in statements if isinstance(s, ast.ClassDef)}
+    for stmt in statements:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
-            return _summary(stmt, path, _imports(tree), table)
+            return _summary(stmt, path, _imports(tree), table, callees=resolve)
+        if isinstance(stmt, ast.ClassDef) and stmt.name == owner:
+            wanted = method or "__init__"
+            found = _called_on_class(_defining(stmt, wanted, classes), wanted)
+            if found is None:
+                return None
+            function, bound = found
+            kind = "method" if method else "constructor"
+            return _summary(function, path, _imports(tree), table, kind, name, bound, resolve)
     return None
 
 
-def _module_level(body: list[ast.stmt]) -> list[ast.stmt]:
+def _defining(klass: ast.ClassDef, name: str, classes: dict[str, ast.ClassDef]) -> ast.ClassDef:
+    """The class whose body defines ``name`` for ``klass``: itself, else its single base of the
+    same module, followed up the chain (several bases leave the answer to ``klass``)."""
+    seen: set[str] = set()
+    while not _defines(klass, name) and len(klass.bases) == 1 and not klass.keywords:
+        base = klass.bases[0]
+        if not isinstance(base, ast.Name) or base.id in seen or base.id not in classes:
+            break
+        seen.add(base.id)
+        klass = classes[base.id]
+    return klass
+
+
+def _defines(klass: ast.ClassDef, name: str) -> bool:
+    return any(
+        isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign)) and _binds(s, name)
+        for s in klass.body
+    )
+
+
+def _binds(stmt: ast.stmt, name: str) -> bool:
+    if isinstance(stmt, ast.Assign):
+        return any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
+    return getattr(stmt, "name", None) == name
+
+
+def _called_on_class(
+    klass: ast.ClassDef, name: str
+) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, bool] | None:
+    """The method ``name`` (defined once in the class body) that a call on the class runs,
+    and whether the call binds its first parameter: ``__init__`` and class methods do, static
+    methods do not; a plain method needs an instance and is left out."""
+    found = [
+        s
+        for s in klass.body
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == name
+    ]
+    if len(found) != 1:
+        return None
+    decorators = {d.id for d in found[0].decorator_list if isinstance(d, ast.Name)}
+    if name == "__init__" or "classmethod" in decorators:
+        return found[0], True
+    return (found[0], False) if "staticmethod" in decorators else None
+
+
+def module_level(body: list[ast.stmt]) -> list[ast.stmt]:
     """The statements of a module body, with those of its ``if``/``try`` blocks in order."""
     found: list[ast.stmt] = []
     for stmt in body:
         found.append(stmt)
         if isinstance(stmt, ast.If):
-            found += _module_level(stmt.body) + _module_level(stmt.orelse)
+            found += module_level(stmt.body) + module_level(stmt.orelse)
         elif isinstance(stmt, ast.Try):
-            found += _module_level(stmt.body)
+            found += module_level(stmt.body) + module_level(stmt.orelse)
             for handler in stmt.handlers:
-                found += _module_level(handler.body)
+                found += module_level(handler.body)
     return found

@@ -26,12 +26,46 @@ from analyzer.findings.model import Location
 def check_calls_into_other_modules(ctx: CheckContext) -> None:
     for call, scope in ctx.collected.calls:
         summary = ctx.evaluator.imported_function(call.func, scope)
-        if summary is None or not summary.sinks:
+        if summary is None:
+            _check_class_parameter(ctx, call, scope)
             continue
         for sink in summary.sinks:
             value = _argument(call, summary, sink.param)
             if value is not None:
                 _judge(ctx, call, scope, summary, sink, value)
+
+
+def _check_class_parameter(ctx: CheckContext, call: cst.Call, scope: Scope) -> None:
+    """``private_cls.generate(key_size)`` in a helper of this module whose callers pass both
+    the class and the size (``self._check_alg(PrivateDSA, 1024)``): each caller's pair is
+    judged at that caller's call, the class and the size taken from the same call."""
+    func = call.func
+    sites = ctx.evaluator.call_sites
+    if sites is None or not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+        return
+    holder = _parameter_of(func.value, scope)
+    if holder is None:
+        return
+    for passed in sites.arguments(holder, func.value.value):
+        method = cst.Attribute(value=passed.value, attr=func.attr)
+        summary = ctx.evaluator.imported_function(method, passed.scope)
+        if summary is None:
+            continue
+        for sink in summary.sinks:
+            inner = _argument(call, summary, sink.param)
+            if not isinstance(inner, cst.Name) or _parameter_of(inner, scope) is not holder:
+                continue
+            for value in sites.arguments(holder, inner.value):
+                if value.call is passed.call:
+                    _judge(ctx, passed.call, passed.scope, summary, sink, value.value)
+
+
+def _parameter_of(name: cst.Name, scope: Scope) -> Scope | None:
+    """The function whose parameter ``name`` is, when nothing else binds it."""
+    bindings = scope.live(name.value)
+    if len(bindings) == 1 and bindings[0].kind == "param":
+        return bindings[0].function
+    return None
 
 
 def _argument(call: cst.Call, summary: FunctionSummary, param: str) -> cst.BaseExpression | None:
@@ -58,7 +92,7 @@ def _judge(
     sink: ParamSink,
     value: cst.BaseExpression,
 ) -> None:
-    there = Location(summary.path, sink.line, sink.column)
+    there = Location(sink.path or summary.path, sink.line, sink.column)
     where = f"`{short(sink.api)}` in `{summary.name}()`"
     hop = (there, f"`{sink.param}` reaches the {sink.role} argument of `{short(sink.api)}` here")
     facts: dict[str, str | int] = {

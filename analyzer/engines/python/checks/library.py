@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
 
 from analyzer.catalogue.ids import PROHIBITED_ALGORITHM, PROHIBITED_LIBRARY
 from analyzer.engines.python.checks.context import ApiCall, CheckContext, short
+from analyzer.engines.python.summaries import FunctionSummary
 from analyzer.engines.python.table import Table
+from analyzer.engines.python.walk.names import split_words
 
 
 def uses_pycrypto(imports: list[str], table: Table) -> bool:
@@ -52,8 +56,6 @@ def check_prohibited_algorithm(ctx: CheckContext, api: ApiCall) -> None:
 
 
 def _named_algorithm(component: str, spellings: dict[str, str], whole: bool) -> str | None:
-    from analyzer.engines.python.walk.names import split_words
-
     found = spellings.get(component.lower())
     if found is not None or whole:
         return found
@@ -96,17 +98,40 @@ def _passes_a_key(call: cst.Call) -> bool:
     return False
 
 
-def named_algorithm(call: cst.Call, qualname: str, spellings: dict[str, str]) -> str | None:
+def first_parameter_is_key(summary: FunctionSummary | None) -> bool:
+    """The project's own callee names the parameter its first argument fills as a key
+    (``class Python_TripleDES: def __init__(self, key, iv=None)``)."""
+    if summary is None or not summary.params:
+        return False
+    words = split_words(summary.params[0])
+    return "key" in words or "password" in words
+
+
+def named_algorithm(
+    call: cst.Call,
+    qualname: str,
+    spellings: dict[str, str],
+    callee: Callable[[], FunctionSummary | None] | None = None,
+) -> str | None:
     """The prohibited algorithm a call of code the table does not know is named after: the
     project's own ``DES(key)``, ``python_rc4.new(key)``, ``m2.rc4_set_key(c, key)``. A name that
-    merely contains the algorithm needs a key among the arguments."""
+    merely contains the algorithm needs a key among the arguments: a key-named argument, a
+    bytes literal of a key's length, or any first argument when ``callee`` (the summary of the
+    project's own callee, asked for only then) names that parameter as a key."""
     if not call.args:
         return None
     parts = [p for p in qualname.replace("()", "").split(".") if p]
     if not parts:
         return None
     algorithm = _named_algorithm(parts[-1], spellings, whole=True)
-    if algorithm is None and _passes_a_key(call):
+    first = call.args[0]
+    keyed = (
+        callee is not None
+        and first.keyword is None
+        and not first.star
+        and _named_algorithm(parts[-1], spellings, whole=False) is not None
+    )
+    if algorithm is None and (_passes_a_key(call) or (keyed and first_parameter_is_key(callee()))):
         algorithm = _named_algorithm(parts[-1], spellings, whole=False)
         if algorithm is None and len(parts) > 1 and parts[-2].islower():
             algorithm = _named_algorithm(parts[-2], spellings, whole=False)

@@ -76,7 +76,8 @@ def report_weak_source(
     ctx: CheckContext, source: Source, related: list[tuple[Anchor, str]]
 ) -> None:
     """KG101 at the weak RNG call, with every sink it reaches as a related location."""
-    library = "stdlib" if source.qualname.startswith("random.") else "numpy"
+    library = {"random": "stdlib", "numpy": "numpy"}.get(source.qualname.split(".")[0], "")
+    library = library or source.qualname.split(".")[0]
     ctx.report(
         WEAK_RNG_KEY_MATERIAL,
         source.call,

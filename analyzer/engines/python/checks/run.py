@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 
 import libcst as cst
 
@@ -85,7 +86,8 @@ def run_checks(
         elif ctx.uses_pycrypto and is_pycrypto_only(qual, table):
             check_prohibited_library(ctx, call, qual, table.pycrypto_library, "random")
         elif table.referenced_algorithm(qual) is None:
-            algorithm = named_algorithm(call, qual, spellings)
+            callee = partial(evaluator.imported_function, call.func, scope)
+            algorithm = named_algorithm(call, qual, spellings, callee)
             # a cipher built in another module the scan reads is reported there, not again here
             if algorithm and not evaluator.callee_module_analysed(call.func, scope):
                 report_named_after(ctx, call, qual, algorithm)

@@ -171,15 +171,46 @@ class Evaluator:
     def imported_function(self, func: cst.BaseExpression, scope: Scope) -> FunctionSummary | None:
         """The summary of a function another module of the scanned tree defines, when ``func``
         names it through an import (``from .keys import make_key`` or ``keys.make_key``)."""
-        target = self._import_target(func, scope) if self.resolver is not None else None
-        return None if target is None else self.resolver.function(self.path, *target)
+        if self.resolver is None:
+            return None
+        target = self._import_target(func, scope)
+        if target is not None:
+            return self.resolver.function(self.path, *target)
+        return self._star_imported_function(func, scope)
+
+    def _star_imported_function(
+        self, func: cst.BaseExpression, scope: Scope
+    ) -> FunctionSummary | None:
+        """``Python_TripleDES`` (or ``Python_TripleDES.new``) after ``from pkg.des import *``:
+        a name nothing in the module binds, taken from the last star-imported module that
+        exports it (none when a later one's names are not known)."""
+        attr: str | None = None
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            func, attr = func.value, func.attr.value
+        if not isinstance(func, cst.Name) or self.resolver is None:
+            return None
+        name = func.value
+        stars = scope.module().stars
+        if not stars or scope.lookup(name):
+            return None
+        for level, module in reversed(stars):
+            names = self.resolver.star_exports(self.path, level, module)
+            if names is None:
+                return None
+            if name not in names:
+                continue
+            if attr is None:
+                return self.resolver.function(self.path, level, module, name)
+            return self.resolver.function(self.path, level, f"{module}.{name}", attr)
+        return None
 
     def callee_module_analysed(self, func: cst.BaseExpression, scope: Scope) -> bool:
         """True when ``func`` is a function of another module of the scanned tree that the scan
         analyses itself (``openssl_rc4.new``, ``from .crypto import rc4``): what its body builds
         is reported there. A class is not: it is built at this call."""
         target = self._import_target(func, scope) if self.resolver is not None else None
-        if target is None or self.resolver.function(self.path, *target) is None:
+        found = None if target is None else self.resolver.function(self.path, *target)
+        if target is None or found is None or found.kind != "function":
             return False
         level, module, _name = target
         return self.resolver.analysed(self.path, level, module)

@@ -29,11 +29,13 @@ def bind_import(node: cst.Import, scope: Scope) -> None:
 
 
 def bind_import_from(node: cst.ImportFrom, scope: Scope) -> None:
-    """``from a import b as c`` binds ``c`` to ``a.b``; relative imports keep their level."""
-    if isinstance(node.names, cst.ImportStar):
-        return
+    """``from a import b as c`` binds ``c`` to ``a.b``; relative imports keep their level; a
+    star import is noted on the module for the names nothing else binds."""
     level = len(node.relative)
     module = dotted(node.module) if node.module is not None else ""
+    if isinstance(node.names, cst.ImportStar):
+        scope.module().stars.append((level, module))
+        return
     prefix = "." * level + module
     for alias in node.names:
         name = dotted(alias.name)

@@ -59,6 +59,8 @@ class Scope:
     keyword_only: list[str] = field(default_factory=list)
     returns: list[cst.BaseExpression] = field(default_factory=list)
     cursor: Cursor | None = None
+    # Modules: ``(level, module)`` of each ``from module import *``, in order.
+    stars: list[tuple[int, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.cursor is None:
