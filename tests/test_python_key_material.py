@@ -70,8 +70,23 @@ def test_dh_literal_through_a_name() -> None:
         def params():
             return dh.DHParameterNumbers(GROUP, 2)
     """.replace("{p:x}", format(2**521 - 1, "x"))
-    # At the literal (where the group is written) and at the call it reaches (value flow).
-    assert rules_at(code) == {(3, "KG202"), (5, "KG202")}
+    # One result at the literal (where the group is written); the call it reaches is a
+    # related location, not a second result.
+    result = analyze_python(textwrap.dedent(code).encode(), "m.py", Thresholds())
+    assert [(f.location.line, f.rule_id) for f in result.findings] == [(3, "KG202")]
+    assert [r.location.line for r in result.findings[0].related] == [5]
+
+
+def test_getattr_reference_and_its_build_are_one_result() -> None:
+    code = """
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
+        def legacy(key):
+            cls = getattr(algorithms, "ARC4")
+            return Cipher(cls(key), mode=None)
+    """
+    result = analyze_python(textwrap.dedent(code).encode(), "m.py", Thresholds())
+    assert [(f.location.line, f.rule_id) for f in result.findings] == [(4, "KG403")]
+    assert [r.location.line for r in result.findings[0].related] == [5]
 
 
 def test_algorithm_import_alone_is_not_a_reference() -> None:

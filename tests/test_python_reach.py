@@ -159,3 +159,61 @@ def test_a_star_import_binds_the_public_names_or_its_all() -> None:
     assert star_names(ast.parse("class A: pass\nclass _B: pass\nC = 1")) == {"A", "C"}
     assert star_names(ast.parse("from .base import *\nclass A: pass")) is None
     assert star_names(ast.parse("__all__ = names()\nclass A: pass")) is None
+
+
+def test_a_function_passed_as_a_value_is_checked_where_it_is_called() -> None:
+    result = analyze_python(
+        textwrap.dedent(
+            """\
+            from cryptography.hazmat.primitives.asymmetric import rsa
+            def issue(generate):
+                return generate(public_exponent=65537, key_size=1024)
+            issue(rsa.generate_private_key)
+            """
+        ).encode(),
+        "m.py",
+        Thresholds(),
+    )
+    [finding] = result.findings
+    assert (finding.location.line, finding.rule_id) == (3, "KG201")
+    # The argument that made the callee is the first hop.
+    assert [r.location.line for r in finding.related] == [4]
+
+
+def test_a_callee_and_the_arguments_it_receives_come_from_the_same_call() -> None:
+    code = """\
+        import paramiko
+        def host_key(generate, bits):
+            return generate(bits=bits)
+        host_key(paramiko.RSAKey.generate, 3072)
+        host_key(paramiko.ECDSAKey.generate, 384)
+        host_key(paramiko.RSAKey.generate, 1024)
+        """
+    assert found(code) == {(3, "KG201")}
+    assert found(code.replace("        host_key(paramiko.RSAKey.generate, 1024)\n", "")) == set()
+
+
+def test_partial_keywords_are_overridden_by_the_call() -> None:
+    code = """\
+        from functools import partial
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        make = partial(rsa.generate_private_key, public_exponent=65537, key_size=KEPT)
+        def key():
+            return make(key_size=GIVEN)
+        """
+    assert found(code.replace("KEPT", "4096").replace("GIVEN", "1024")) == {(5, "KG201")}
+    assert found(code.replace("KEPT", "1024").replace("GIVEN", "4096")) == set()
+
+
+def test_partial_bound_in_another_scope_with_a_shadowed_name_is_not_merged() -> None:
+    code = """\
+        from functools import partial
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        BITS = 4096
+        make = partial(rsa.generate_private_key, 65537, BITS)
+        def key(BITS=1024):
+            return make()
+        """
+    # ``BITS`` means the module constant where it is bound and a parameter at the call: read
+    # at the call it would be 1024; it is not read there, so nothing is claimed.
+    assert found(code) == set()

@@ -161,3 +161,27 @@ def test_fields_overrides_entries_and_other_modules_tables(tmp_path: Path) -> No
     ]
     sizes = _by(mutants, "size-1024")
     assert sizes[23].distance == "function" and sizes[23].call_line == 24
+
+
+def test_iteration_count_of_a_module_constant_read_in_a_branch(tmp_path: Path) -> None:
+    source = (
+        "import hashlib\n"
+        "\n"
+        "DEFAULT_ROUNDS = 1_000_000\n"
+        "LEGACY_ROUNDS = 1000\n"
+        "\n"
+        "\n"
+        "def derive(method, password, salt):\n"
+        "    name, *args = method.split(':')\n"
+        "    if not args:\n"
+        "        rounds = DEFAULT_ROUNDS\n"
+        "    elif args[0] == 'legacy':\n"
+        "        rounds = LEGACY_ROUNDS\n"
+        "    else:\n"
+        "        rounds = int(args[0])\n"
+        "    return hashlib.pbkdf2_hmac('sha256', password, salt, rounds)\n"
+    )
+    counts = _by(_mutants(tmp_path, {"pkg/hashing.py": source}), "iterations-1000")
+    # The constant is edited where it is written; a count already at 1000 is no mutant.
+    assert {line: m.distance for line, m in counts.items()} == {3: "module"}
+    assert counts[3].before == "1_000_000" and counts[3].call_line == 15

@@ -69,6 +69,9 @@ class Table:
     curve_aliases: dict[str, str]
     curve_bits: dict[str, int]
     import_roots: tuple[str, ...] = ()
+    # The last part of every API's name (``generate_private_key``): a cheap test that an
+    # attribute call whose owner is a value may be one of them.
+    api_names: frozenset[str] = frozenset()
 
     def canonical(self, qualname: str) -> tuple[str, str | None]:
         """The name under its canonical namespace (``Cryptodome.`` -> ``Crypto.``) and the
@@ -201,6 +204,7 @@ def load_table() -> Table:
         curve_aliases=dict(knowledge.curve_aliases()),
         curve_bits={curve.name: curve.bits for curve in knowledge.curves()},
         import_roots=import_roots(apis, namespaces, frozenset(data["shared_package_roots"])),
+        api_names=frozenset(name.rsplit(".", 1)[-1] for name in apis),
     )
 
 

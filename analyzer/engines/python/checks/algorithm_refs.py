@@ -15,6 +15,7 @@ import libcst as cst
 
 from analyzer.catalogue.ids import PROHIBITED_ALGORITHM
 from analyzer.engines.python.checks.context import CheckContext, short
+from analyzer.engines.python.evaluate.callees import chosen_at
 from analyzer.engines.python.key_facts import KeyFacts, key_facts
 from analyzer.engines.python.table import Table
 from analyzer.engines.python.walk.fast import walk
@@ -270,3 +271,38 @@ def check_algorithm_references(ctx: CheckContext) -> None:
         canonical = _canonical(qual, ctx.table)
         if canonical in names:
             report(call, qual, names[canonical], "looked up by name")
+
+
+def merge_builds_into_references(ctx: CheckContext) -> None:
+    """One result per misuse: a cipher built from a prohibited algorithm that a reported
+    reference chose (``cls = getattr(algorithms, "ARC4")`` then ``cls(key)``) is a related
+    location of the reference's finding, not a finding of its own."""
+    references = {
+        id(f.node): f
+        for f in ctx.findings
+        if f.rule_id == PROHIBITED_ALGORITHM and id(f.node) not in ctx.api_calls
+    }
+    if not references:
+        return
+    scopes = {id(call): scope for call, scope in ctx.collected.calls}
+    kept = []
+    for finding in ctx.findings:
+        node = finding.node
+        if (
+            finding.rule_id == PROHIBITED_ALGORITHM
+            and isinstance(node, cst.Call)
+            and id(node) in ctx.api_calls
+            and id(node) in scopes
+        ):
+            algorithm = finding.facts.get("algorithm")
+            chosen = [
+                references[source]
+                for source in chosen_at(ctx.evaluator, node.func, scopes[id(node)])
+                if source in references and references[source].facts.get("algorithm") == algorithm
+            ]
+            if chosen:
+                api = short(str(finding.facts.get("api", "")))
+                chosen[0].related.append((node, f"the cipher is built here by `{api}`"))
+                continue
+        kept.append(finding)
+    ctx.findings = kept

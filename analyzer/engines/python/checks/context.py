@@ -72,6 +72,8 @@ class CheckContext:
     seeds: dict[str, list[tuple[cst.Call, Scope]]] = field(default_factory=dict)
     uses_pycrypto: bool = False
     api_calls: set[int] = field(default_factory=set)
+    # id of a call built for a partial's callee -> (that call, the call in the source).
+    stand_ins: dict[int, tuple[cst.Call, cst.Call]] = field(default_factory=dict)
 
     def report(
         self,

@@ -16,7 +16,7 @@ import libcst as cst
 
 from analyzer.catalogue.ids import DSA_DH_PARAMETERS_TOO_SMALL
 from analyzer.engines.python.checks.arguments import get_arg
-from analyzer.engines.python.checks.context import CheckContext, short
+from analyzer.engines.python.checks.context import CheckContext, RawFinding, short
 from analyzer.engines.python.key_facts import key_facts
 from analyzer.engines.python.table import ArgSpec
 from analyzer.engines.python.walk.names import split_words
@@ -183,6 +183,9 @@ def check_dh_groups(ctx: CheckContext) -> None:
             f"the standard requires at least {minimum}",
             {"algorithm": "DH", "size": bits, "minimum": minimum},
         )
+        at_literal[id(node)] = ctx.findings[-1]
+
+    at_literal: dict[int, RawFinding] = {}
 
     for call, scope in ctx.collected.calls:
         qual = ctx.evaluator.qualname(call.func, scope)
@@ -197,6 +200,8 @@ def check_dh_groups(ctx: CheckContext) -> None:
         ):
             literal = _literal_node(expr, scope)
             report(literal, n, f"reaches `{short(qual)}`")
+            if id(literal) in at_literal:
+                _merge_call(ctx, at_literal[id(literal)], call, qual, n.bit_length())
     for scope in _scopes(ctx.collected.module_scope):
         for name, bindings in scope.bindings.items():
             binding: Binding = bindings[0]
@@ -211,6 +216,30 @@ def check_dh_groups(ctx: CheckContext) -> None:
             n = big_int(binding.value, scope)
             if n is not None and _weak_modulus(n, facts.dh_min_plausible_bits, minimum):
                 report(binding.value, n, f"assigned to `{name}`")
+
+
+def _merge_call(
+    ctx: CheckContext, finding: RawFinding, call: cst.Call, qual: str, bits: int
+) -> None:
+    """One result per weak group: the key-size finding at the call the literal reaches becomes
+    the literal finding's related locations (its hops, then the call)."""
+    kept: list[RawFinding] = []
+    for other in ctx.findings:
+        if (
+            other.node is call
+            and other.rule_id == DSA_DH_PARAMETERS_TOO_SMALL
+            and other.facts.get("size") == bits
+        ):
+            finding.related += [r for r in other.related if not _holds(r[0], finding.node)]
+            continue
+        kept.append(other)
+    ctx.findings = kept
+    finding.related.append((call, f"the modulus reaches `{short(qual)}` here"))
+
+
+def _holds(anchor: object, literal: cst.CSTNode) -> bool:
+    """The anchor is the literal or the assignment of it (a hop that adds nothing)."""
+    return anchor is literal or getattr(anchor, "value", None) is literal
 
 
 def _literal_node(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> cst.BaseExpression:

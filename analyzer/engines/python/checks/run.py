@@ -8,10 +8,14 @@ from functools import partial
 import libcst as cst
 
 from analyzer.catalogue.ids import PROHIBITED_ALGORITHM
-from analyzer.engines.python.checks.algorithm_refs import check_algorithm_references
+from analyzer.engines.python.checks.algorithm_refs import (
+    check_algorithm_references,
+    merge_builds_into_references,
+)
 from analyzer.engines.python.checks.arguments import get_arg
 from analyzer.engines.python.checks.callers import check_calls_into_other_modules
 from analyzer.engines.python.checks.context import (
+    Anchor,
     ApiCall,
     CheckContext,
     RawFinding,
@@ -42,6 +46,7 @@ from analyzer.engines.python.checks.literal_key import (
 )
 from analyzer.engines.python.checks.rng import check_random_sources
 from analyzer.engines.python.checks.salts import check_salt_sources
+from analyzer.engines.python.evaluate.callees import BOUND_CALL, callees, may_call_a_value
 from analyzer.engines.python.evaluate.callsites import CallSites
 from analyzer.engines.python.evaluate.consts import Evaluator
 from analyzer.engines.python.evaluate.taint import Flow
@@ -76,6 +81,8 @@ def run_checks(
             if own is not None:
                 own_calls.append((call, own))
                 check_named_cipher_key(ctx, call, scope, own.name.value, spellings)
+            else:
+                check_called_values(ctx, call, scope)
             continue
         if qual in table.seed_functions:
             generator = qual.rsplit(".", 1)[0] + "."
@@ -83,6 +90,8 @@ def run_checks(
         found = table.lookup(qual)
         if found is not None:
             check_api_call(ctx, make_api_call(ctx, call, scope, qual, *found))
+        elif qual.startswith(BOUND_CALL) and check_called_values(ctx, call, scope):
+            continue
         elif ctx.uses_pycrypto and is_pycrypto_only(qual, table):
             check_prohibited_library(ctx, call, qual, table.pycrypto_library, "random")
         elif table.referenced_algorithm(qual) is None:
@@ -107,7 +116,60 @@ def run_checks(
     check_framework_keys(ctx)
     check_algorithm_references(ctx)
     check_dh_groups(ctx)
+    _anchor_stand_ins(ctx)
+    merge_builds_into_references(ctx)
     return ctx.findings, list(ctx.sites.values())
+
+
+def check_called_values(ctx: CheckContext, call: cst.Call, scope: Scope) -> bool:
+    """A call of a value (a function passed or stored, a module kept in a field, a partial):
+    each known API it may call is checked as if called here, the hops to it as related
+    locations. True when some callee is a known API."""
+    if not may_call_a_value(ctx.evaluator, call, scope):
+        return False
+    checked = False
+    for callee in callees(ctx.evaluator, call, scope):
+        found = ctx.table.lookup(callee.qualname)
+        if found is None:
+            continue
+        checked = True
+        if callee.call is not call:
+            ctx.stand_ins[id(callee.call)] = (callee.call, call)
+        ctx.api_calls.add(id(call))
+        before = len(ctx.findings)
+        everywhere = ctx.evaluator.call_sites
+        pins = [o.pin for o in callee.origins if o.pin is not None]
+        if pins and everywhere is not None:
+            # the arguments read with the callee come from the same calls as the callee
+            ctx.evaluator.call_sites = everywhere.pinned(pins)
+        try:
+            check_api_call(ctx, make_api_call(ctx, callee.call, scope, callee.qualname, *found))
+        finally:
+            ctx.evaluator.call_sites = everywhere
+        hops = [
+            (anchor, f"callee: {origin.text}")
+            for origin in callee.origins
+            if (anchor := origin.node or origin.location) is not None
+        ]
+        for finding in ctx.findings[before:]:
+            finding.related = [*hops, *finding.related]
+    return checked
+
+
+def _anchor_stand_ins(ctx: CheckContext) -> None:
+    """Findings and sites at a call built for a partial's callee point at the real call."""
+    if not ctx.stand_ins:
+        return
+
+    def real(anchor: Anchor) -> Anchor:
+        found = ctx.stand_ins.get(id(anchor))
+        return found[1] if found is not None and found[0] is anchor else anchor
+
+    for finding in ctx.findings:
+        finding.node = real(finding.node)  # type: ignore[assignment]
+        finding.related = [(real(a), m) for a, m in finding.related]
+    for site in ctx.sites.values():
+        site.node = real(site.node)  # type: ignore[assignment]
 
 
 def _expected_failures(collected: Collected) -> set[int]:

@@ -63,6 +63,20 @@ class CallSites:
                 function, bound = found
                 self._by_function.setdefault(id(function), []).append((call, scope, bound))
 
+    def pinned(self, pins: list[tuple[Scope, cst.Call | None, str]]) -> CallSites:
+        """A view in which each pinned function is called only by its pinned call (or, for a
+        pinned default, only by the calls that omit that parameter)."""
+        view = CallSites([])
+        view._by_function = dict(self._by_function)
+        for function, pinned_call, param in pins:
+            calls = view._by_function.get(id(function), [])
+            if pinned_call is not None:
+                kept = [c for c in calls if c[0] is pinned_call]
+            else:
+                kept = [c for c in calls if _argument(c[0], function, param, c[2]) is None]
+            view._by_function[id(function)] = kept
+        return view
+
     def calls_of(self, function: Scope) -> list[tuple[cst.Call, Scope, bool]]:
         return self._by_function.get(id(function), [])
 

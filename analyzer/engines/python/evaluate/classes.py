@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from analyzer.engines.python.walk.scopes import Binding, Scope
+from analyzer.engines.python.walk.scopes import Binding, Scope, visible
 
 # Subclass chains longer than this are not followed (a recursion cut on odd hierarchies).
 MAX_CLASSES = 32
@@ -50,10 +50,11 @@ def subclasses(owner: Scope) -> list[Scope]:
 
 
 def own_field(klass: Scope, attr: str) -> list[Binding]:
-    """``attr = ...`` in the class body and ``self.attr = ...`` in its methods."""
+    """``attr = ...`` in the class body, ``self.attr = ...`` in its methods and
+    ``obj.attr = ...`` on an instance; one overwritten later in the same block is dropped."""
     return [
         b
-        for b in [*klass.bindings.get(attr, []), *klass.attrs.get(attr, [])]
+        for b in visible([*klass.bindings.get(attr, []), *klass.attrs.get(attr, [])])
         if b.kind != "function"
     ]
 

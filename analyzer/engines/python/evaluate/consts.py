@@ -12,7 +12,7 @@ from analyzer.engines.python.evaluate.classes import field, field_with_overrides
 from analyzer.engines.python.resolver import ModuleResolver
 from analyzer.engines.python.summaries import FunctionSummary
 from analyzer.engines.python.table import Table
-from analyzer.engines.python.walk.scopes import Binding, Scope
+from analyzer.engines.python.walk.scopes import Binding, Scope, visible
 from analyzer.findings.model import Location
 
 Value = int | str | bytes
@@ -29,6 +29,9 @@ class Origin:
     text: str
     node: cst.CSTNode | None = None
     location: Location | None = None
+    # A parameter's value taken from one call of its function (the call; None: the calls
+    # that omit it), as (function, call, parameter): other values read together follow it.
+    pin: tuple[Scope, cst.Call | None, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,8 @@ class Evaluator:
             and isinstance(expr.value, cst.Name)
             and expr.value.value == scope.self_name
         ):
-            return owner.attrs.get(expr.attr.value) or owner.bindings.get(expr.attr.value)
+            attr = expr.attr.value
+            return visible(owner.attrs.get(attr, [])) or owner.bindings.get(attr)
         return None
 
     @staticmethod
@@ -538,14 +542,19 @@ class Evaluator:
             return _prefixed(origin, self.expressions(binding.value, scope, depth + 1, hops))
         if binding.kind == "param":
             out: list[Reached] = []
-            if binding.value is not None:
-                origin = Origin(f"default value of parameter `{name}`", node=binding.node)
-                out += _prefixed(origin, self.expressions(binding.value, scope, depth + 1, hops))
             function = binding.function
+            if binding.value is not None:
+                pin = (function, None, name) if function is not None else None
+                origin = Origin(f"default value of parameter `{name}`", node=binding.node, pin=pin)
+                out += _prefixed(origin, self.expressions(binding.value, scope, depth + 1, hops))
             if function is None or self.call_sites is None or hops >= MAX_CALL_HOPS:
                 return out
             for arg in self.call_sites.arguments(function, name):
-                origin = Origin(f"`{name}` of `{function.name}()` is passed here", node=arg.value)
+                origin = Origin(
+                    f"`{name}` of `{function.name}()` is passed here",
+                    node=arg.value,
+                    pin=(function, arg.call, name),
+                )
                 reached = self.expressions(arg.value, arg.scope, depth + 1, hops + 1)
                 out += _prefixed(origin, reached)
             return out

@@ -68,24 +68,19 @@ class Scope:
 
     def bind(self, name: str, binding: Binding) -> None:
         binding.scope = binding.scope or self
+        self.stamp(binding)
+        self.bindings.setdefault(name, []).append(binding)
+
+    def stamp(self, binding: Binding) -> None:
+        """Record where the walk is as the binding's block and order."""
         cursor = self.cursor
         if cursor is not None:
             cursor.order += 1
             binding.block, binding.order = cursor.block, cursor.order
-        self.bindings.setdefault(name, []).append(binding)
 
     def live(self, name: str) -> list[Binding]:
-        """Bindings of ``name`` that some path can still see: an earlier binding in the same
-        block as a later one is overwritten on every path and dropped."""
-        bindings = self.lookup(name)
-        if len(bindings) < 2:
-            return bindings
-        last: dict[int, int] = {}
-        for binding in bindings:
-            # ``crap = md5(crap).digest()`` reads the binding it replaces: both stay.
-            if not binding.reads_itself:
-                last[binding.block] = max(last.get(binding.block, -1), binding.order)
-        return [b for b in bindings if b.order >= last.get(b.block, -1)]
+        """Bindings of ``name`` that some path can still see (see :func:`visible`)."""
+        return visible(self.lookup(name))
 
     def lookup(self, name: str) -> list[Binding]:
         """Bindings of ``name`` following Python's rules (class bodies are not enclosing)."""
@@ -103,3 +98,16 @@ class Scope:
         while scope.parent is not None:
             scope = scope.parent
         return scope
+
+
+def visible(bindings: list[Binding]) -> list[Binding]:
+    """The bindings some path can still see: an earlier binding in the same block as a later
+    one is overwritten on every path and dropped."""
+    if len(bindings) < 2:
+        return bindings
+    last: dict[int, int] = {}
+    for binding in bindings:
+        # ``crap = md5(crap).digest()`` reads the binding it replaces: both stay.
+        if not binding.reads_itself:
+            last[binding.block] = max(last.get(binding.block, -1), binding.order)
+    return [b for b in bindings if b.order >= last.get(b.block, -1)]

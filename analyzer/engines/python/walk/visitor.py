@@ -193,16 +193,12 @@ class Collector(cst.CSTVisitor):
             return
         elif isinstance(target, cst.Attribute):
             label = target.attr.value
-            owner = self.scope.enclosing_class
-            if (
-                owner is not None
-                and isinstance(target.value, cst.Name)
-                and target.value.value == self.scope.self_name
-            ):
+            owner = self._field_owner(target.value)
+            if owner is not None:
                 kind = "assign" if single and value is not None else "other"
-                owner.attrs.setdefault(label, []).append(
-                    Binding(kind, node, value=value if single else None, scope=self.scope)
-                )
+                binding = Binding(kind, node, value=value if single else None, scope=self.scope)
+                self.scope.stamp(binding)
+                owner.attrs.setdefault(label, []).append(binding)
         elif isinstance(target, cst.Subscript) and len(target.slice) == 1:
             index = target.slice[0].slice
             key = _string_value(index.value) if isinstance(index, cst.Index) else None
@@ -217,6 +213,22 @@ class Collector(cst.CSTVisitor):
             return
         if value is not None:
             self._sink(value, label, node)
+
+    def _field_owner(self, obj: cst.BaseExpression) -> Scope | None:
+        """The class whose field ``obj.attr = ...`` sets: ``self``'s class, or the class of
+        this module that ``obj`` was built from once (``runner = Runner()``)."""
+        if not isinstance(obj, cst.Name):
+            return None
+        if obj.value == self.scope.self_name:
+            return self.scope.enclosing_class
+        made = self.scope.lookup(obj.value)
+        if len(made) != 1 or made[0].kind != "assign" or not isinstance(made[0].value, cst.Call):
+            return None
+        func = made[0].value.func
+        classes = self.scope.lookup(func.value) if isinstance(func, cst.Name) else []
+        if len(classes) == 1 and classes[0].kind == "class":
+            return classes[0].class_scope
+        return None
 
     def _sink(
         self,
