@@ -14,7 +14,7 @@ import pytest
 
 from analyzer.engines.semgrep import runner as semgrep_runner
 from analyzer.engines.semgrep.engine import render_mapping, render_rules, run_semgrep
-from analyzer.engines.semgrep.timeouts import retry_timeout, rule_timeout
+from analyzer.engines.semgrep.timeouts import retry_timeout, rule_timeout, run_bound
 from analyzer.knowledge.languages import language_name, languages_of_engine
 from analyzer.policy.thresholds import Thresholds
 from tests.labels import read_labels
@@ -231,6 +231,8 @@ def test_time_limit_grows_with_the_largest_file_up_to_a_ceiling() -> None:
     assert rule_timeout([342_301], 0) == 0  # --file-timeout 0: no limit
     assert retry_timeout(103, 30) == 206
     assert retry_timeout(300, 30) == 300
+    assert run_bound(2, 103) == 613
+    assert run_bound(2, 0) == run_bound(10_000, 300) == 1800
 
 
 def test_no_timeout_is_one_process_with_the_scaled_limit(fake_semgrep, tmp_path: Path) -> None:

@@ -19,6 +19,8 @@ from analyzer.findings.model import Notification
 BYTES_PER_BASE = 100_000
 # However large the file, one rule never gets more than this many times the base limit.
 CEILING_FACTOR = 10
+# No Semgrep process runs longer than this many seconds.
+RUN_CEILING = 1800
 
 
 def rule_timeout(sizes: Iterable[int], base: float) -> int:
@@ -40,8 +42,11 @@ def retry_timeout(first: int, base: float) -> int:
 
 def run_bound(targets: int, limit: int) -> int:
     """A bound on one whole Semgrep process: 300 s, 2 s a file and three rules (Semgrep's
-    threshold) at the per-file limit; at most 30 minutes."""
-    return min(1800, 300 + 2 * targets + 3 * limit)
+    threshold) at the per-file limit; at most 30 minutes, which is also the bound without a
+    per-file limit (0)."""
+    if limit <= 0:
+        return RUN_CEILING
+    return min(RUN_CEILING, 300 + 2 * targets + 3 * limit)
 
 
 def _is_timeout(error: dict[str, Any]) -> bool:
