@@ -4,6 +4,7 @@ and a plain notification (never an exception) when Semgrep is missing."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import shutil
 import sys
@@ -13,6 +14,7 @@ import pytest
 
 from analyzer.engines.semgrep import runner as semgrep_runner
 from analyzer.engines.semgrep.engine import render_mapping, render_rules, run_semgrep
+from analyzer.engines.semgrep.timeouts import retry_timeout, rule_timeout, run_bound
 from analyzer.knowledge.languages import language_name, languages_of_engine
 from analyzer.policy.thresholds import Thresholds
 from tests.labels import read_labels
@@ -160,3 +162,138 @@ def test_language_table() -> None:
     assert language_for("web/app.tsx") == "typescript"
     assert language_for("main.py") is None
     assert languages_of_engine("semgrep") == {*LANGUAGE_DIRS, "terraform", "cloudformation"}
+
+
+# A stand-in for Semgrep that needs, per file, the seconds its env table gives (by file name):
+# a file whose need exceeds --timeout gets three Timeout errors (Semgrep's threshold); every other
+# file one KG201 finding on its first line. Each start is logged (its --timeout and its files).
+_FAKE_SEMGREP = """
+import json, os, sys
+args = sys.argv[1:]
+limit = float(args[args.index("--timeout") + 1])
+files = [a for a in args if a.endswith(".js")]
+needs = json.loads(os.environ["FAKE_SEMGREP_NEEDS"])
+with open(os.environ["FAKE_SEMGREP_LOG"], "a") as log:
+    log.write(json.dumps({"timeout": limit, "files": files}) + "\\n")
+results, errors = [], []
+for path in files:
+    need = needs.get(os.path.basename(path), 0)
+    if limit and need > limit:
+        for rule in ("KG205-js-a", "KG403-js-b", "KG205-js-a"):
+            message = f"Timeout when running {rule} on {path}:"
+            errors.append({"type": "Timeout", "rule_id": rule, "path": path, "message": message})
+        continue
+    start, end = {"line": 1, "col": 1, "offset": 0}, {"line": 1, "col": 6, "offset": 5}
+    extra = {"message": "weak", "metadata": {"keyguard_rule": "KG201"}}
+    results.append({"check_id": "KG201-js-fake", "path": path, "start": start, "end": end,
+                    "extra": extra})
+print(json.dumps({"results": results, "errors": errors}))
+"""
+_KEY_LINE = "crypto.generateKeyPairSync('rsa', { modulusLength: 1024 });\n"
+
+
+@pytest.fixture
+def fake_semgrep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Install the stand-in; returns (set the seconds each file needs, the logged starts)."""
+    script = tmp_path / "fake-semgrep.py"
+    script.write_text(_FAKE_SEMGREP)
+    log = tmp_path / "starts.jsonl"
+    command = semgrep_runner.SemgrepCommand("native", (sys.executable, str(script)))
+    monkeypatch.setattr(semgrep_runner, "find_semgrep", lambda: [sys.executable])
+    monkeypatch.setattr(semgrep_runner, "commands", lambda _launcher: [command])
+    monkeypatch.setenv("FAKE_SEMGREP_LOG", str(log))
+
+    def needs(**seconds: float) -> None:
+        monkeypatch.setenv("FAKE_SEMGREP_NEEDS", json.dumps(seconds))
+
+    def starts() -> list[dict]:
+        lines = log.read_text().splitlines() if log.exists() else []
+        return [json.loads(line) for line in lines]
+
+    return needs, starts
+
+
+def _bundle_project(root: Path) -> list[tuple[Path, str]]:
+    """A small module and a 250 kB bundle (a minified library shipped beside the code)."""
+    (root / "lib").mkdir(parents=True)
+    small = root / "lib" / "keys.js"
+    small.write_text(_KEY_LINE)
+    bundle = root / "lib" / "bundle.js"
+    bundle.write_text(_KEY_LINE + "/*" + "x" * 249_000 + "*/\n")
+    return [(small, "lib/keys.js"), (bundle, "lib/bundle.js")]
+
+
+def test_time_limit_grows_with_the_largest_file_up_to_a_ceiling() -> None:
+    assert rule_timeout([], 30) == 30
+    assert rule_timeout([4_000, 90_000], 30) == 30
+    assert rule_timeout([4_000, 342_301], 30) == 103
+    assert rule_timeout([2_000_000], 30) == 300
+    assert rule_timeout([342_301], 0) == 0  # --file-timeout 0: no limit
+    assert retry_timeout(103, 30) == 206
+    assert retry_timeout(300, 30) == 300
+    assert run_bound(2, 103) == 613
+    assert run_bound(2, 0) == run_bound(10_000, 300) == 1800
+
+
+def test_no_timeout_is_one_process_with_the_scaled_limit(fake_semgrep, tmp_path: Path) -> None:
+    needs, starts = fake_semgrep
+    needs(**{"bundle.js": 60})
+    results, notes = run_semgrep(_bundle_project(tmp_path), Thresholds(), root=tmp_path)
+    assert notes == []
+    assert _triples(results) == {("lib/keys.js", 1, "KG201"), ("lib/bundle.js", 1, "KG201")}
+    (start,) = starts()
+    assert start["timeout"] == 75 and len(start["files"]) == 2
+
+
+def test_timed_out_file_is_run_again_alone_with_a_longer_limit(
+    fake_semgrep, tmp_path: Path
+) -> None:
+    needs, starts = fake_semgrep
+    needs(**{"bundle.js": 100})
+    results, notes = run_semgrep(_bundle_project(tmp_path), Thresholds(), root=tmp_path)
+    assert notes == []
+    assert _triples(results) == {("lib/keys.js", 1, "KG201"), ("lib/bundle.js", 1, "KG201")}
+    first, second = starts()
+    assert first["timeout"] == 75 and len(first["files"]) == 2
+    assert second["timeout"] == 150 and second["files"] == [str(tmp_path / "lib" / "bundle.js")]
+
+
+def test_file_that_times_out_again_is_named_once_and_counted_failed(
+    fake_semgrep, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from analyzer.cli import main
+
+    needs, starts = fake_semgrep
+    needs(**{"bundle.js": 1000})
+    _bundle_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["scan", "--format", "json", "--no-cache", "lib"])
+    assert result.exit_code == 1, result.output  # the finding in keys.js; a notice never fails
+    report = json.loads(result.output)
+    found = [(f["location"]["path"], f["rule_id"]) for f in report["findings"]]
+    assert found == [("lib/keys.js", "KG201")]
+    (note,) = [n for n in report["notifications"] if n["kind"] == "semgrep-timeout"]
+    assert note["path"] == "lib/bundle.js" and note["level"] == "warning"
+    assert "lib/bundle.js" in note["message"] and "KG205-js-a, KG403-js-b" in note["message"]
+    assert "150 s" in note["message"] and str(tmp_path) not in note["message"]
+    assert (report["summary"]["files_failed"], report["summary"]["files_analyzed"]) == (1, 1)
+    assert [s["timeout"] for s in starts()] == [75, 150]
+
+    result = CliRunner().invoke(
+        main, ["scan", "--format", "json", "--no-cache", "--file-timeout", "0", "lib"]
+    )
+    report = json.loads(result.output)
+    assert {f["location"]["path"] for f in report["findings"]} == {"lib/keys.js", "lib/bundle.js"}
+    assert report["notifications"] == [] and starts()[-1]["timeout"] == 0
+
+
+@needs_semgrep
+def test_file_over_semgreps_own_size_limit_is_analysed(tmp_path: Path) -> None:
+    """Semgrep skips files over 1 MB without a word; keyguard's --max-file-size (2 MB) decides."""
+    bundle = tmp_path / "vendor.js"
+    bundle.write_text("/*" + "x" * 1_100_000 + "*/\n" + _KEY_LINE)
+    results, notes = run_semgrep([(bundle, "vendor.js")], Thresholds(), root=tmp_path)
+    assert notes == []
+    assert ("vendor.js", 2, "KG201") in _triples(results)

@@ -33,6 +33,8 @@ class EngineContext:
     root: Path
     thresholds: Thresholds
     jobs: int = 1
+    # The per-file time limit in seconds (``--file-timeout``; 0: none).
+    file_timeout: float = 0
     # An engine's own per-scan state in this process (the Python engine's module resolver).
     state: dict[str, Any] = field(default_factory=dict)
     # Answers about other files that the current file's result depended on, by engine name: a

@@ -49,7 +49,9 @@ class _Context:
     def engine(self) -> EngineContext:
         """The engines' view of the scan (made on demand, kept for the process)."""
         if self._engine is None:
-            self._engine = EngineContext(self.root, self.policy.thresholds, self.jobs)
+            self._engine = EngineContext(
+                self.root, self.policy.thresholds, self.jobs, file_timeout=self.timeout
+            )
         return self._engine
 
     def engines(self, rel: str, data: bytes) -> list[FileEngine]:

@@ -123,9 +123,8 @@ def _results(
 def _count(results: list[FileResult], report: ScanReport[Policy]) -> None:
     """Files analysed, failed (with a notification that says so) and skipped by every prefilter."""
     analysed = {r.path for r in results if r.analyzed or r.findings}
-    failed = {
-        n.path for r in results for n in r.notifications if n.path and n.kind in FAILURE_KINDS
-    }
+    notes = [*(n for r in results for n in r.notifications), *report.notifications]
+    failed = {n.path for n in notes if n.path and n.kind in FAILURE_KINDS}
     report.files_failed = len(failed)
     report.files_analyzed = len(analysed - failed)
     report.files_skipped = max(report.files_seen - report.files_analyzed - report.files_failed, 0)

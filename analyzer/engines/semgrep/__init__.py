@@ -33,6 +33,7 @@ class SemgrepEngine:
             context.thresholds,
             root=context.root,
             jobs=context.jobs,
+            timeout=context.file_timeout,
             languages_of={t.rel: t.language for t in targets if t.language},
         )
 

@@ -1,7 +1,8 @@
 """Run Semgrep once over all non-Python targets with keyguard's rendered local rules.
 
 The native CLI runs by default; the Python CLI takes over, with one ``semgrep-fallback``
-notification, when the native one is missing, fails, or cannot run one of the rules.
+notification, when the native one is missing, fails, or cannot run one of the rules. Files that
+hit the per-file time limit are run once more, alone, with a longer limit (``timeouts``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ from analyzer.engines.semgrep.cli import (
 )
 from analyzer.engines.semgrep.parse import parse_output
 from analyzer.engines.semgrep.render import render_rules
+from analyzer.engines.semgrep.timeouts import (
+    retry_timeout,
+    rule_timeout,
+    run_bound,
+    superseded,
+    timed_out,
+    timeout_note,
+    without_timeouts,
+)
 from analyzer.findings.model import FileResult, Notification
 from analyzer.knowledge.languages import BY_NAME, language_name
 from analyzer.policy.thresholds import Thresholds
@@ -74,7 +84,8 @@ def _fallback(reason: str) -> Notification:
 
 
 def _options(config_dir: Path, jobs: int, timeout: int) -> list[str]:
-    """The options both CLIs take: local rules only, no metrics, no version check, bare rule ids."""
+    """The options both CLIs take: local rules only, no metrics, no version check, bare rule ids,
+    no size limit of Semgrep's own (keyguard's ``--max-file-size`` has chosen the targets)."""
     return [
         "--metrics=off",
         "--disable-version-check",
@@ -88,6 +99,8 @@ def _options(config_dir: Path, jobs: int, timeout: int) -> list[str]:
         str(jobs),
         "--timeout",
         str(timeout),
+        "--max-target-bytes",
+        "0",
     ]
 
 
@@ -132,29 +145,52 @@ def _run(
     arguments: list[str],
     tmp_dir: Path,
     run_timeout: int,
-) -> tuple[_Outcome, list[Notification]]:
-    """Run the first command that works; one note when the native CLI gave way to the Python one.
+) -> tuple[_Outcome, list[Notification], SemgrepCommand | None]:
+    """Run the first command that works; one note when the native CLI gave way to the Python one;
+    the command that gave the outcome.
 
     A native run that times out is not repeated: the slower CLI would not finish either.
     """
     outcome = _Outcome(failure="the semgrep executable was not found")
     native_failed: str | None = None
+    used: SemgrepCommand | None = None
     for command in candidates:
         if command.kind == "python":
             outcome = _invoke(command, arguments, tmp_dir, run_timeout)
             ran = native_failed is not None and outcome.output is not None
-            return outcome, [_fallback(native_failed)] if ran else []
+            return outcome, [_fallback(native_failed)] if ran else [], command
         native_failed = native_unsupported(rule_files)
         if native_failed is not None:
             outcome = _Outcome(failure=f"the native CLI cannot run the rules: {native_failed}")
             continue
-        outcome = _invoke(command, arguments, tmp_dir, run_timeout)
+        outcome, used = _invoke(command, arguments, tmp_dir, run_timeout), command
         if outcome.timed_out:
             break
         native_failed = outcome.failure if outcome.output is None else rule_problem(outcome.output)
         if native_failed is None:
             break
-    return outcome, []
+    return outcome, [], used
+
+
+def _retry(
+    output: dict[str, Any],
+    command: SemgrepCommand,
+    options: tuple[Path, int, float],
+    tmp_dir: Path,
+    limit: int,
+) -> tuple[dict[str, Any], dict[str, list[str]], int, int]:
+    """Run the files that hit the limit once more, alone, with a longer one (the first run may
+    have shared the machine). The merged output, the files still stuck, their limit, the runs."""
+    stuck = timed_out(output)
+    if not stuck or limit <= 0:
+        return output, stuck, limit, 1
+    config_dir, jobs, base = options
+    longer = retry_timeout(limit, base)
+    arguments = [*_options(config_dir, jobs, longer), *sorted(stuck)]
+    again = _invoke(command, arguments, tmp_dir, run_bound(len(stuck), longer))
+    if again.output is None:
+        return output, stuck, limit, 1
+    return superseded(output, again.output, set(stuck)), timed_out(again.output), longer, 2
 
 
 def run_semgrep(
@@ -163,22 +199,25 @@ def run_semgrep(
     *,
     root: Path,
     jobs: int = 2,
-    timeout: int = 30,
+    timeout: float = 30,
     languages_of: Mapping[str, str] | None = None,
     run_timeout: int | None = None,
 ) -> tuple[list[FileResult], list[Notification]]:
     """Analyse ``targets`` ((absolute path, POSIX path relative to ``root``)) in one process.
 
     ``languages_of`` names the language of targets their extension cannot tell (CloudFormation
-    templates are YAML or JSON). ``timeout`` bounds one file, ``run_timeout`` the whole run (default: 300 s and 2 s a file,
-    at most 30 minutes).
+    templates are YAML or JSON). ``timeout`` is the base limit of one rule on one file, scaled up
+    for large files (0: none); files that reach it are run once more with a longer one, and a
+    file that reaches it again is a ``semgrep-timeout`` notification. ``run_timeout`` bounds one
+    whole process (default ``timeouts.run_bound``).
     Never raises: a missing or failing Semgrep becomes an ``engine-unavailable`` notification.
     """
     if not targets:
         return [], []
     known = languages_of or {}
+    limit = rule_timeout((_size(path) for path, _ in targets), timeout)
     if run_timeout is None:
-        run_timeout = min(1800, 300 + 2 * len(targets))
+        run_timeout = run_bound(len(targets), limit)
     languages = {lang for _, rel in targets if (lang := known.get(rel) or language_name(rel))}
     launcher = find_semgrep()
     if launcher is None:
@@ -192,10 +231,20 @@ def run_semgrep(
             rule_files = render_rules(thresholds, config_dir, rule_dirs)
         except (OSError, KeyError, ValueError) as exc:
             return [], [_unavailable(languages, f"the rule templates could not be rendered: {exc}")]
-        arguments = [*_options(config_dir, jobs, timeout), *(str(path) for path, _ in targets)]
-        outcome, notes = _run(commands(launcher), rule_files, arguments, tmp_dir, run_timeout)
-    if outcome.output is None:
-        return [], [*notes, _unavailable(languages, outcome.failure or "no output")]
+        arguments = [*_options(config_dir, jobs, limit), *(str(path) for path, _ in targets)]
+        outcome, notes, used = _run(commands(launcher), rule_files, arguments, tmp_dir, run_timeout)
+        if outcome.output is None or used is None:
+            return [], [*notes, _unavailable(languages, outcome.failure or "no output")]
+        options = (config_dir, jobs, timeout)
+        output, stuck, limit, runs = _retry(outcome.output, used, options, tmp_dir, limit)
     paths = {str(path): rel for path, rel in targets}
-    results, notifications = parse_output(outcome.output, paths)
-    return results, [*notes, *notifications]
+    results, notifications = parse_output(without_timeouts(output), paths)
+    timeouts = [timeout_note(paths.get(p, p), rules, limit, runs) for p, rules in stuck.items()]
+    return results, [*notes, *notifications, *timeouts]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
