@@ -6,10 +6,12 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from analyzer.knowledge.languages import SKIP_DIRS
+
+if TYPE_CHECKING:
+    import pathspec
 
 OWN_OUTPUTS: frozenset[str] = frozenset({".keyguard-baseline.json"})
 OWN_OUTPUT_SUFFIXES: tuple[str, ...] = (".sarif", ".sarif.json")
@@ -41,6 +43,8 @@ class _Ignores:
             lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             return
+        import pathspec  # only a tree with a .gitignore pays for it (a hook on five files does not)
+
         self.specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
 
     def ignored(self, rel: str, is_dir: bool) -> bool:

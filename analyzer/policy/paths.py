@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 
 @cache
 def _spec(globs: tuple[str, ...]) -> pathspec.PathSpec:
+    import pathspec  # on the first match: a scan with nothing to match never imports it
+
     return pathspec.GitIgnoreSpec.from_lines(globs)
 
 
