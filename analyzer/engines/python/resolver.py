@@ -213,6 +213,10 @@ class ModuleResolver:
         self._summary_uses: dict[tuple[Path, str], Dependencies] = {}
         self._pending: set[tuple[Path, str]] = set()
         self._cut = False
+        # Summaries that met a cut, reused only until the outermost request is answered.
+        self._cut_summaries: dict[
+            tuple[Path, str], tuple[FunctionSummary | None, Dependencies]
+        ] = {}
         self._reexports: dict[Path, dict[str, tuple[int, str, str]]] = {}
         self._trees: dict[Path, tuple[ast.Module, str]] = {}
         self._tables: dict[Path, dict[str, tuple[TableEntry, ...]]] = {}
@@ -316,6 +320,12 @@ class ModuleResolver:
             return functions[name]
         if file not in self._trees:
             return None
+        if key in self._cut_summaries:
+            self._cut = True
+            found, uses = self._cut_summaries[key]
+            if self.uses is not None:
+                self.uses.update(uses)
+            return found
         if key in self._pending or len(self._pending) >= MAX_SUMMARY_DEPTH:
             self._cut = True
             return None
@@ -332,6 +342,10 @@ class ModuleResolver:
             cut, self._cut = self._cut, outer_cut or self._cut
         if not cut:
             functions[name], self._summary_uses[key] = found, uses
+        elif self._pending:
+            self._cut_summaries[key] = (found, uses)
+        if not self._pending:
+            self._cut_summaries.clear()
         if self.uses is not None:
             self.uses.update(uses)
         return found
