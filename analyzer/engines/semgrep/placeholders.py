@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from analyzer.engines.semgrep.prefilter import go_key_packages
 from analyzer.knowledge.algorithms import (
     LANGUAGE_SPELLINGS,
     SPELLING_KEYS,
@@ -94,6 +95,7 @@ def algorithm_placeholders(language: str | None) -> dict[str, str]:
     keys = LANGUAGE_SPELLINGS.get(language or "")
     if keys:
         mapping["prohibited_algorithms_regex"] = mapping[f"prohibited_{keys[0]}_regex"]
+    mapping["go_key_packages_regex"] = _alternation(go_key_packages())
     return mapping
 
 

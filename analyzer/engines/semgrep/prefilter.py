@@ -3,18 +3,45 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
-_TOKENS = re.compile(
-    rb"crypto|Crypto|Cipher|cipher|KeyPair|KeyGenerator|SecretKey|SecureRandom|Random|random|"
-    rb"rsa|RSA|ecdsa|ECDsa|ecdh|elliptic|DSA|DES|RC2|RC4|Blowfish|pbkdf2|PBKDF2|PBEKey|"
-    rb"Rfc2898|jsonwebtoken|jwt\.sign|subtle|generateKey|aes\.|AES|\bkey|Key\b|secret|Secret|SECRET|_KEY|token|"
-    rb"password|Password|"
-    # A Go package's own tests call its constructor unqualified; only the package clause names it.
-    rb"\bpackage\s+(?:rc2|rc4|des|blowfish|cast5|x?tea|twofish|aes|hmac|scrypt|argon2|"
-    rb"securecookie|sessions|cookie|memstore)\b"
+from analyzer.knowledge.algorithms import prohibited
+
+# Go packages whose own code and in-package tests call their key constructors unqualified
+# (``New([]byte("12345"), ...)`` inside package securecookie); the prohibited ciphers' packages
+# come from the knowledge base. The Go literal-key rule reads the same names.
+GO_KEY_PACKAGES = (
+    "aes",
+    "chacha20poly1305",
+    "chacha20",
+    "hmac",
+    "pbkdf2",
+    "scrypt",
+    "argon2",
+    "securecookie",
+    "sessions",
+    "cookie",
+    "memstore",
 )
+
+
+def go_key_packages() -> tuple[str, ...]:
+    """Every Go package name whose package clause alone makes a file worth a look."""
+    return (*GO_KEY_PACKAGES, *prohibited("go"))
+
+
+@cache
+def _tokens() -> re.Pattern[bytes]:
+    packages = "|".join(re.escape(name) for name in go_key_packages()).encode()
+    return re.compile(
+        rb"crypto|Crypto|Cipher|cipher|KeyPair|KeyGenerator|SecretKey|SecureRandom|Random|random|"
+        rb"rsa|RSA|ecdsa|ECDsa|ecdh|elliptic|DSA|DES|RC2|RC4|Blowfish|pbkdf2|PBKDF2|PBEKey|"
+        rb"Rfc2898|jsonwebtoken|jwt\.sign|subtle|generateKey|aes\.|AES|\bkey|Key\b|secret|Secret|"
+        rb"SECRET|_KEY|token|password|Password|"
+        rb"\bpackage\s+(?:" + packages + rb")\b"
+    )
 
 
 def semgrep_prefilter(data: bytes) -> bool:
     """True when a non-Python file holds a token any keyguard Semgrep rule could match."""
-    return _TOKENS.search(data) is not None
+    return _tokens().search(data) is not None
