@@ -193,26 +193,33 @@ def _iac_rules(report) -> set[tuple[str, int, str]]:  # type: ignore[no-untyped-
     return {(f.location.path, f.location.line, f.rule_id) for f in report.findings}
 
 
-def test_a_module_input_is_reported_at_the_call_and_a_cached_call_follows_the_module(
-    tmp_path: Path,
-) -> None:
+def _rotation_before_and_after_the_kms_module_changes(
+    root: Path, cache: Path
+) -> tuple[set[tuple[str, int, str]], set[tuple[str, int, str]]]:
+    """The IaC findings of ``root``, then again (same cache) after the kms module stops taking
+    rotation from its input: a cached caller's result must follow the module it calls."""
     from analyzer.pipeline.run import ScanOptions, scan
     from analyzer.policy import default_policy
 
+    options = ScanOptions(jobs=1, without=("semgrep",), cache_dir=cache)
+    first = _iac_rules(scan([root], root, default_policy(), options))
+    (root / "modules" / "kms" / "main.tf").write_text(
+        MODULE.replace("var.enable_key_rotation", "true")
+    )
+    return first, _iac_rules(scan([root], root, default_policy(), options))
+
+
+def test_a_module_input_is_reported_at_the_call_and_a_cached_call_follows_the_module(
+    tmp_path: Path,
+) -> None:
     root = tmp_path / "stack"
     (root / "modules" / "kms").mkdir(parents=True)
     (root / "main.tf").write_text(CALLER)
     (root / "modules" / "kms" / "main.tf").write_text(MODULE)
     (root / "modules" / "kms" / "variables.tf").write_text(VARIABLES)
-    options = ScanOptions(jobs=1, without=("semgrep",), cache_dir=tmp_path / "cache")
-    first = scan([root], root, default_policy(), options)
-    assert _iac_rules(first) == {("main.tf", 3, "KG504")}
-    # The module stops taking rotation from its input: the caller's cached result must not hold.
-    (root / "modules" / "kms" / "main.tf").write_text(
-        MODULE.replace("var.enable_key_rotation", "true")
-    )
-    second = scan([root], root, default_policy(), options)
-    assert _iac_rules(second) == set()
+    first, second = _rotation_before_and_after_the_kms_module_changes(root, tmp_path / "cache")
+    assert first == {("main.tf", 3, "KG504")}
+    assert second == set()
 
 
 PLATFORM = """module "data_key" {
@@ -229,9 +236,6 @@ variable "rotate" {
 def test_a_stack_input_two_module_calls_down_is_reported_at_the_stack_and_the_cache_follows_both(
     tmp_path: Path,
 ) -> None:
-    from analyzer.pipeline.run import ScanOptions, scan
-    from analyzer.policy import default_policy
-
     root = tmp_path / "stack"
     (root / "modules" / "kms").mkdir(parents=True)
     (root / "modules" / "platform").mkdir()
@@ -241,15 +245,9 @@ def test_a_stack_input_two_module_calls_down_is_reported_at_the_stack_and_the_ca
     (root / "modules" / "platform" / "main.tf").write_text(PLATFORM)
     (root / "modules" / "kms" / "main.tf").write_text(MODULE)
     (root / "modules" / "kms" / "variables.tf").write_text(VARIABLES)
-    options = ScanOptions(jobs=1, without=("semgrep",), cache_dir=tmp_path / "cache")
-    first = scan([root], root, default_policy(), options)
-    assert _iac_rules(first) == {("main.tf", 3, "KG504")}
-    # The key two calls down stops taking rotation from its input: the stack's result changes.
-    (root / "modules" / "kms" / "main.tf").write_text(
-        MODULE.replace("var.enable_key_rotation", "true")
-    )
-    second = scan([root], root, default_policy(), options)
-    assert _iac_rules(second) == set()
+    first, second = _rotation_before_and_after_the_kms_module_changes(root, tmp_path / "cache")
+    assert first == {("main.tf", 3, "KG504")}
+    assert second == set()
 
 
 def test_a_module_default_is_reported_once_in_the_module_and_a_self_call_ends(
