@@ -30,18 +30,20 @@ def go_key_packages() -> tuple[str, ...]:
     return (*GO_KEY_PACKAGES, *prohibited("go"))
 
 
+_TOKENS = re.compile(
+    rb"crypto|Crypto|Cipher|cipher|KeyPair|KeyGenerator|SecretKey|SecureRandom|Random|random|"
+    rb"rsa|RSA|ecdsa|ECDsa|ecdh|elliptic|DSA|DES|RC2|RC4|Blowfish|pbkdf2|PBKDF2|PBEKey|"
+    rb"Rfc2898|jsonwebtoken|jwt\.sign|subtle|generateKey|aes\.|AES|\bkey|Key\b|secret|Secret|"
+    rb"SECRET|_KEY|token|password|Password"
+)
+
+
 @cache
-def _tokens() -> re.Pattern[bytes]:
-    packages = "|".join(re.escape(name) for name in go_key_packages()).encode()
-    return re.compile(
-        rb"crypto|Crypto|Cipher|cipher|KeyPair|KeyGenerator|SecretKey|SecureRandom|Random|random|"
-        rb"rsa|RSA|ecdsa|ECDsa|ecdh|elliptic|DSA|DES|RC2|RC4|Blowfish|pbkdf2|PBKDF2|PBEKey|"
-        rb"Rfc2898|jsonwebtoken|jwt\.sign|subtle|generateKey|aes\.|AES|\bkey|Key\b|secret|Secret|"
-        rb"SECRET|_KEY|token|password|Password|"
-        rb"\bpackage\s+(?:" + packages + rb")\b"
-    )
+def _package_clause() -> re.Pattern[bytes]:
+    names = "|".join(re.escape(name) for name in go_key_packages()).encode()
+    return re.compile(rb"\bpackage\s+(?:" + names + rb")\b")
 
 
 def semgrep_prefilter(data: bytes) -> bool:
     """True when a non-Python file holds a token any keyguard Semgrep rule could match."""
-    return _tokens().search(data) is not None
+    return _TOKENS.search(data) is not None or _package_clause().search(data) is not None
