@@ -5,7 +5,11 @@ from __future__ import annotations
 import ast
 import textwrap
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from analyzer.engines.python import summaries
 from analyzer.engines.python.checks.dh_groups import is_probable_prime, is_safe_prime
 from analyzer.engines.python.engine import analyze_python
 from analyzer.engines.python.resolver import ModuleResolver, star_names
@@ -152,6 +156,46 @@ def test_summaries_through_callees_do_not_depend_on_the_order_asked(tmp_path: Pa
     first, second = sinks(["make", "again"]), sinks(["again", "make"])
     assert first == second
     assert first["again"] == [("bits", "size", 5, "pkg/keys.py")]
+
+
+def test_a_summary_cut_by_the_depth_bound_is_computed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chain deeper than the bound is cut, and the summaries that met the cut are still
+    reused: asking again computes nothing (large projects asked them thousands of times)."""
+    (tmp_path / "chain.py").write_text(
+        textwrap.dedent(
+            """\
+            from cryptography.hazmat.primitives.asymmetric import rsa
+            def a(bits):
+                return b(bits)
+            def b(bits):
+                return c(bits)
+            def c(bits):
+                return d(bits)
+            def d(bits):
+                return e(bits)
+            def e(bits):
+                return rsa.generate_private_key(65537, bits)
+            """
+        )
+    )
+    computed: list[str] = []
+    original = summaries.function_summary
+
+    def counting(index: Any, path: str, name: str, *rest: Any) -> Any:
+        computed.append(name)
+        return original(index, path, name, *rest)
+
+    monkeypatch.setattr(summaries, "function_summary", counting)
+    resolver = ModuleResolver(tmp_path)
+    first = resolver.function("app.py", 0, "chain", "a")
+    assert computed == ["a", "b", "c", "d"]  # e is beyond the bound
+    assert first is not None and not first.sinks
+    assert resolver.function("app.py", 0, "chain", "a") == first
+    assert computed == ["a", "b", "c", "d"]
+    second = resolver.function("app.py", 0, "chain", "b")
+    assert second is not None and [s.param for s in second.sinks] == ["bits"]
 
 
 def test_a_star_import_binds_the_public_names_or_its_all() -> None:

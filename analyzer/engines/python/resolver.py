@@ -20,9 +20,13 @@ from analyzer.engines.python.dependencies import (
 )
 
 if TYPE_CHECKING:
-    from analyzer.engines.python.summaries import FunctionSummary, Target
+    from analyzer.engines.python.summaries import FunctionSummary, ModuleIndex, Target
 
-# Calls followed from a summary into the functions it calls, at most (a recursion cut).
+# A summary, the dependencies it was made from, and whether the depth bound cut it short.
+Summarised = tuple["FunctionSummary | None", Dependencies, bool]
+
+# Levels of summaries a request computes: the function asked for and the functions it calls,
+# to this depth (which also cuts a recursion).
 MAX_SUMMARY_DEPTH = 4
 
 _BINOPS = {
@@ -209,14 +213,13 @@ class ModuleResolver:
         self._rows: dict[Path, list[Any]] = {}
         self._verified: dict[tuple[str, str], bool] = {}
         self._cache: dict[Path, dict[str, ExternalConstant]] = {}
-        self._functions: dict[Path, dict[str, FunctionSummary | None]] = {}
-        self._summary_uses: dict[tuple[Path, str], Dependencies] = {}
-        self._pending: set[tuple[Path, str]] = set()
-        self._cut = False
-        # Summaries that met a cut, reused only until the outermost request is answered.
-        self._cut_summaries: dict[
-            tuple[Path, str], tuple[FunctionSummary | None, Dependencies]
-        ] = {}
+        # Summaries the depth bound never cut, with the smallest budget that made them: the
+        # same for every larger budget. Those it cut are kept per budget in ``_bounded``.
+        self._functions: dict[Path, dict[str, tuple[int, Summarised]]] = {}
+        self._bounded: dict[tuple[Path, str, int], Summarised] = {}
+        self._indexes: dict[Path, ModuleIndex] = {}
+        self._budget = MAX_SUMMARY_DEPTH
+        self._exhausted = False
         self._reexports: dict[Path, dict[str, tuple[int, str, str]]] = {}
         self._trees: dict[Path, tuple[ast.Module, str]] = {}
         self._tables: dict[Path, dict[str, tuple[TableEntry, ...]]] = {}
@@ -304,51 +307,54 @@ class ModuleResolver:
             self._trees[file] = (tree, rel)
 
     def _summary(self, file: Path, name: str) -> FunctionSummary | None:
-        """The summary of one function of ``file``, computed the first time it is asked for.
+        """The summary of one function of ``file`` with the current depth budget.
 
-        The functions it calls are summarised too, to a bounded depth and without going round
-        a recursion; a summary that met such a cut is not kept, so that an answer never
-        depends on which module asked first."""
-        from analyzer.engines.python.summaries import function_summary
-        from analyzer.engines.python.table import load_table
-
-        functions = self._functions[file]
-        key = (file, name)
-        if name in functions:
-            if self.uses is not None:
-                self.uses.update(self._summary_uses.get(key))
-            return functions[name]
-        if file not in self._trees:
+        The functions it calls are summarised with one level less, so a summary is a function
+        of the function and the budget alone, whoever asks first (also through a recursion,
+        which the budget ends); each is computed once per budget, once for all budgets when
+        the bound never cut it."""
+        budget = self._budget
+        if budget <= 0:
+            self._exhausted = True
             return None
-        if key in self._cut_summaries:
-            self._cut = True
-            found, uses = self._cut_summaries[key]
-            if self.uses is not None:
-                self.uses.update(uses)
-            return found
-        if key in self._pending or len(self._pending) >= MAX_SUMMARY_DEPTH:
-            self._cut = True
-            return None
-        tree, rel = self._trees[file]
-        outer_cut, self._cut = self._cut, False
-        outer_uses, self.uses = self.uses, Dependencies()
-        self._pending.add(key)
-        try:
-            callees = partial(self._callee, file, rel)
-            found = function_summary(tree, rel, name, load_table(), callees)
-        finally:
-            self._pending.discard(key)
-            uses, self.uses = self.uses, outer_uses
-            cut, self._cut = self._cut, outer_cut or self._cut
-        if not cut:
-            functions[name], self._summary_uses[key] = found, uses
-        elif self._pending:
-            self._cut_summaries[key] = (found, uses)
-        if not self._pending:
-            self._cut_summaries.clear()
+        known = self._functions[file].get(name)
+        if known is not None and known[0] <= budget:
+            done: Summarised | None = known[1]
+        else:
+            done = self._bounded.get((file, name, budget))
+        if done is None:
+            if file not in self._trees:
+                return None
+            done = self._summarise(file, name, budget)
+        found, uses, exhausted = done
+        self._exhausted = self._exhausted or exhausted
         if self.uses is not None:
             self.uses.update(uses)
         return found
+
+    def _summarise(self, file: Path, name: str, budget: int) -> Summarised:
+        from analyzer.engines.python.summaries import function_summary, module_index
+        from analyzer.engines.python.table import load_table
+
+        tree, rel = self._trees[file]
+        if file not in self._indexes:
+            self._indexes[file] = module_index(tree)
+        outer_uses, self.uses = self.uses, Dependencies()
+        outer_exhausted, self._exhausted = self._exhausted, False
+        self._budget = budget - 1
+        try:
+            callees = partial(self._callee, file, rel)
+            found = function_summary(self._indexes[file], rel, name, load_table(), callees)
+        finally:
+            self._budget = budget
+            uses, self.uses = self.uses, outer_uses
+            exhausted, self._exhausted = self._exhausted, outer_exhausted
+        done: Summarised = (found, uses, exhausted)
+        if exhausted:
+            self._bounded[(file, name, budget)] = done
+        else:
+            self._functions[file][name] = (budget, done)
+        return done
 
     def _callee(self, file: Path, rel: str, target: Target) -> FunctionSummary | None:
         """The summary of what a call in ``file`` names: a function or class of the same

@@ -83,7 +83,7 @@ def import_targets(tree: ast.Module) -> dict[str, tuple[int, str, str | None]]:
 
 
 def call_target(
-    func: ast.expr, imports: dict[str, tuple[int, str, str | None]], defined: set[str]
+    func: ast.expr, imports: dict[str, tuple[int, str, str | None]], defined: frozenset[str]
 ) -> Target | None:
     """What ``make_key(...)``, ``keys.make_key(...)`` or ``PrivateRSA.generate(...)`` names."""
     if isinstance(func, ast.Name):
@@ -139,16 +139,31 @@ def _argument(call: ast.Call, keyword: str, position: int | None) -> ast.expr | 
 
 
 def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
-    """The function's nodes, without those of nested functions and classes."""
+    """The function's nodes, without those of nested functions and classes (nor the ``ctx``
+    markers of names), in the order ``ast.iter_child_nodes`` would give them."""
     out: list[ast.AST] = []
     stack: list[ast.AST] = list(function.body)
     while stack:
         node = stack.pop()
         out.append(node)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        if isinstance(node, _NESTED):
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        cls = type(node)
+        fields = _FIELDS.get(cls)
+        if fields is None:
+            fields = _FIELDS[cls] = tuple(f for f in cls._fields if f != "ctx")
+        for field in fields:
+            value = getattr(node, field, None)
+            if isinstance(value, ast.AST):
+                stack.append(value)
+            elif isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, ast.AST))
     return out
+
+
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+# The fields of each node class that may hold child nodes, read once per class.
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _summary(
@@ -203,7 +218,8 @@ def _summary(
                     )
                 )
     weak = _weak_return(nodes, assigned, imports, table) if kind != "constructor" else None
-    return FunctionSummary(path, name or function.name, params, tuple(sinks), weak, kind)
+    unique = tuple(dict.fromkeys(sinks))
+    return FunctionSummary(path, name or function.name, params, unique, weak, kind)
 
 
 def _through_callee(
@@ -291,8 +307,32 @@ def module_functions(tree: ast.Module, path: str, table: Table) -> dict[str, Fun
     }
 
 
+@dataclass(frozen=True)
+class ModuleIndex:
+    """What every summary of one module reads, gathered once per module: its module-level
+    statements, its imports (two views) and the functions and classes it defines."""
+
+    statements: list[ast.stmt]
+    targets: dict[str, tuple[int, str, str | None]]
+    imports: dict[str, str]
+    defined: frozenset[str]
+    classes: dict[str, ast.ClassDef]
+
+
+def module_index(tree: ast.Module) -> ModuleIndex:
+    statements = module_level(tree.body)
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return ModuleIndex(
+        statements,
+        import_targets(tree),
+        _imports(tree),
+        frozenset(s.name for s in statements if isinstance(s, definitions)),
+        {s.name: s for s in statements if isinstance(s, ast.ClassDef)},
+    )
+
+
 def function_summary(
-    tree: ast.Module, path: str, name: str, table: Table, callees: Callees | None = None
+    index: ModuleIndex, path: str, name: str, table: Table, callees: Callees | None = None
 ) -> FunctionSummary | None:
     """The summary of one module-level function, also one defined under a module-level ``if``
     or ``try`` (``if m2cryptoLoaded: def new(key): ...``); made only for what callers ask.
@@ -300,32 +340,24 @@ def function_summary(
     ``Class.method`` names a static or class method and ``Class`` the class's ``__init__``
     (a class without its own ``__init__`` has no summary: a base's is not guessed)."""
     owner, _, method = name.partition(".")
-    statements = module_level(tree.body)
     resolve: Callable[[ast.expr], FunctionSummary | None] | None = None
     if callees is not None:
-        targets = import_targets(tree)
-        defined = {
-            s.name
-            for s in statements
-            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        }
 
         def resolve(func: ast.expr) -> FunctionSummary | None:
-            target = call_target(func, targets, defined)
+            target = call_target(func, index.targets, index.defined)
             return None if target is None else callees(target)
 
-    classes = {s.name: s for s in statements if isinstance(s, ast.ClassDef)}
-    for stmt in statements:
+    for stmt in index.statements:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
-            return _summary(stmt, path, _imports(tree), table, callees=resolve)
+            return _summary(stmt, path, index.imports, table, callees=resolve)
         if isinstance(stmt, ast.ClassDef) and stmt.name == owner:
             wanted = method or "__init__"
-            found = _called_on_class(_defining(stmt, wanted, classes), wanted)
+            found = _called_on_class(_defining(stmt, wanted, index.classes), wanted)
             if found is None:
                 return None
             function, bound = found
             kind = "method" if method else "constructor"
-            return _summary(function, path, _imports(tree), table, kind, name, bound, resolve)
+            return _summary(function, path, index.imports, table, kind, name, bound, resolve)
     return None
 
 

@@ -47,9 +47,18 @@ def _order(cls: type) -> tuple[str, ...] | None:
     return _ORDERS[cls]
 
 
+_PLAIN: dict[type, bool] = {}
+
+
 def _plain(visitor: cst.CSTVisitor) -> bool:
     """The visitor dispatches as ``CSTVisitor`` does and has no per-attribute hooks."""
     kind = type(visitor)
+    if kind not in _PLAIN:
+        _PLAIN[kind] = _dispatches_plainly(kind)
+    return _PLAIN[kind]
+
+
+def _dispatches_plainly(kind: type) -> bool:
     if any(
         getattr(kind, hook) is not getattr(cst.CSTVisitor, hook)
         for hook in ("on_visit", "on_leave", "on_visit_attribute", "on_leave_attribute")
@@ -64,12 +73,44 @@ def _plain(visitor: cst.CSTVisitor) -> bool:
     return all(n.count("_") == 1 for n in own)
 
 
+# LibCST's whitespace and token nodes (a third of a tree's nodes are ``SimpleWhitespace``):
+# subtrees of nothing but whitespace, which a visitor without hooks for them never needs.
+_TRIVIA_MODULES = ("libcst._nodes.whitespace", "libcst._nodes.op")
+_TRIVIA = frozenset(
+    cls
+    for cls in (getattr(cst, name) for name in cst.__all__)
+    if isinstance(cls, type) and issubclass(cls, cst.CSTNode) and cls.__module__ in _TRIVIA_MODULES
+)
+# How ``walk`` treats a child value, by its type: skipped, visited, or iterated.
+_SKIP, _NODE, _ITEMS = 0, 1, 2
+
+
+_KINDS: dict[type, dict[type, int]] = {}
+
+
+def _kinds(visitor: cst.CSTVisitor) -> dict[type, int]:
+    """Per visitor class: the whitespace and token classes it has no hook for, marked to be
+    skipped (other types are added as the walks meet them)."""
+    kind = type(visitor)
+    if kind not in _KINDS:
+        hooked = {n.partition("_")[2] for n in dir(kind) if n.startswith(("visit_", "leave_"))}
+        _KINDS[kind] = {cls: _SKIP for cls in _TRIVIA if cls.__name__ not in hooked}
+    return _KINDS[kind]
+
+
+def _kind(value: object) -> int:
+    if isinstance(value, cst.CSTNode):
+        return _NODE
+    return _ITEMS if isinstance(value, (tuple, list)) else _SKIP
+
+
 def walk(module: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """``module.visit(visitor)`` for a visitor that only reads the tree."""
     if not _plain(visitor):
         module.visit(visitor)
         return
     hooks: dict[type, tuple[Callable[[Any], Any] | None, Callable[[Any], Any] | None]] = {}
+    kinds = _kinds(visitor)
 
     def visit(node: cst.CSTNode) -> None:
         cls = type(node)
@@ -88,11 +129,17 @@ def walk(module: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
         if enter is None or enter(node) is not False:
             for field in order:
                 value = getattr(node, field)
-                if isinstance(value, cst.CSTNode):
+                kind = kinds.get(type(value))
+                if kind is None:
+                    kind = kinds[type(value)] = _kind(value)
+                if kind == _NODE:
                     visit(value)
-                elif isinstance(value, (tuple, list)):
+                elif kind == _ITEMS:
                     for item in value:
-                        if isinstance(item, cst.CSTNode):
+                        item_kind = kinds.get(type(item))
+                        if item_kind is None:
+                            item_kind = kinds[type(item)] = _kind(item)
+                        if item_kind == _NODE:
                             visit(item)
         if leave is not None:
             leave(node)
