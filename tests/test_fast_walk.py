@@ -8,6 +8,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
+from analyzer.engines.python.walk import fast
 from analyzer.engines.python.walk.fast import walk
 from tests.conftest import FIXTURES
 
@@ -48,12 +49,17 @@ else:
 """
 
 
-def _recorder() -> tuple[cst.CSTVisitor, list[tuple[str, str, int]]]:
-    """A visitor with a visit_ and leave_ hook for every node class, logging each call."""
+def _recorder(
+    only: frozenset[str] | None = None,
+) -> tuple[cst.CSTVisitor, list[tuple[str, str, int]]]:
+    """A visitor with a visit_ and leave_ hook for every node class (or those named in
+    ``only``), logging each call."""
     events: list[tuple[str, str, int]] = []
     methods: dict[str, object] = {}
     classes = [c for c in vars(cst).values() if isinstance(c, type) and issubclass(c, cst.CSTNode)]
     for cls in classes:
+        if only is not None and cls.__name__ not in only:
+            continue
         name = cls.__name__
 
         def enter(self: object, node: cst.CSTNode, name: str = name) -> None:
@@ -68,10 +74,10 @@ def _recorder() -> tuple[cst.CSTVisitor, list[tuple[str, str, int]]]:
     return recorder, events
 
 
-def _same_walk(module: cst.Module) -> int:
+def _same_walk(module: cst.Module, only: frozenset[str] | None = None) -> int:
     """The number of hook calls, once both walks made the same ones."""
-    ours, ours_events = _recorder()
-    theirs, theirs_events = _recorder()
+    ours, ours_events = _recorder(only)
+    theirs, theirs_events = _recorder(only)
     walk(module, ours)
     module.visit(theirs)
     assert ours_events == theirs_events
@@ -123,3 +129,22 @@ def test_a_visitor_with_attribute_hooks_is_walked_by_libcst() -> None:
 
     walk(cst.parse_module("f(x)\n"), Attributes())
     assert seen == ["func"]
+
+
+def test_whitespace_is_not_entered_unless_the_visitor_hooks_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whitespace and token subtrees (most of a tree) are skipped by a visitor without hooks
+    for them; a hooked token class (``Comma``) is still visited, as LibCST visits it."""
+    entered: list[str] = []
+    real_order = fast._order
+
+    def recording(cls: type) -> tuple[str, ...] | None:
+        entered.append(cls.__name__)
+        return real_order(cls)
+
+    monkeypatch.setattr(fast, "_order", recording)
+    module = cst.parse_module(ODD_SHAPES)
+    assert _same_walk(module, frozenset({"Name", "Call", "Comma"})) > 100
+    assert "Comma" in entered and "SimpleWhitespace" not in entered
+    assert "Newline" not in entered and "TrailingWhitespace" not in entered

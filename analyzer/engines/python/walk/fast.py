@@ -64,13 +64,17 @@ def _dispatches_plainly(kind: type) -> bool:
         for hook in ("on_visit", "on_leave", "on_visit_attribute", "on_leave_attribute")
     ):
         return False
-    own = [
+    return all(n.count("_") == 1 for n in _own_hooks(kind))
+
+
+def _own_hooks(kind: type) -> list[str]:
+    """The ``visit_``/``leave_`` methods the visitor class defines over ``CSTVisitor``'s."""
+    return [
         n
         for n in dir(kind)
         if n.startswith(("visit_", "leave_"))
         and getattr(kind, n) is not getattr(cst.CSTVisitor, n, None)
     ]
-    return all(n.count("_") == 1 for n in own)
 
 
 # LibCST's whitespace and token nodes (a third of a tree's nodes are ``SimpleWhitespace``):
@@ -93,7 +97,7 @@ def _kinds(visitor: cst.CSTVisitor) -> dict[type, int]:
     skipped (other types are added as the walks meet them)."""
     kind = type(visitor)
     if kind not in _KINDS:
-        hooked = {n.partition("_")[2] for n in dir(kind) if n.startswith(("visit_", "leave_"))}
+        hooked = {n.partition("_")[2] for n in _own_hooks(kind)}
         _KINDS[kind] = {cls: _SKIP for cls in _TRIVIA if cls.__name__ not in hooked}
     return _KINDS[kind]
 
