@@ -114,7 +114,7 @@ def test_rsa_minimum_reaches_the_kms_key_specs(tmp_path: Path) -> None:
 def test_inventory_lists_every_declared_key(tmp_path: Path) -> None:
     _, sites = _scan(Thresholds(), tmp_path)
     by_name = {s.properties["name"]: s for s in sites}
-    assert len(by_name) == 60
+    assert len(by_name) == 64
     for site in sites:
         assert {"provider", "spec", "protection", "rotation"} <= site.properties.keys()
     signing = by_name["aws_kms_key.signing"]
@@ -123,6 +123,10 @@ def test_inventory_lists_every_declared_key(tmp_path: Path) -> None:
     assert by_name["tls_private_key.default_curve"].rule_ids == ["KG501", "KG502"]
     assert by_name["google_kms_crypto_key.documents"].properties["protection"] == "SOFTWARE"
     assert by_name["azurerm_key_vault_key.signing"].properties["protection"] == "HSM"
+    # A key type from a variable: judged through the variable's default, else left unverified.
+    assert by_name["azurerm_key_vault_key.legacy_signing"].verdict == "violation"
+    assert by_name["azurerm_key_vault_key.archive"].verdict == "unverified"
+    assert by_name["azurerm_key_vault_key.tenant"].verdict == "unverified"
     assert by_name["WebhookSigningKey"].verdict == "violation"
     assert by_name["QueueKey"].verdict == "compliant"
 

@@ -106,12 +106,15 @@ def _aws_problems(
 def _azure_problems(
     block: Block, inputs: dict[str, Attr], thresholds: Thresholds
 ) -> Iterator[tuple[Problem, Attr, str]]:
-    """An ``azurerm_key_vault_key`` whose RSA size (of a key whose type is known to be RSA) or
-    curve is a variable in ``inputs``."""
-    key_type, _, _ = _value(block.attrs.get("key_type"), inputs)
+    """An ``azurerm_key_vault_key`` whose RSA size or curve is a variable in ``inputs``, or whose
+    type is a variable that makes a written-out size an RSA modulus."""
+    type_attr = block.attrs.get("key_type")
+    key_type, type_source, _ = _value(type_attr, inputs)
     size_attr = block.attrs.get("key_size")
     size, source, _ = _value(size_attr, inputs)
     variable = _variable(size_attr)
+    if variable is None and source is not None and _variable(type_attr) is not None:
+        variable, source = _variable(type_attr), type_source
     bits = size if isinstance(size, int) and not isinstance(size, bool) else None
     rsa = source is not None and str(key_type).startswith("RSA")
     if variable is not None and rsa and bits is not None and bits < thresholds.rsa_min_bits:
