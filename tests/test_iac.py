@@ -114,7 +114,7 @@ def test_rsa_minimum_reaches_the_kms_key_specs(tmp_path: Path) -> None:
 def test_inventory_lists_every_declared_key(tmp_path: Path) -> None:
     _, sites = _scan(Thresholds(), tmp_path)
     by_name = {s.properties["name"]: s for s in sites}
-    assert len(by_name) == 64
+    assert len(by_name) == 70
     for site in sites:
         assert {"provider", "spec", "protection", "rotation"} <= site.properties.keys()
     signing = by_name["aws_kms_key.signing"]

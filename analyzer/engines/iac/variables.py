@@ -3,9 +3,10 @@ variable's literal default (in any ``.tf`` file of the same module directory), a
 module's inputs checked at the module call, also through the local modules it calls in turn. A
 value that cannot be resolved is never reported.
 
-Checked here: an AWS KMS key's spec (KG501) and its rotation switch (KG504), an Azure Key Vault
-key's RSA size and curve (KG501), a Cloud KMS key's rotation period (KG504); literal values are
-the Semgrep rules' and the resource checks' job, so nothing is reported twice.
+Checked here: an AWS KMS key's spec (KG501), rotation switch and period (KG504), an Azure Key
+Vault key's RSA size and curve (KG501), a Cloud KMS key's rotation period (KG504), a
+``tls_private_key``'s RSA size and ECDSA curve (KG501); literal values are the Semgrep rules' and
+the resource checks' job, so nothing is reported twice.
 """
 
 from __future__ import annotations
@@ -101,6 +102,47 @@ def _aws_problems(
         problem = _rotation_problem(enabled, spec_name, thresholds)
         if problem is not None:
             yield problem, rotation_source, variable
+    period_attr = block.attrs.get("rotation_period_in_days")
+    value, source, _ = _value(period_attr, inputs)
+    variable, days = _variable(period_attr), _number(value)
+    if variable and source and days is not None and days > thresholds.max_rotation_days:
+        message = (
+            f"KMS key rotation every {days} days is longer than the standard's cryptoperiod of "
+            f"{thresholds.max_rotation_days} days"
+        )
+        yield Problem(IAC_KEY_ROTATION, message), source, variable
+
+
+def _number(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _tls_problems(
+    block: Block, inputs: dict[str, Attr], thresholds: Thresholds
+) -> Iterator[tuple[Problem, Attr, str]]:
+    """A ``tls_private_key`` whose RSA size or ECDSA curve is a variable in ``inputs``."""
+    algorithm, _, _ = _value(block.attrs.get("algorithm"), inputs)
+    bits_attr = block.attrs.get("rsa_bits")
+    value, source, _ = _value(bits_attr, inputs)
+    variable, bits = _variable(bits_attr), _number(value)
+    weak = bits is not None and bits < thresholds.rsa_min_bits
+    if variable and source and algorithm == "RSA" and weak:
+        message = (
+            f"tls_private_key RSA key of {bits} bits; the standard requires at least "
+            f"{thresholds.rsa_min_bits}"
+        )
+        yield Problem(IAC_KEY_SPEC_TOO_WEAK, message), source, variable
+    curve_attr = block.attrs.get("ecdsa_curve")
+    curve, source, _ = _value(curve_attr, inputs)
+    variable = _variable(curve_attr)
+    canonical = iac_resources().tls_curves.get(str(curve))
+    ecdsa = algorithm == "ECDSA" and canonical is not None
+    if variable and source and ecdsa and not curve_ok(str(canonical), thresholds):
+        message = (
+            f"tls_private_key ECDSA curve {curve} is not approved by the standard "
+            f"({', '.join(thresholds.ec_curves)})"
+        )
+        yield Problem(IAC_KEY_SPEC_TOO_WEAK, message), source, variable
 
 
 def _azure_problems(
@@ -155,6 +197,7 @@ _CHECKS = {
     "aws_kms_key": _aws_problems,
     "azurerm_key_vault_key": _azure_problems,
     "google_kms_crypto_key": _google_problems,
+    "tls_private_key": _tls_problems,
 }
 
 
