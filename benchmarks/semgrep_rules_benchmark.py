@@ -128,8 +128,14 @@ def run(
         )
         _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    output = json.loads(out.read_text(encoding="utf-8"))
+    try:
+        output = json.loads(out.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        sys.exit(f"semgrep gave no JSON (exit status {os.waitstatus_to_exitcode(status)})")
+    if output.get("errors"):
+        print(
+            f"warning: {len(output['errors'])} Semgrep error(s) with {config.name}", file=sys.stderr
+        )
     return Run(wall, usage.ru_utime + usage.ru_stime, len(output.get("results", [])), output)
 
 
