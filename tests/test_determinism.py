@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.pipeline import files
-from analyzer.pipeline.files import PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES
+from analyzer.pipeline.files import PARALLEL_MIN_FILES
 from analyzer.pipeline.run import ScanOptions, ScanReport, scan
 from analyzer.policy import default_policy
 from analyzer.reporters.jsonout import render_json
@@ -78,31 +77,6 @@ def test_tree_uses_the_worker_pool(tree: Path) -> None:
 def test_jobs_do_not_change_the_sarif(tree: Path) -> None:
     one, two = _sarif(_scan(tree, jobs=1)), _sarif(_scan(tree, jobs=2))
     assert one == two
-
-
-def test_a_few_large_files_use_the_pool_with_the_same_sarif(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A commit hook's handful of mid-sized files is shared between the workers, and the
-    result is the one a single process gives."""
-    padding = "#" * 80 + "\n"
-    for i in range(4):
-        body = WEAK.format(i=i, bits=512 + i) + padding * (PARALLEL_MIN_BYTES // 320 + 1)
-        (tmp_path / f"mod{i}.py").write_text(body)
-    pooled: list[int] = []
-    real_pool = files._in_pool
-
-    def counting(works: list, ctx: object, jobs: int) -> list:
-        pooled.append(len(works))
-        return real_pool(works, ctx, jobs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(files, "_in_pool", counting)
-    options = ScanOptions(jobs=2, without=("semgrep",))
-    two = scan([tmp_path], tmp_path, default_policy(), options)
-    assert pooled == [4]
-    one = scan([tmp_path], tmp_path, default_policy(), ScanOptions(jobs=1, without=("semgrep",)))
-    assert pooled == [4] and len(one.findings) >= 16
-    assert _sarif(one) == _sarif(two)
 
 
 def test_repeated_scans_are_identical(tree: Path) -> None:

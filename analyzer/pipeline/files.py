@@ -21,10 +21,7 @@ from analyzer.pipeline.discover import Candidate
 from analyzer.pipeline.timelimit import TimeLimitExceeded, time_limit
 from analyzer.policy import Policy
 
-# A pool of workers pays from this many files, or from this many bytes of them (a commit
-# hook's few mid-sized files parse for a second on one core).
 PARALLEL_MIN_FILES = 24
-PARALLEL_MIN_BYTES = 32 * 1024
 # The cyclic collector's thresholds while files are analysed. A parse makes hundreds of thousands
 # of nodes that live until the file is done; at CPython's default (700 allocations) they are
 # traversed again and again, about a third of the Python engine's CPU. The trees' own cycles
@@ -241,7 +238,7 @@ def _units(works: list[_Work], jobs: int) -> list[list[_Work]]:
     balances itself: a large file is a unit alone, small files are packed together."""
     sized = sorted(((_size(w.path), w) for w in works), key=lambda p: p[0], reverse=True)
     total = sum(size for size, _ in sized)
-    target = max(total // (jobs * 16), min(64 * 1024, total // jobs))
+    target = max(total // (jobs * 16), 64 * 1024)
     units: list[list[_Work]] = []
     current: list[_Work] = []
     filled = 0
@@ -308,18 +305,9 @@ def from_cache(works: list[_Work], ctx: _Context) -> tuple[list[FileResult], lis
 def analyze_files(works: list[_Work], ctx: _Context, jobs: int) -> list[FileResult]:
     """Each file's combined per-file result, in a pool of worker processes when it pays."""
     with _fewer_collections():
-        if not _pays(works, jobs):
+        if jobs <= 1 or len(works) < PARALLEL_MIN_FILES:
             return [_analyze(work, ctx) for work in works]
         return _in_pool(works, ctx, jobs)
-
-
-def _pays(works: list[_Work], jobs: int) -> bool:
-    """Whether the work is worth a pool of workers."""
-    if jobs <= 1 or len(works) < 2:
-        return False
-    if len(works) >= PARALLEL_MIN_FILES:
-        return True
-    return sum(_size(w.path) for w in works) >= PARALLEL_MIN_BYTES
 
 
 def _in_pool(works: list[_Work], ctx: _Context, jobs: int) -> list[FileResult]:
