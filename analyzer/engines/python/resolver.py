@@ -282,16 +282,24 @@ class ModuleResolver:
         return bases
 
     def constants_of(self, file: Path) -> dict[str, ExternalConstant]:
+        tree = self._tree(file)
         if file not in self._cache:
-            self._read(file)
-        self._used(file)
+            self._cache[file] = constants_of_tree(*tree) if tree is not None else {}
         return self._cache[file]
 
+    def _tree(self, file: Path) -> tuple[ast.Module, str] | None:
+        """The parse of ``file`` (read the first time), noted as a dependency."""
+        if file not in self._functions:
+            self._read(file)
+        self._used(file)
+        return self._trees.get(file)
+
     def _read(self, file: Path) -> None:
-        """Parse ``file`` once: its constants and its functions' summaries."""
+        """Parse ``file`` once, for its constants (computed when first asked for), its
+        re-exports and its functions' summaries."""
         from analyzer.engines.python.summaries import reexports
 
-        self._cache[file], self._functions[file], self._reexports[file] = {}, {}, {}
+        self._functions[file], self._reexports[file] = {}, {}
         try:
             rel = file.relative_to(self.root).as_posix()
         except ValueError:
@@ -302,7 +310,6 @@ class ModuleResolver:
             return
         tree = _parse(data)
         if tree is not None:
-            self._cache[file] = constants_of_tree(tree, rel)
             self._reexports[file] = reexports(tree)
             self._trees[file] = (tree, rel)
 
@@ -381,9 +388,8 @@ class ModuleResolver:
         file = self._module_file(from_path, level, module)
         if file is None:
             return None
+        tree = self._tree(file)
         if file not in self._tables:
-            self.constants_of(file)
-            tree = self._trees.get(file)
             self._tables[file] = tables_of_tree(*tree) if tree is not None else {}
         return self._tables[file].get(name)
 
@@ -484,9 +490,7 @@ class ModuleResolver:
                 if file is None:
                     return None
                 module, name = parent, f"{owner}.{name}"
-            if file not in self._functions:
-                self._read(file)
-            self._used(file)
+            self._tree(file)
             found = self._summary(file, name)
             head, dot, rest = name.partition(".")
             if found is not None or head not in self._reexports[file]:
@@ -502,9 +506,8 @@ class ModuleResolver:
         file = self._module_file(from_path, level, module)
         if file is None:
             return None
-        self.constants_of(file)
+        tree = self._tree(file)
         if file not in self._exported:
-            tree = self._trees.get(file)
             self._exported[file] = star_names(tree[0]) if tree is not None else None
         return self._exported[file]
 

@@ -82,7 +82,7 @@ def _own_hooks(kind: type) -> list[str]:
 _TRIVIA_MODULES = ("libcst._nodes.whitespace", "libcst._nodes.op")
 _TRIVIA = frozenset(
     cls
-    for cls in (getattr(cst, name) for name in cst.__all__)
+    for cls in vars(cst).values()
     if isinstance(cls, type) and issubclass(cls, cst.CSTNode) and cls.__module__ in _TRIVIA_MODULES
 )
 # How ``walk`` treats a child value, by its type: skipped, visited, or iterated.
