@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from analyzer.engines.python import resolver as resolver_module
 from analyzer.engines.python import summaries
 from analyzer.engines.python.checks.dh_groups import is_probable_prime, is_safe_prime
 from analyzer.engines.python.engine import analyze_python
@@ -196,6 +197,39 @@ def test_a_summary_cut_by_the_depth_bound_is_computed_once(
     assert computed == ["a", "b", "c", "d"]
     second = resolver.function("app.py", 0, "chain", "b")
     assert second is not None and [s.param for s in second.sinks] == ["bits"]
+
+
+def test_parses_beyond_the_memory_bound_are_made_again_when_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The resolver keeps a bounded amount of parses; one it let go is parsed again for a
+    function not summarised yet, and the answers are those of an unbounded resolver."""
+    keys = textwrap.dedent(
+        """\
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        def make(bits):
+            return rsa.generate_private_key(65537, bits)
+        def other(size):
+            return rsa.generate_private_key(65537, size)
+        """
+    )
+    (tmp_path / "keys.py").write_text(keys)
+    (tmp_path / "more.py").write_text(keys.replace("make", "build"))
+    monkeypatch.setattr(resolver_module, "MAX_KEPT_SOURCE", len(keys) + 1)
+    resolver = ModuleResolver(tmp_path)
+
+    def params(module: str, name: str) -> list[str]:
+        summary = resolver.function("app.py", 0, module, name)
+        assert summary is not None
+        return [s.param for s in summary.sinks]
+
+    assert params("keys", "make") == ["bits"]
+    assert params("more", "build") == ["bits"]  # keys.py is let go
+    assert resolver.reparsed == 0
+    assert params("keys", "make") == ["bits"]  # known: no parse
+    assert resolver.reparsed == 0
+    assert params("keys", "other") == ["size"]
+    assert resolver.reparsed == 1
 
 
 def test_a_star_import_binds_the_public_names_or_its_all() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import operator
 import os
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
 # A summary, the dependencies it was made from, and whether the depth bound cut it short.
 Summarised = tuple["FunctionSummary | None", Dependencies, bool]
 
+# Source bytes whose parses the resolver keeps (about 50 times as much memory); beyond it the
+# least recently used parse is let go and made again if asked for.
+MAX_KEPT_SOURCE = 4_000_000
 # Levels of summaries a request computes: the function asked for and the functions it calls,
 # to this depth (which also cuts a recursion).
 MAX_SUMMARY_DEPTH = 4
@@ -221,7 +225,12 @@ class ModuleResolver:
         self._budget = MAX_SUMMARY_DEPTH
         self._exhausted = False
         self._reexports: dict[Path, dict[str, tuple[int, str, str]]] = {}
-        self._trees: dict[Path, tuple[ast.Module, str]] = {}
+        # Parses kept for summaries, tables and constants, least recently used first.
+        self._trees: OrderedDict[Path, tuple[ast.Module, str]] = OrderedDict()
+        self._sizes: dict[Path, int] = {}
+        self._kept_bytes = 0
+        self._evicted: set[Path] = set()
+        self.reparsed = 0
         self._tables: dict[Path, dict[str, tuple[TableEntry, ...]]] = {}
         self._exported: dict[Path, frozenset[str] | None] = {}
         self._files: dict[tuple[str, int, str], Path | None] = {}
@@ -282,21 +291,51 @@ class ModuleResolver:
         return bases
 
     def constants_of(self, file: Path) -> dict[str, ExternalConstant]:
-        tree = self._tree(file)
+        self._consult(file)
         if file not in self._cache:
+            tree = self._kept(file)
             self._cache[file] = constants_of_tree(*tree) if tree is not None else {}
         return self._cache[file]
 
-    def _tree(self, file: Path) -> tuple[ast.Module, str] | None:
-        """The parse of ``file`` (read the first time), noted as a dependency."""
+    def _consult(self, file: Path) -> None:
+        """Read ``file`` the first time, and note it as a dependency of the current answer."""
         if file not in self._functions:
             self._read(file)
         self._used(file)
-        return self._trees.get(file)
+
+    def _kept(self, file: Path) -> tuple[ast.Module, str] | None:
+        """The parse of a file already read: kept, or made again when the bound on kept
+        parses let it go."""
+        if file in self._trees:
+            self._trees.move_to_end(file)
+            return self._trees[file]
+        if file not in self._evicted:
+            return None
+        try:
+            tree = _parse(self._bytes(file))
+        except OSError:
+            return None
+        if tree is None:
+            return None
+        self.reparsed += 1
+        return self._keep(file, tree, file.relative_to(self.root).as_posix())
+
+    def _keep(self, file: Path, tree: ast.Module, rel: str) -> tuple[ast.Module, str]:
+        """Keep a parse, letting the least recently used ones go beyond MAX_KEPT_SOURCE bytes
+        of source (a module's ``ast`` takes about fifty times its source in memory)."""
+        size = self._sizes[file]
+        self._trees[file] = (tree, rel)
+        self._kept_bytes += size
+        while self._kept_bytes > MAX_KEPT_SOURCE and len(self._trees) > 1:
+            oldest, _ = self._trees.popitem(last=False)
+            self._indexes.pop(oldest, None)
+            self._evicted.add(oldest)
+            self._kept_bytes -= self._sizes[oldest]
+        return self._trees[file]
 
     def _read(self, file: Path) -> None:
-        """Parse ``file`` once, for its constants (computed when first asked for), its
-        re-exports and its functions' summaries."""
+        """Parse ``file`` for its constants (computed when first asked for), its re-exports
+        and its functions' summaries."""
         from analyzer.engines.python.summaries import reexports
 
         self._functions[file], self._reexports[file] = {}, {}
@@ -311,7 +350,8 @@ class ModuleResolver:
         tree = _parse(data)
         if tree is not None:
             self._reexports[file] = reexports(tree)
-            self._trees[file] = (tree, rel)
+            self._sizes[file] = len(data)
+            self._keep(file, tree, rel)
 
     def _summary(self, file: Path, name: str) -> FunctionSummary | None:
         """The summary of one function of ``file`` with the current depth budget.
@@ -330,7 +370,7 @@ class ModuleResolver:
         else:
             done = self._bounded.get((file, name, budget))
         if done is None:
-            if file not in self._trees:
+            if self._kept(file) is None:
                 return None
             done = self._summarise(file, name, budget)
         found, uses, exhausted = done
@@ -388,8 +428,9 @@ class ModuleResolver:
         file = self._module_file(from_path, level, module)
         if file is None:
             return None
-        tree = self._tree(file)
+        self._consult(file)
         if file not in self._tables:
+            tree = self._kept(file)
             self._tables[file] = tables_of_tree(*tree) if tree is not None else {}
         return self._tables[file].get(name)
 
@@ -490,7 +531,7 @@ class ModuleResolver:
                 if file is None:
                     return None
                 module, name = parent, f"{owner}.{name}"
-            self._tree(file)
+            self._consult(file)
             found = self._summary(file, name)
             head, dot, rest = name.partition(".")
             if found is not None or head not in self._reexports[file]:
@@ -506,8 +547,9 @@ class ModuleResolver:
         file = self._module_file(from_path, level, module)
         if file is None:
             return None
-        tree = self._tree(file)
+        self._consult(file)
         if file not in self._exported:
+            tree = self._kept(file)
             self._exported[file] = star_names(tree[0]) if tree is not None else None
         return self._exported[file]
 
