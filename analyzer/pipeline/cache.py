@@ -26,6 +26,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -173,15 +174,22 @@ def tracked_cache_files(root: Path, cache_dir: Path | None) -> list[str]:
 
 @cache
 def tool_digest() -> str:
-    """Version, Python and a digest of the package's code and rule data: any change is a new tool."""
+    """Version, Python and the name, size and modification time of every file of the package's
+    code and rule data: any change is a new tool (stat only: every scan with a cache asks)."""
     digest = hashlib.sha256(f"{FORMAT}|{analyzer.__version__}|{sys.version}".encode())
     package = Path(analyzer.__file__).resolve().parent
     for base in dict.fromkeys((package, rules_dir())):
         for file in sorted(base.rglob("*")):
-            if "__pycache__" in file.parts or not file.is_file() or file.suffix == ".pyc":
+            if "__pycache__" in file.parts or file.suffix == ".pyc":
                 continue
-            digest.update(file.relative_to(base).as_posix().encode())
-            digest.update(hashlib.sha256(file.read_bytes()).digest())
+            try:
+                status = file.stat()
+            except OSError:
+                continue
+            if not stat.S_ISREG(status.st_mode):
+                continue
+            name = file.relative_to(base).as_posix()
+            digest.update(f"{name}|{status.st_size}|{status.st_mtime_ns}\0".encode())
     return digest.hexdigest()
 
 

@@ -83,7 +83,8 @@ _TRIVIA_MODULES = ("libcst._nodes.whitespace", "libcst._nodes.op")
 _TRIVIA = frozenset(
     cls
     for cls in vars(cst).values()
-    if isinstance(cls, type) and issubclass(cls, cst.CSTNode) and cls.__module__ in _TRIVIA_MODULES
+    # the MRO, not issubclass: an ABC's negative answer walks every subclass it has
+    if isinstance(cls, type) and cls.__module__ in _TRIVIA_MODULES and cst.CSTNode in cls.__mro__
 )
 # How ``walk`` treats a child value, by its type: skipped, visited, or iterated.
 _SKIP, _NODE, _ITEMS = 0, 1, 2
