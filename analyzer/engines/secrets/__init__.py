@@ -17,9 +17,9 @@ class SecretsEngine:
     def prefilter(self, data: bytes, language: str | None) -> bool:
         if b"\0" in data[:8192]:  # binary
             return False
-        from analyzer.engines.secrets import engine
+        from analyzer.engines.secrets.prefilter import secrets_prefilter
 
-        return engine.secrets_prefilter(data)
+        return secrets_prefilter(data)
 
     def analyze(self, target: Target, data: bytes, context: EngineContext) -> FileResult:
         from analyzer.engines.secrets import engine
