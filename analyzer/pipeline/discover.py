@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,9 +108,21 @@ def walk(root: Path, start: Path) -> Iterator[Candidate]:
 def discover(paths: list[Path], root: Path) -> Iterator[Candidate]:
     """Files for a scan: directories walked, files named on the command line always kept."""
     seen: set[Path] = set()
+    cwd = os.getcwd()
     for given in paths:
-        absolute = given.resolve() if given.is_symlink() else given.absolute()
-        if given.is_dir():
+        # one lstat and one path object per named file: a hook or a batch names thousands
+        text = os.fspath(given)
+        try:
+            mode = os.lstat(text).st_mode
+        except OSError:
+            mode = 0
+        if stat.S_ISLNK(mode):
+            absolute = given.resolve()
+            is_dir = absolute.is_dir()
+        else:
+            absolute = given if given.is_absolute() else Path(os.path.join(cwd, text))
+            is_dir = stat.S_ISDIR(mode)
+        if is_dir:
             for candidate in walk(root, absolute):
                 if candidate.path not in seen:
                     seen.add(candidate.path)

@@ -8,7 +8,7 @@ import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analyzer.engines.python.dependencies import (
@@ -242,7 +242,7 @@ class ModuleResolver:
 
     def _module_file(self, from_path: str, level: int, module: str) -> Path | None:
         """The file ``module`` names from ``from_path``, cached per directory (imports repeat)."""
-        key = (PurePosixPath(from_path).parent.as_posix(), level, module)
+        key = (from_path.rpartition("/")[0], level, module)
         if key not in self._files:
             parts = [p for p in module.split(".") if p]
             self._files[key] = self._file(self._bases(from_path, level), parts)
