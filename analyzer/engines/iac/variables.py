@@ -117,6 +117,23 @@ def _number(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _weak_rsa(what: str, bits: int | None, thresholds: Thresholds) -> Problem | None:
+    """KG501 for an RSA modulus below the standard's minimum (``what`` names the key)."""
+    if bits is None or bits >= thresholds.rsa_min_bits:
+        return None
+    return Problem(
+        IAC_KEY_SPEC_TOO_WEAK,
+        f"{what} of {bits} bits; the standard requires at least {thresholds.rsa_min_bits}",
+    )
+
+
+def _curve_problem(message: str, canonical: str | None, thresholds: Thresholds) -> Problem | None:
+    """KG501 with ``message`` for a known curve the standard does not approve."""
+    if canonical is None or curve_ok(canonical, thresholds):
+        return None
+    return Problem(IAC_KEY_SPEC_TOO_WEAK, f"{message} ({', '.join(thresholds.ec_curves)})")
+
+
 def _tls_problems(
     block: Block, inputs: dict[str, Attr], thresholds: Thresholds
 ) -> Iterator[tuple[Problem, Attr, str]]:
@@ -124,25 +141,18 @@ def _tls_problems(
     algorithm, _, _ = _value(block.attrs.get("algorithm"), inputs)
     bits_attr = block.attrs.get("rsa_bits")
     value, source, _ = _value(bits_attr, inputs)
-    variable, bits = _variable(bits_attr), _number(value)
-    weak = bits is not None and bits < thresholds.rsa_min_bits
-    if variable and source and algorithm == "RSA" and weak:
-        message = (
-            f"tls_private_key RSA key of {bits} bits; the standard requires at least "
-            f"{thresholds.rsa_min_bits}"
-        )
-        yield Problem(IAC_KEY_SPEC_TOO_WEAK, message), source, variable
+    variable = _variable(bits_attr)
+    problem = _weak_rsa("tls_private_key RSA key", _number(value), thresholds)
+    if variable and source and algorithm == "RSA" and problem:
+        yield problem, source, variable
     curve_attr = block.attrs.get("ecdsa_curve")
     curve, source, _ = _value(curve_attr, inputs)
     variable = _variable(curve_attr)
     canonical = iac_resources().tls_curves.get(str(curve))
-    ecdsa = algorithm == "ECDSA" and canonical is not None
-    if variable and source and ecdsa and not curve_ok(str(canonical), thresholds):
-        message = (
-            f"tls_private_key ECDSA curve {curve} is not approved by the standard "
-            f"({', '.join(thresholds.ec_curves)})"
-        )
-        yield Problem(IAC_KEY_SPEC_TOO_WEAK, message), source, variable
+    message = f"tls_private_key ECDSA curve {curve} is not approved by the standard"
+    problem = _curve_problem(message, canonical, thresholds)
+    if variable and source and algorithm == "ECDSA" and problem:
+        yield problem, source, variable
 
 
 def _azure_problems(
@@ -157,24 +167,17 @@ def _azure_problems(
     variable = _variable(size_attr)
     if variable is None and source is not None and _variable(type_attr) is not None:
         variable, source = _variable(type_attr), type_source
-    bits = size if isinstance(size, int) and not isinstance(size, bool) else None
-    rsa = source is not None and str(key_type).startswith("RSA")
-    if variable is not None and rsa and bits is not None and bits < thresholds.rsa_min_bits:
-        message = (
-            f"Key Vault RSA key of {size} bits; the standard requires at least "
-            f"{thresholds.rsa_min_bits}"
-        )
-        yield Problem(IAC_KEY_SPEC_TOO_WEAK, message), source, variable
+    problem = _weak_rsa("Key Vault RSA key", _number(size), thresholds)
+    if variable and source and str(key_type).startswith("RSA") and problem:
+        yield problem, source, variable
     curve_attr = block.attrs.get("curve")
     curve, source, _ = _value(curve_attr, inputs)
     variable = _variable(curve_attr)
     canonical = iac_resources().azure_curves.get(str(curve)) if source is not None else None
-    if variable is not None and canonical is not None and not curve_ok(canonical, thresholds):
-        message = (
-            f"Key Vault EC key on curve {curve}, which the standard does not approve "
-            f"({', '.join(thresholds.ec_curves)})"
-        )
-        yield Problem(IAC_KEY_SPEC_TOO_WEAK, message), source, variable
+    message = f"Key Vault EC key on curve {curve}, which the standard does not approve"
+    problem = _curve_problem(message, canonical, thresholds)
+    if variable and source and problem:
+        yield problem, source, variable
 
 
 def _google_problems(

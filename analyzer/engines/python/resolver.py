@@ -370,20 +370,23 @@ class ModuleResolver:
         else:
             done = self._bounded.get((file, name, budget))
         if done is None:
-            if self._kept(file) is None:
+            kept = self._kept(file)
+            if kept is None:
                 return None
-            done = self._summarise(file, name, budget)
+            done = self._summarise(file, kept, name, budget)
         found, uses, exhausted = done
         self._exhausted = self._exhausted or exhausted
         if self.uses is not None:
             self.uses.update(uses)
         return found
 
-    def _summarise(self, file: Path, name: str, budget: int) -> Summarised:
+    def _summarise(
+        self, file: Path, kept: tuple[ast.Module, str], name: str, budget: int
+    ) -> Summarised:
         from analyzer.engines.python.summaries import function_summary, module_index
         from analyzer.engines.python.table import load_table
 
-        tree, rel = self._trees[file]
+        tree, rel = kept
         if file not in self._indexes:
             self._indexes[file] = module_index(tree)
         outer_uses, self.uses = self.uses, Dependencies()
