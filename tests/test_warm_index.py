@@ -23,7 +23,9 @@ FILES = {
         "key = rsa.generate_private_key(public_exponent=65537, key_size=4096)\n"
     ),
     # analysed and empty, with an import answer its result depends on (re-checked on reuse)
-    "app/hashing.py": "from cryptography.hazmat.primitives import hashes\nh = hashes.SHA256()\n",
+    "app/hashing.py": (
+        "from cryptography.hazmat.primitives import hashes\nh = hashes.Hash(hashes.SHA256())\n"
+    ),
     # analysed (randomness and a key word pass the prefilter) and empty, depending on nothing
     "app/words.py": "# shuffle the token list\norder = deck.random.sample(range(3), 3)\n",
     "app/plain.py": "print('nothing to see')\n",  # skipped by every prefilter

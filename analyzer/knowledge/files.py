@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -32,3 +33,10 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise KnowledgeError(f"{path}: {exc}") from exc
+
+
+@cache
+def knowledge_file(name: str) -> dict[str, Any]:
+    """A knowledge file of the shipped base, parsed once per process: several loaders read
+    sections of the same file (``python_apis.toml`` feeds the API table and the key facts)."""
+    return read_toml(knowledge_dir() / name)

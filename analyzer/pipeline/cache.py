@@ -179,17 +179,21 @@ def tool_digest() -> str:
     digest = hashlib.sha256(f"{FORMAT}|{analyzer.__version__}|{sys.version}".encode())
     package = Path(analyzer.__file__).resolve().parent
     for base in dict.fromkeys((package, rules_dir())):
-        for file in sorted(base.rglob("*")):
-            if "__pycache__" in file.parts or file.suffix == ".pyc":
-                continue
-            try:
-                status = file.stat()
-            except OSError:
-                continue
-            if not stat.S_ISREG(status.st_mode):
-                continue
-            name = file.relative_to(base).as_posix()
-            digest.update(f"{name}|{status.st_size}|{status.st_mtime_ns}\0".encode())
+        rows: list[str] = []
+        for folder, dirs, names in os.walk(base):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            rel = os.path.relpath(folder, base).replace(os.sep, "/")
+            for name in names:
+                if name.endswith(".pyc"):
+                    continue
+                try:
+                    status = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                if stat.S_ISREG(status.st_mode):
+                    path = name if rel == "." else f"{rel}/{name}"
+                    rows.append(f"{path}|{status.st_size}|{status.st_mtime_ns}\0")
+        digest.update("".join(sorted(rows)).encode())
     return digest.hexdigest()
 
 

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 
-from analyzer.knowledge.files import knowledge_dir
+from analyzer.knowledge.files import knowledge_file
 
 
 @dataclass(frozen=True)
@@ -51,8 +50,7 @@ class KeyFacts:
 @cache
 def key_facts() -> KeyFacts:
     """Parse the sections once per process."""
-    with (knowledge_dir() / "python_apis.toml").open("rb") as fh:
-        data = tomllib.load(fh)
+    data = knowledge_file("python_apis.toml")
     material, framework = data["key_material"], data["framework_keys"]
     refs, dh = data["algorithm_references"], data["dh_groups"]
     return KeyFacts(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
 from analyzer.knowledge import algorithms as knowledge
-from analyzer.knowledge.files import knowledge_dir
+from analyzer.knowledge.files import knowledge_file
 
 Strength = Literal["weak", "strong"]
 
@@ -170,8 +169,7 @@ def _apis(entries: list[dict]) -> dict[str, ApiSpec]:
 @cache
 def load_table() -> Table:
     """Parse the shipped table once per process; algorithm and curve facts come from algorithms.toml."""
-    with (knowledge_dir() / "python_apis.toml").open("rb") as fh:
-        data = tomllib.load(fh)
+    data = knowledge_file("python_apis.toml")
     rng, flow, names = data["rng"], data["flow"], data["names"]
     apis = _apis(data["api"])
     namespaces = tuple(

@@ -25,6 +25,8 @@ from analyzer.findings.model import Location
 
 def check_calls_into_other_modules(ctx: CheckContext) -> None:
     for call, scope in ctx.collected.calls:
+        if not call.args:
+            continue  # nothing passed here can reach the other module's sinks
         summary = ctx.evaluator.imported_function(call.func, scope)
         if summary is None:
             _check_class_parameter(ctx, call, scope)
