@@ -68,6 +68,7 @@ def threshold_placeholders(thresholds: Thresholds) -> dict[str, str]:
         "symmetric_min_bits": str(thresholds.symmetric_min_bits),
         "symmetric_min_bytes": str((thresholds.symmetric_min_bits + 7) // 8),
         "salt_min_bytes": str(thresholds.salt_min_bytes),
+        "scrypt_min_n": str(thresholds.scrypt_min_n),
         "pbkdf2_min_iterations": str(default),
         "pbkdf2_min_iterations_sha1": str(iterations.get("sha1", default)),
         "pbkdf2_min_iterations_sha256": str(iterations.get("sha256", default)),
