@@ -49,6 +49,7 @@ from analyzer.engines.python.checks.salts import check_salt_sources
 from analyzer.engines.python.evaluate.callees import BOUND_CALL, callees, may_call_a_value
 from analyzer.engines.python.evaluate.callsites import CallSites
 from analyzer.engines.python.evaluate.consts import Evaluator
+from analyzer.engines.python.evaluate.spread import spread_arguments
 from analyzer.engines.python.evaluate.taint import Flow
 from analyzer.engines.python.key_facts import key_facts
 from analyzer.engines.python.spellings import algorithm_spellings
@@ -89,7 +90,9 @@ def run_checks(
             ctx.seeds.setdefault(generator, []).append((call, scope))
         found = table.lookup(qual)
         if found is not None:
-            check_api_call(ctx, make_api_call(ctx, call, scope, qual, *found))
+            check_api_call(
+                ctx, make_api_call(ctx, spread_call(ctx, call, scope), scope, qual, *found)
+            )
         elif qual.startswith(BOUND_CALL) and check_called_values(ctx, call, scope):
             continue
         elif ctx.uses_pycrypto and is_pycrypto_only(qual, table):
@@ -154,6 +157,20 @@ def check_called_values(ctx: CheckContext, call: cst.Call, scope: Scope) -> bool
         for finding in ctx.findings[before:]:
             finding.related = [*hops, *finding.related]
     return checked
+
+
+def spread_call(ctx: CheckContext, call: cst.Call, scope: Scope) -> cst.Call:
+    """The call with its ``*args``/``**kwargs`` of literal containers written out (a stand-in
+    anchored at the real call), else the call itself."""
+    if not any(arg.star for arg in call.args):
+        return call
+    args = spread_arguments(call, scope)
+    if args is None:
+        return call
+    stand_in = call.with_changes(args=args)
+    ctx.stand_ins[id(stand_in)] = (stand_in, call)
+    ctx.api_calls.add(id(call))
+    return stand_in
 
 
 def _anchor_stand_ins(ctx: CheckContext) -> None:

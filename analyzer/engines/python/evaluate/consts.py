@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from analyzer.engines.python.evaluate.callsites import CallSites
+from analyzer.engines.python.evaluate.callsites import CallSites, resolve_callee
 from analyzer.engines.python.evaluate.classes import field, field_with_overrides
 from analyzer.engines.python.resolver import ModuleResolver
 from analyzer.engines.python.summaries import FunctionSummary
@@ -414,6 +414,10 @@ class Evaluator:
         if expr is None or depth > MAX_DEPTH:
             return []
         if isinstance(expr, cst.IfExp):
+            taken = self._truth(expr.test, scope, depth + 1, hops)
+            if taken is not None:
+                branch = expr.body if taken else expr.orelse
+                return self.expressions(branch, scope, depth + 1, hops)
             return self.expressions(expr.body, scope, depth + 1, hops) + self.expressions(
                 expr.orelse, scope, depth + 1, hops
             )
@@ -421,6 +425,10 @@ class Evaluator:
             entries = self._table_entries(expr, scope, depth, hops)
             if entries is not None:
                 return entries[: MAX_VALUES * 2]
+        if isinstance(expr, cst.Call):
+            returned = self._returned(expr, scope, depth, hops)
+            if returned is not None:
+                return returned[: MAX_VALUES * 2]
         bindings: list[Binding] | None = None
         name = ""
         if isinstance(expr, cst.Name):
@@ -441,6 +449,49 @@ class Evaluator:
         for binding in bindings:
             out.extend(self._binding_expressions(name, binding, depth, hops))
         return out[: MAX_VALUES * 2]
+
+    def _truth(self, test: cst.BaseExpression, scope: Scope, depth: int, hops: int) -> bool | None:
+        """The truth of a condition when every value it may take is a literal of the same truth
+        that the call being followed passes (``sizes(legacy=False)`` for ``1024 if legacy else
+        4096``); else None."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self._truth(test.expression, scope, depth + 1, hops)
+            return None if inner is None else not inner
+        truths: set[bool] = set()
+        sites = self.call_sites
+        for reached in self.expressions(test, scope, depth, hops):
+            truth = _literal_truth(reached.expr, reached.scope)
+            # only what one pinned call passes decides: a parameter read from its default and
+            # this module's callers may take other values from callers elsewhere, and a flag
+            # the module sets is left as both branches (as ``if`` statements are)
+            pins = [o.pin for o in reached.origins if o.pin is not None]
+            complete = bool(pins) and sites is not None and all(sites.is_pinned(p[0]) for p in pins)
+            if truth is None or not complete:
+                return None
+            truths.add(truth)
+        return truths.pop() if len(truths) == 1 else None
+
+    def _returned(
+        self, call: cst.Call, scope: Scope, depth: int, hops: int
+    ) -> list[Reached] | None:
+        """``bits()``, ``self.key_size()``, ``Keys.size()``: what a function of this module
+        returns, its parameters taken from this call only (not from its other callers)."""
+        if self.call_sites is None or hops >= MAX_CALL_HOPS:
+            return None
+        found = resolve_callee(call.func, scope)
+        if found is None or found[0].name == "__init__" or not found[0].returns:
+            return None
+        function = found[0]
+        everywhere = self.call_sites
+        self.call_sites = everywhere.pinned([(function, call, "")])
+        out: list[Reached] = []
+        try:
+            for value in function.returns:
+                origin = Origin(f"`{function.name}()` returns this value", node=value)
+                out += _prefixed(origin, self.expressions(value, function, depth + 1, hops + 1))
+        finally:
+            self.call_sites = everywhere
+        return out
 
     def _field_bindings(self, expr: cst.Attribute, scope: Scope) -> list[Binding] | None:
         """``self.attr``/``cls.attr``: the class's field (or its base's) and every subclass's
@@ -543,7 +594,11 @@ class Evaluator:
         if binding.kind == "param":
             out: list[Reached] = []
             function = binding.function
-            if binding.value is not None:
+            sites = self.call_sites
+            passed = function is not None and sites is not None
+            if binding.value is not None and not (
+                passed and sites.passed_by_pinned_call(function, name)  # type: ignore[union-attr,arg-type]
+            ):
                 pin = (function, None, name) if function is not None else None
                 origin = Origin(f"default value of parameter `{name}`", node=binding.node, pin=pin)
                 out += _prefixed(origin, self.expressions(binding.value, scope, depth + 1, hops))
@@ -583,11 +638,26 @@ class Evaluator:
             items = [node.value]
         out: list[Reached] = []
         for item in items:
-            picked = _pick(item, binding.unpack or ())
-            if picked is not None:
-                origin = Origin(f"`{name}` takes this value", node=picked)
-                out += _prefixed(origin, self.expressions(picked, scope, depth + 1, hops))
+            for whole in self._unpacked_items(item, scope, depth, hops):
+                picked = _pick(whole.expr, binding.unpack or ())
+                if picked is not None:
+                    origin = Origin(f"`{name}` takes this value", node=picked)
+                    reached = self.expressions(picked, whole.scope, depth + 1, hops)
+                    out += _prefixed(origin, _prefixed_all(whole.origins, reached))
         return out
+
+    def _unpacked_items(
+        self, item: cst.BaseExpression, scope: Scope, depth: int, hops: int
+    ) -> list[Reached]:
+        """The literal tuples an unpacked value may be: itself, or what a call of the module's
+        own function returns (``bits, e = params()``)."""
+        if isinstance(item, cst.Call):
+            return [
+                r
+                for r in self.expressions(item, scope, depth + 1, hops)
+                if isinstance(r.expr, (cst.Tuple, cst.List))
+            ]
+        return [Reached(item, scope)]
 
     def _container(
         self, expr: cst.BaseExpression | None, scope: Scope, depth: int
@@ -673,12 +743,25 @@ class Evaluator:
         found = [
             c for c in self.values(expr, scope) if isinstance(c.value, (str, bytes)) and c.value
         ]
+        found += self._decoded_literals(expr, scope)
         if found:
-            return found
+            return _distinct(found)
         single = self.literal(expr, scope)
         if single is not None:
             return [single]
         return self._keyring_literals(expr, scope)
+
+    def _decoded_literals(self, expr: cst.BaseExpression, scope: Scope) -> list[Const]:
+        """Literals an expression may hold through a decoding call on some path:
+        ``KEY = bytes.fromhex("...")``, ``SECRET = "...".encode()``, ``b64decode(B64_KEY)``."""
+        out: list[Const] = []
+        for reached in self.expressions(expr, scope):
+            if not isinstance(reached.expr, cst.Call):
+                continue
+            found = self.literal(reached.expr, reached.scope)
+            if found is not None:
+                out.append(Const(found.value, (*reached.origins, *found.origins)))
+        return out
 
     def _keyring_literals(self, expr: cst.BaseExpression, scope: Scope) -> list[Const]:
         """The literal secrets of a keyring table: ``{name: secret}`` or ``{name: (alg, secret)}``."""
@@ -700,6 +783,22 @@ class Evaluator:
 
 def _prefixed(origin: Origin, reached: list[Reached]) -> list[Reached]:
     return [Reached(r.expr, r.scope, (origin, *r.origins)) for r in reached]
+
+
+def _literal_truth(expr: cst.BaseExpression, scope: Scope) -> bool | None:
+    """The truth of a literal: ``True``/``False``/``None`` (not rebound), a number, a string."""
+    if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):
+        return expr.value == "True" if not scope.lookup(expr.value) else None
+    if isinstance(expr, (cst.Integer, cst.SimpleString)):
+        try:
+            return bool(ast.literal_eval(expr.value))
+        except (ValueError, SyntaxError):
+            return None
+    return None
+
+
+def _prefixed_all(origins: tuple[Origin, ...], reached: list[Reached]) -> list[Reached]:
+    return [Reached(r.expr, r.scope, (*origins, *r.origins)) for r in reached]
 
 
 def _distinct(consts: list[Const]) -> list[Const]:

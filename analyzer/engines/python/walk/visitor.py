@@ -122,12 +122,16 @@ class Collector(cst.CSTVisitor):
         outer = self.scope
         inner = Scope("function", node.name.value, outer, node)
         outer.bind(node.name.value, Binding("function", node, function=inner))
-        params = node.params
+        self._set_block(id(node.body))
+        self._enter_function(inner, node.params)
+
+    def _enter_function(self, inner: Scope, params: cst.Parameters) -> None:
+        """Bind the parameters of a ``def`` or ``lambda`` and walk into its body."""
+        outer = self.scope
         positional = [*params.posonly_params, *params.params]
         inner.positional = [p.name.value for p in positional]
         inner.keyword_only = [p.name.value for p in params.kwonly_params]
-        self._set_block(id(node.body))
-        if outer.kind == "class" and positional:
+        if outer.kind == "class" and positional and isinstance(inner.node, cst.FunctionDef):
             inner.enclosing_class = outer
             inner.self_name = positional[0].name.value
         elif outer.kind == "function":
@@ -146,6 +150,16 @@ class Collector(cst.CSTVisitor):
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.definitions.pop()
+        self.scope = self.scope.parent or self.scope
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        """A lambda is a function whose body is its return value (``gen = lambda b: ...``)."""
+        inner = Scope("function", "<lambda>", self.scope, node)
+        inner.returns.append(node.body)
+        self.scope.module().lambdas[id(node)] = inner
+        self._enter_function(inner, node.params)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
         self.scope = self.scope.parent or self.scope
 
     # -- bindings -----------------------------------------------------------------------------
