@@ -109,10 +109,23 @@ def salt_lengths(ctx: CheckContext, api: ApiCall) -> list[tuple[int, list[tuple[
 
 
 def check_salt(ctx: CheckContext, api: ApiCall) -> None:
-    """KG205 for a salt shorter than the standard's minimum."""
+    """KG205 for a salt shorter than the standard's minimum, and for a password hash's salt
+    written as a literal (the same for every password, so one precomputation serves all)."""
     minimum = ctx.thresholds.salt_min_bytes
-    for length, related in salt_lengths(ctx, api):
-        if length < minimum:
+    lengths = salt_lengths(ctx, api)
+    literal = _password_based(api) and _literal_salt(ctx, api)
+    for length, related in lengths:
+        if length >= minimum and literal:
+            ctx.report(
+                WEAK_KEY_DERIVATION,
+                api.call,
+                f"salt of `{short(api.qualname)}` written as a literal; draw a random salt "
+                "per password",
+                {**api.facts, "salt_bytes": length, "salt": "literal"},
+                related,
+            )
+            literal = False  # one finding for the call, whichever literals it may take
+        elif length < minimum:
             ctx.report(
                 WEAK_KEY_DERIVATION,
                 api.call,
@@ -132,3 +145,14 @@ def check_kdf(ctx: CheckContext, api: ApiCall) -> bool:
     if "salt" in api.spec.args:
         check_salt(ctx, api)
     return resolved
+
+
+def _password_based(api: ApiCall) -> bool:
+    """PBKDF2 and scrypt (a work factor): their salt must differ per password; HKDF's may be
+    a protocol constant."""
+    return "iterations" in api.spec.args or "cost" in api.spec.args
+
+
+def _literal_salt(ctx: CheckContext, api: ApiCall) -> bool:
+    status, expr = get_arg(api.call, api.spec.args["salt"])
+    return status == "given" and expr is not None and bool(ctx.evaluator.literals(expr, api.scope))
