@@ -9,10 +9,21 @@ caller's analysis can apply it without walking that module with LibCST again.
 from __future__ import annotations
 
 import ast
+import operator
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from analyzer.engines.python.table import Table, rng_strength
+
+Literal = int | str | bytes
+_ARITHMETIC = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.LShift: operator.lshift,
+    ast.Pow: operator.pow,
+}
 
 # Argument roles whose value a caller chooses and the checks judge.
 CHECKED_ROLES = ("size", "curve", "exponent", "iterations")
@@ -48,6 +59,9 @@ class FunctionSummary:
     sinks: tuple[ParamSink, ...] = ()
     weak_return: tuple[str, int, int] | None = None  # RNG qualname, line, column
     kind: str = "function"
+    # The constants its ``return`` statements hand back (value, line, column): a literal, a
+    # module constant or a local assigned once to one; other returns are left out.
+    returns: tuple[tuple[Literal, int, int], ...] = ()
 
 
 # What a call of another function names: (level, module, name) of an import, or level None
@@ -175,6 +189,7 @@ def _summary(
     name: str = "",
     bound: bool = False,
     callees: Callable[[ast.expr], FunctionSummary | None] | None = None,
+    known: dict[str, Literal] | None = None,
 ) -> FunctionSummary:
     args = function.args
     params = tuple(a.arg for a in [*args.posonlyargs, *args.args])
@@ -217,9 +232,42 @@ def _summary(
                         node.col_offset + 1,
                     )
                 )
-    weak = _weak_return(nodes, assigned, imports, table) if kind != "constructor" else None
     unique = tuple(dict.fromkeys(sinks))
-    return FunctionSummary(path, name or function.name, params, unique, weak, kind)
+    returned = (
+        _constant_returns(nodes, assigned, every | rebound, known or {})
+        if kind != "constructor"
+        else ()
+    )
+    # after the constants: ``_weak_return`` consumes ``assigned``
+    weak = _weak_return(nodes, assigned, imports, table) if kind != "constructor" else None
+    return FunctionSummary(path, name or function.name, params, unique, weak, kind, returned)
+
+
+def _constant_returns(
+    nodes: list[ast.AST],
+    assigned: dict[str, list[ast.expr]],
+    local: set[str],
+    known: dict[str, Literal],
+) -> tuple[tuple[Literal, int, int], ...]:
+    """The constants the function's ``return`` statements give (``return 1024``,
+    ``return DEFAULT_BITS``, ``bits = 1024; return bits``); a generator's are none."""
+    if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in nodes):
+        return ()
+    module = {k: v for k, v in known.items() if k not in local}
+    stores = Counter(
+        n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+    )
+    out: list[tuple[Literal, int, int]] = []
+    for node in nodes:
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        value: ast.expr = node.value
+        if isinstance(value, ast.Name) and stores[value.id] == 1 and value.id in assigned:
+            value = assigned[value.id][0]
+        found = _literal(value, module)
+        if found is not None:
+            out.append((found, value.lineno, value.col_offset + 1))
+    return tuple(out)
 
 
 def _through_callee(
@@ -317,6 +365,7 @@ class ModuleIndex:
     imports: dict[str, str]
     defined: frozenset[str]
     classes: dict[str, ast.ClassDef]
+    constants: dict[str, Literal]
 
 
 def module_index(tree: ast.Module) -> ModuleIndex:
@@ -328,6 +377,7 @@ def module_index(tree: ast.Module) -> ModuleIndex:
         _imports(tree),
         frozenset(s.name for s in statements if isinstance(s, definitions)),
         {s.name: s for s in statements if isinstance(s, ast.ClassDef)},
+        _module_constants(statements),
     )
 
 
@@ -349,7 +399,9 @@ def function_summary(
 
     for stmt in index.statements:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
-            return _summary(stmt, path, index.imports, table, callees=resolve)
+            return _summary(
+                stmt, path, index.imports, table, callees=resolve, known=index.constants
+            )
         if isinstance(stmt, ast.ClassDef) and stmt.name == owner:
             wanted = method or "__init__"
             found = _called_on_class(_defining(stmt, wanted, index.classes), wanted)
@@ -357,7 +409,9 @@ def function_summary(
                 return None
             function, bound = found
             kind = "method" if method else "constructor"
-            return _summary(function, path, index.imports, table, kind, name, bound, resolve)
+            return _summary(
+                function, path, index.imports, table, kind, name, bound, resolve, index.constants
+            )
     return None
 
 
@@ -418,3 +472,42 @@ def module_level(body: list[ast.stmt]) -> list[ast.stmt]:
             for handler in stmt.handlers:
                 found += module_level(handler.body)
     return found
+
+
+def _literal(node: ast.expr, known: dict[str, Literal]) -> Literal | None:
+    """A number, string or bytes written as a literal, a known constant or small arithmetic."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, str, bytes)):
+        return None if isinstance(node.value, bool) else node.value
+    if isinstance(node, ast.Name):
+        return known.get(node.id)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _literal(node.operand, known)
+        return -inner if isinstance(inner, int) else None
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+        left, right = _literal(node.left, known), _literal(node.right, known)
+        if not isinstance(left, int) or not isinstance(right, int):
+            return None
+        if isinstance(node.op, (ast.Pow, ast.LShift)) and not 0 <= right <= 64:
+            return None
+        return _ARITHMETIC[type(node.op)](left, right)  # type: ignore[no-any-return]
+    return None
+
+
+def _module_constants(statements: list[ast.stmt]) -> dict[str, Literal]:
+    """Names the module assigns exactly once, to a literal (``DEFAULT_BITS = 2048``)."""
+    counts = Counter(
+        n.id
+        for stmt in statements
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        for n in ast.walk(stmt)
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+    )
+    known: dict[str, Literal] = {}
+    for stmt in statements:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target, value = stmt.targets[0], stmt.value
+            if isinstance(target, ast.Name) and counts[target.id] == 1:
+                found = _literal(value, known)
+                if found is not None:
+                    known[target.id] = found
+    return known

@@ -427,6 +427,8 @@ class Evaluator:
                 return entries[: MAX_VALUES * 2]
         if isinstance(expr, cst.Call):
             returned = self._returned(expr, scope, depth, hops)
+            if returned is None:
+                returned = self._returned_elsewhere(expr, scope)
             if returned is not None:
                 return returned[: MAX_VALUES * 2]
         bindings: list[Binding] | None = None
@@ -491,6 +493,19 @@ class Evaluator:
                 out += _prefixed(origin, self.expressions(value, function, depth + 1, hops + 1))
         finally:
             self.call_sites = everywhere
+        return out
+
+    def _returned_elsewhere(self, call: cst.Call, scope: Scope) -> list[Reached] | None:
+        """The constants a function of another module of the scanned tree returns
+        (``RSA.generate(settings.legacy_bits())``)."""
+        summary = self.imported_function(call.func, scope)
+        if summary is None or not summary.returns:
+            return None
+        out: list[Reached] = []
+        for value, line, column in summary.returns:
+            where = Location(summary.path, line, column)
+            origin = Origin(f"`{summary.name}()` returns this value", location=where)
+            out.append(Reached(_literal_node(value, False), scope, (origin,)))
         return out
 
     def _field_bindings(self, expr: cst.Attribute, scope: Scope) -> list[Binding] | None:
