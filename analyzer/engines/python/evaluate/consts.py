@@ -526,20 +526,32 @@ class Evaluator:
     def _class_attribute(
         self, expr: cst.Attribute, scope: Scope, depth: int, hops: int
     ) -> list[Reached] | None:
-        """``Klass.attr``, also when the class is itself a value (``cls.public_cls.curve``)."""
+        """``Klass.attr``, also when the class is itself a value (``cls.public_cls.curve``),
+        and ``obj.attr`` of an instance the module builds (``self.config = Settings()``)."""
         attr = expr.attr.value
         out: list[Reached] = []
         resolved = False
         for owner in self.expressions(expr.value, scope, depth + 1, hops):
-            if not isinstance(owner.expr, cst.Name):
+            built = isinstance(owner.expr, cst.Call)
+            name = owner.expr.func if isinstance(owner.expr, cst.Call) else owner.expr
+            if not isinstance(name, cst.Name):
                 continue
-            bindings = owner.scope.live(owner.expr.value)
+            bindings = owner.scope.live(name.value)
             if len(bindings) != 1 or bindings[0].class_scope is None:
                 continue
             resolved = True
-            for binding in field(bindings[0].class_scope, attr):
-                reached = self._binding_expressions(attr, binding, depth + 1, hops)
-                out += [Reached(r.expr, r.scope, (*owner.origins, *r.origins)) for r in reached]
+            klass = bindings[0].class_scope
+            everywhere = self.call_sites
+            init = resolve_callee(name, owner.scope) if built else None
+            if init is not None and everywhere is not None:
+                # the constructor's parameters take this construction's arguments
+                self.call_sites = everywhere.pinned([(init[0], owner.expr, "")])  # type: ignore[list-item]
+            try:
+                for binding in field(klass, attr):
+                    reached = self._binding_expressions(attr, binding, depth + 1, hops)
+                    out += _prefixed_all(owner.origins, reached)
+            finally:
+                self.call_sites = everywhere
         return out if resolved else None
 
     def _table_entries(
