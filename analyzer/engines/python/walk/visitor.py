@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -71,6 +72,15 @@ def _reference_candidates(value: cst.BaseExpression) -> list[cst.BaseExpression]
     if isinstance(value, cst.IfExp):
         return [*_reference_candidates(value.body), *_reference_candidates(value.orelse)]
     return []
+
+
+def _constant_truth(test: cst.BaseExpression) -> bool | None:
+    """The truth of a condition written as ``True``, ``False`` or a number literal."""
+    if isinstance(test, cst.Name) and test.value in ("True", "False"):
+        return test.value == "True"
+    if isinstance(test, cst.Integer):
+        return ast.literal_eval(test.value) != 0
+    return None
 
 
 class Collector(cst.CSTVisitor):
@@ -161,6 +171,19 @@ class Collector(cst.CSTVisitor):
 
     def leave_Lambda(self, original_node: cst.Lambda) -> None:
         self.scope = self.scope.parent or self.scope
+
+    def visit_If(self, node: cst.If) -> bool:
+        """``if False:`` (or ``if 0:``) never runs, nor the ``else`` of ``if True:``: Python
+        drops those blocks when it compiles the module, so they are not walked."""
+        truth = _constant_truth(node.test)
+        if truth is None:
+            return True
+        node.test.visit(self)
+        if truth:
+            node.body.visit(self)
+        elif node.orelse is not None:
+            node.orelse.visit(self)
+        return False
 
     # -- bindings -----------------------------------------------------------------------------
     def visit_Import(self, node: cst.Import) -> None:
