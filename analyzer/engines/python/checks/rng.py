@@ -25,9 +25,11 @@ SEED_DEPTH = 10
 
 
 def source_bits(ctx: CheckContext, source: Source) -> int | None:
-    """How many bits an RNG call draws, when its size argument resolves."""
+    """How many bits an RNG call draws, when its size argument resolves; none for a draw per
+    element of a comprehension (``bytes(rng.getrandbits(8) for _ in range(16))``): it is one
+    part of the value, whose length is not known."""
     spec = source.spec
-    if spec is None:
+    if spec is None or source.repeated:
         return None
     _status, size, _expr = role_value(ctx.evaluator, source.call, spec, "size", source.scope)
     value = int_value(size)
