@@ -51,7 +51,8 @@ class FunctionSummary:
 
     ``kind`` says what a caller calls: a ``function``, a ``method`` (a static or class method
     called on its class, ``PrivateDSA.generate(1024)``) or a ``constructor`` (the class's
-    ``__init__``); the parameters of the last two leave out ``cls``/``self``."""
+    ``__init__``); the parameters of the last two leave out ``cls``/``self``. An ``attribute``
+    is a class constant read on the class (``Config.BITS``): no call, its value the return."""
 
     path: str
     name: str
@@ -404,15 +405,40 @@ def function_summary(
             )
         if isinstance(stmt, ast.ClassDef) and stmt.name == owner:
             wanted = method or "__init__"
-            found = _called_on_class(_defining(stmt, wanted, index.classes), wanted)
+            defining = _defining(stmt, wanted, index.classes)
+            found = _called_on_class(defining, wanted)
             if found is None:
-                return None
+                return _class_constant(defining, wanted, path, name, index.constants)
             function, bound = found
             kind = "method" if method else "constructor"
             return _summary(
                 function, path, index.imports, table, kind, name, bound, resolve, index.constants
             )
     return None
+
+
+def _class_constant(
+    klass: ast.ClassDef, attr: str, path: str, name: str, known: dict[str, Literal]
+) -> FunctionSummary | None:
+    """``Config.BITS`` read on the class: a summary of kind ``attribute`` whose one return is
+    the constant the class body assigns it once (the value a reader of the attribute gets)."""
+    found = [
+        s
+        for s in klass.body
+        if isinstance(s, (ast.Assign, ast.AnnAssign)) and _binds_attribute(s, attr)
+    ]
+    if len(found) != 1 or found[0].value is None:
+        return None
+    value = _literal(found[0].value, known)
+    if value is None:
+        return None
+    where = (value, found[0].value.lineno, found[0].value.col_offset + 1)
+    return FunctionSummary(path, name, (), kind="attribute", returns=(where,))
+
+
+def _binds_attribute(stmt: ast.Assign | ast.AnnAssign, name: str) -> bool:
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    return any(isinstance(t, ast.Name) and t.id == name for t in targets)
 
 
 def _defining(klass: ast.ClassDef, name: str, classes: dict[str, ast.ClassDef]) -> ast.ClassDef:

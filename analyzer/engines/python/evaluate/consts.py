@@ -325,6 +325,15 @@ class Evaluator:
         where = Location(found.path, found.line, found.column)
         return Const(found.value, (Origin(f"`{shown}` is assigned here", location=where),))
 
+    def _imported_class_constant(self, expr: cst.Attribute, scope: Scope) -> Const | None:
+        """``Config.BITS`` of a class another module of the scanned tree defines."""
+        summary = self.imported_function(expr, scope)
+        if summary is None or summary.kind != "attribute" or len(summary.returns) != 1:
+            return None
+        value, line, column = summary.returns[0]
+        where = Location(summary.path, line, column)
+        return Const(value, (Origin(f"`{summary.name}` is assigned here", location=where),))
+
     def _name_const(self, name: str, scope: Scope, depth: int) -> Const | None:
         bindings = scope.lookup(name)
         if len(bindings) != 1:
@@ -348,7 +357,8 @@ class Evaluator:
                 level, module, imported = binding.import_from
                 if imported is not None:
                     module = f"{module}.{imported}" if module else imported
-                return self._external(level, module, attr, f"{expr.value.value}.{attr}")
+                found = self._external(level, module, attr, f"{expr.value.value}.{attr}")
+                return found if found is not None else self._imported_class_constant(expr, scope)
             return None
         dotted = self.qualname(expr.value, scope, depth + 1)
         if dotted and isinstance(expr.value, cst.Attribute):
@@ -499,7 +509,7 @@ class Evaluator:
         """The constants a function of another module of the scanned tree returns
         (``RSA.generate(settings.legacy_bits())``)."""
         summary = self.imported_function(call.func, scope)
-        if summary is None or not summary.returns:
+        if summary is None or not summary.returns or summary.kind == "attribute":
             return None
         out: list[Reached] = []
         for value, line, column in summary.returns:
