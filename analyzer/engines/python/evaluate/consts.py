@@ -20,6 +20,10 @@ MAX_DEPTH = 40
 # May-values: at most this many values per expression, and this many calls crossed to find them.
 MAX_VALUES = 8
 MAX_CALL_HOPS = 3
+# String methods that take no argument and give a string of a constant.
+TEXT_METHODS = frozenset(
+    {"upper", "lower", "strip", "lstrip", "rstrip", "casefold", "swapcase", "title", "capitalize"}
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,11 @@ def _arith(op: cst.BaseBinaryOp, left: Value, right: Value) -> Value | None:
         return left + right  # type: ignore[operator]
     if isinstance(op, cst.Multiply) and isinstance(left, (str, bytes)) and isinstance(right, int):
         return left * right if 0 <= right <= 4096 else None
+    if isinstance(op, cst.Modulo) and isinstance(left, str) and "%" in left:
+        try:
+            return left % right
+        except (TypeError, ValueError):
+            return None
     return None
 
 
@@ -265,11 +274,18 @@ class Evaluator:
             if inner is not None and isinstance(inner.value, int):
                 return Const(-inner.value, inner.origins)
             return None
-        if (
-            isinstance(expr, cst.Call)
-            and len(expr.args) == 2
-            and not any(a.star for a in expr.args)
-        ):
+        if isinstance(expr, cst.FormattedString):
+            return self._formatted(expr, scope, depth)
+        if isinstance(expr, cst.Call) and any(a.star for a in expr.args):
+            return None
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+            method = self._text_method(expr, expr.func, scope, depth)
+            if method is not None:
+                return method
+        if isinstance(expr, cst.Call) and len(expr.args) >= 2:
+            extreme = self._min_max(expr, scope, depth)
+            if extreme is not None or len(expr.args) != 2:
+                return extreme
             return self._int_with_base(expr, scope, depth)
         if isinstance(expr, cst.Call) and len(expr.args) == 1 and not expr.args[0].star:
             name = self.qualname(expr.func, scope, depth + 1)
@@ -284,6 +300,84 @@ class Evaluator:
                 except ValueError:
                     return None
         return None
+
+    def _text_method(
+        self, call: cst.Call, func: cst.Attribute, scope: Scope, depth: int
+    ) -> Const | None:
+        """``"p192".upper()``, ``" P-192 ".strip()``, ``KEY.replace("-", "")``,
+        ``"".join(["0123", "4567"])``: a string method of a constant, on constants."""
+        name = func.attr.value
+        if name not in TEXT_METHODS and name not in ("replace", "join"):
+            return None
+        if any(a.keyword is not None for a in call.args):
+            return None
+        base = self.const(func.value, scope, depth + 1)
+        if base is None or not isinstance(base.value, (str, bytes)):
+            return None
+        kind = type(base.value)
+        if name == "join" and len(call.args) == 1:
+            parts = self._const_items(call.args[0].value, scope, depth)
+            if parts is None or not all(isinstance(p.value, kind) for p in parts):
+                return None
+            joined = base.value.join(p.value for p in parts)  # type: ignore[arg-type,misc]
+            return Const(joined, tuple(o for p in parts for o in p.origins))
+        args = [self.const(a.value, scope, depth + 1) for a in call.args]
+        values = [a.value for a in args if a is not None]
+        if len(values) != len(args) or not all(isinstance(v, kind) for v in values):
+            return None
+        if name == "replace" and len(values) == 2:
+            return Const(base.value.replace(*values), base.origins)  # type: ignore[arg-type]
+        if name in TEXT_METHODS and not values:
+            return Const(getattr(base.value, name)(), base.origins)
+        return None
+
+    def _const_items(
+        self, expr: cst.BaseExpression, scope: Scope, depth: int
+    ) -> list[Const] | None:
+        found = self._container(expr, scope, depth + 1)
+        if not isinstance(found, (cst.List, cst.Tuple)):
+            return None
+        expr = found
+        items = [
+            self.const(e.value, scope, depth + 1)
+            for e in expr.elements
+            if not isinstance(e, cst.StarredElement)
+        ]
+        if len(items) != len(expr.elements) or any(i is None for i in items):
+            return None
+        return items  # type: ignore[return-value]
+
+    def _min_max(self, call: cst.Call, scope: Scope, depth: int) -> Const | None:
+        """``min(1024, 4096)``: the builtin's pick among integer constants."""
+        name = self.qualname(call.func, scope, depth + 1)
+        if name not in ("min", "max") or scope.lookup(name):
+            return None
+        if any(a.keyword is not None for a in call.args):
+            return None
+        args = [self.const(a.value, scope, depth + 1) for a in call.args]
+        if any(a is None or not isinstance(a.value, int) for a in args):
+            return None
+        pick = (min if name == "min" else max)(args, key=lambda a: a.value)  # type: ignore[arg-type,return-value,union-attr]
+        return pick
+
+    def _formatted(self, expr: cst.FormattedString, scope: Scope, depth: int) -> Const | None:
+        """``f"{PREFIX}-secret"`` whose every part is a constant (no conversion or format)."""
+        if any(isinstance(p, cst.FormattedStringText) and "\\" in p.value for p in expr.parts):
+            return None  # an escape: the text as written is not the value
+        text: list[str] = []
+        origins: tuple[Origin, ...] = ()
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringText):
+                text.append(part.value)
+                continue
+            if part.conversion is not None or part.format_spec is not None:
+                return None
+            inner = self.const(part.expression, scope, depth + 1)
+            if inner is None or isinstance(inner.value, bytes):
+                return None
+            text.append(str(inner.value))
+            origins += inner.origins
+        return Const("".join(text), origins)
 
     def _int_with_base(self, call: cst.Call, scope: Scope, depth: int) -> Const | None:
         """``int("FFFF...", 16)``: how protocol code writes a DH prime."""
@@ -383,6 +477,13 @@ class Evaluator:
                 and self.qualname(func, scope, depth + 1) in self.table.decoders
             ):
                 return self.literal(expr.args[0].value, scope, depth + 1)
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            # ``key = bytearray(b"...")`` then ``bytes(key)``: the decoding call it was bound to
+            for reached in self.expressions(expr, scope, depth + 1):
+                if isinstance(reached.expr, cst.Call):
+                    found = self.literal(reached.expr, reached.scope, depth + 1)
+                    if found is not None:
+                        return Const(found.value, (*reached.origins, *found.origins))
         return None
 
     # -- may-values ---------------------------------------------------------------------------
