@@ -16,9 +16,18 @@ from analyzer.findings.redact import redact_value
 EMPTY_IS_LITERAL = ("cipher", "fernet")
 
 
+# Roles whose literal is KG301, and what the finding advises.
+ADVICE = {
+    "key": "load it from a secret manager",
+    "password": "load it from a secret manager",
+    "iv": "draw a random IV for each message",
+}
+
+
 def check_literal_key(ctx: CheckContext, api: ApiCall, role: str, expr: cst.BaseExpression) -> None:
-    """KG301 when the key or password argument is a literal (directly, via a constant or a decoder)."""
-    if role not in ("key", "password"):
+    """KG301 when the key, password or IV argument is a literal (directly, via a constant or a
+    decoder): a static IV makes equal plaintexts encrypt alike under the same key."""
+    if role not in ADVICE:
         return
     literals = list(ctx.evaluator.literals(expr, api.scope))
     if not literals and role == "key" and api.spec.role in EMPTY_IS_LITERAL:
@@ -35,7 +44,7 @@ def check_literal_key(ctx: CheckContext, api: ApiCall, role: str, expr: cst.Base
         ctx.report(
             HARDCODED_KEY,
             api.call,
-            f"literal {role} {shown} passed to `{short(api.qualname)}`; load it from a secret manager",
+            f"literal {role} {shown} passed to `{short(api.qualname)}`; {ADVICE[role]}",
             {**api.facts, "argument": role, "literal": shown},
             origins_as_related(literal, "literal"),
         )
