@@ -78,16 +78,23 @@ def reaches_crypto(rel: str, source: bytes, resolver: CryptoImports) -> bool:
 
 # A key size written as a keyword argument (``keySize=1024``, ``key_bits=512``).
 _SIZE_ARGUMENT = re.compile(rb"(?:key_?size|key_?bits|nbits)[ \t]*=[ \t]*\d")  # lower-cased
+# A literal given a key-like name (``MASTER_KEY = b"..."``, ``salt="..."``), lower-cased.
+_LITERAL_SECRET = re.compile(rb"(?:key|secret|salt|passw|\biv)\w*['\"]?[ \t]*[=:][ \t]*b?['\"]")
 
 
 def second_look(rel: str, source: bytes, resolver: CryptoImports) -> bool:
     """What the byte prefilter cannot see: the file names a prohibited algorithm (the project's
-    own ``python_rc4.new(key)``) or passes a key size to a helper
-    (``keys._getPersistentRSAKey(path, keySize=1024)``), and imports a module of the project
-    that imports a crypto library."""
+    own ``python_rc4.new(key)``), passes a key size to a helper
+    (``keys._getPersistentRSAKey(path, keySize=1024)``) or holds a literal under a key-like name
+    (``MASTER_KEY = b"..."`` handed to ``crypto_util.encrypt``), and imports a module of the
+    project that imports a crypto library."""
     from analyzer.engines.python.spellings import spells_prohibited_algorithm
 
     lowered = source.lower()
-    if not (spells_prohibited_algorithm(source, lowered) or _SIZE_ARGUMENT.search(lowered)):
+    if not (
+        spells_prohibited_algorithm(source, lowered)
+        or _SIZE_ARGUMENT.search(lowered)
+        or _LITERAL_SECRET.search(lowered)
+    ):
         return False
     return reaches_crypto(rel, source, resolver)

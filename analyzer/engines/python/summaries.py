@@ -27,6 +27,8 @@ _ARITHMETIC = {
 
 # Argument roles whose value a caller chooses and the checks judge.
 CHECKED_ROLES = ("size", "curve", "exponent", "iterations")
+# ... and those whose literal is the finding (a hard-coded key, a static salt or IV).
+LITERAL_ROLES = ("key", "password", "salt", "iv")
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,7 @@ def _summary(
                 sinks += _through_callee(node, callees(node.func), every - rebound)
             continue
         spec, library = found
-        for role in CHECKED_ROLES:
+        for role in CHECKED_ROLES + LITERAL_ROLES:
             arg = spec.args.get(role)
             value = _argument(node, arg.keyword, arg.position) if arg else None
             if isinstance(value, ast.Name) and value.id in every and value.id not in rebound:

@@ -15,6 +15,7 @@ from analyzer.engines.python.checks.arguments import (
     weak_value_at,
 )
 from analyzer.engines.python.checks.context import Anchor, ApiCall, CheckContext, short
+from analyzer.engines.python.checks.literal_key import password_based
 from analyzer.engines.python.checks.rng import source_bits
 
 
@@ -148,9 +149,7 @@ def check_kdf(ctx: CheckContext, api: ApiCall) -> bool:
 
 
 def _password_based(api: ApiCall) -> bool:
-    """PBKDF2 and scrypt (a work factor): their salt must differ per password; HKDF's may be
-    a protocol constant."""
-    return "iterations" in api.spec.args or "cost" in api.spec.args
+    return password_based(api.spec)
 
 
 def _literal_salt(ctx: CheckContext, api: ApiCall) -> bool:
