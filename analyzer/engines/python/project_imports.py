@@ -78,8 +78,12 @@ def reaches_crypto(rel: str, source: bytes, resolver: CryptoImports) -> bool:
 
 # A key size written as a keyword argument (``keySize=1024``, ``key_bits=512``).
 _SIZE_ARGUMENT = re.compile(rb"(?:key_?size|key_?bits|nbits)[ \t]*=[ \t]*\d")  # lower-cased
-# A literal given a key-like name (``MASTER_KEY = b"..."``, ``salt="..."``), lower-cased.
-_LITERAL_SECRET = re.compile(rb"(?:key|secret|salt|passw|\biv)\w*['\"]?[ \t]*[=:][ \t]*b?['\"]")
+# A module constant named as a key, secret, salt or IV holding a literal (``MASTER_KEY = b"..."``);
+# constants only: key-like local names are far more common and rarely reach another module.
+_LITERAL_SECRET = re.compile(
+    rb"^(?:[A-Z0-9]+_)*(?:KEY|SECRET|SALT|PASSWORD|PASSPHRASE|IV)(?:_[A-Z0-9]+)*[ \t]*=[ \t]*b?['\"]",
+    re.MULTILINE,
+)
 
 
 def second_look(rel: str, source: bytes, resolver: CryptoImports) -> bool:
@@ -94,7 +98,7 @@ def second_look(rel: str, source: bytes, resolver: CryptoImports) -> bool:
     if not (
         spells_prohibited_algorithm(source, lowered)
         or _SIZE_ARGUMENT.search(lowered)
-        or _LITERAL_SECRET.search(lowered)
+        or _LITERAL_SECRET.search(source)
     ):
         return False
     return reaches_crypto(rel, source, resolver)
