@@ -8,7 +8,12 @@ from dataclasses import dataclass
 import libcst as cst
 
 from analyzer.engines.python.evaluate.callsites import CallSites, resolve_callee
-from analyzer.engines.python.evaluate.classes import field, field_with_overrides
+from analyzer.engines.python.evaluate.classes import (
+    bases,
+    field,
+    field_with_overrides,
+    subclasses,
+)
 from analyzer.engines.python.resolver import ModuleResolver
 from analyzer.engines.python.summaries import FunctionSummary
 from analyzer.engines.python.table import Table
@@ -552,6 +557,8 @@ class Evaluator:
             bindings = self._field_bindings(expr, scope)
             if bindings is None:
                 through = self._class_attribute(expr, scope, depth, hops)
+                if through is None:
+                    through = self._self_computed(expr, scope, depth, hops)
                 if through is not None:
                     return through[: MAX_VALUES * 2]
         if not bindings or not any(b.kind in ("assign", "param", "other") for b in bindings):
@@ -588,23 +595,59 @@ class Evaluator:
         self, call: cst.Call, scope: Scope, depth: int, hops: int
     ) -> list[Reached] | None:
         """``bits()``, ``self.key_size()``, ``Keys.size()``: what a function of this module
-        returns, its parameters taken from this call only (not from its other callers)."""
+        returns, its parameters taken from this call only (not from its other callers). A
+        method called on ``self`` may be a subclass's override too."""
         if self.call_sites is None or hops >= MAX_CALL_HOPS:
             return None
-        found = resolve_callee(call.func, scope)
-        if found is None or found[0].name == "__init__" or not found[0].returns:
+        func = call.func
+        owner = scope.enclosing_class
+        if isinstance(func, cst.Attribute) and _is_self(func.value, scope) and owner is not None:
+            functions = _methods(owner, func.attr.value)
+        else:
+            found = resolve_callee(func, scope)
+            functions = [found[0]] if found is not None else []
+        functions = [f for f in functions if f.name != "__init__"]
+        if not any(f.returns for f in functions):
             return None
-        function = found[0]
         everywhere = self.call_sites
-        self.call_sites = everywhere.pinned([(function, call, "")])
+        self.call_sites = everywhere.pinned([(f, call, "") for f in functions])
         out: list[Reached] = []
         try:
-            for value in function.returns:
-                origin = Origin(f"`{function.name}()` returns this value", node=value)
-                out += _prefixed(origin, self.expressions(value, function, depth + 1, hops + 1))
+            for function in functions:
+                out += self._function_returns(function, depth, hops)
         finally:
             self.call_sites = everywhere
         return out
+
+    def _function_returns(self, function: Scope, depth: int, hops: int) -> list[Reached]:
+        out: list[Reached] = []
+        for value in function.returns:
+            origin = Origin(f"`{function.name}()` returns this value", node=value)
+            out += _prefixed(origin, self.expressions(value, function, depth + 1, hops + 1))
+        return out
+
+    def _self_computed(
+        self, expr: cst.Attribute, scope: Scope, depth: int, hops: int
+    ) -> list[Reached] | None:
+        """``self.key_size`` that no assignment sets: a ``@property`` of the class (or an
+        override's), else a constant of a base class another module defines."""
+        owner = scope.enclosing_class
+        if owner is None or not _is_self(expr.value, scope) or hops >= MAX_CALL_HOPS:
+            return None
+        attr = expr.attr.value
+        getters = [m for m in _methods(owner, attr) if "property" in _decorator_names(m.node)]
+        if getters:
+            out: list[Reached] = []
+            for getter in getters:
+                out += self._function_returns(getter, depth, hops)
+            return out
+        for base in _imported_bases(owner):
+            inherited = cst.Attribute(value=cst.Name(base), attr=expr.attr)
+            found = self._imported_class_constant(inherited, owner.parent or scope)
+            if found is not None:
+                node = _literal_node(found.value, False)  # type: ignore[arg-type]
+                return [Reached(node, scope, found.origins)]
+        return None
 
     def _returned_elsewhere(self, call: cst.Call, scope: Scope) -> list[Reached] | None:
         """The constants a function of another module of the scanned tree returns
@@ -933,6 +976,48 @@ def _literal_truth(expr: cst.BaseExpression, scope: Scope) -> bool | None:
         except (ValueError, SyntaxError):
             return None
     return None
+
+
+def _is_self(expr: cst.BaseExpression, scope: Scope) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == scope.self_name
+
+
+def _decorator_names(node: cst.CSTNode | None) -> set[str]:
+    if not isinstance(node, cst.FunctionDef):
+        return set()
+    return {d.decorator.value for d in node.decorators if isinstance(d.decorator, cst.Name)}
+
+
+def _methods(owner: Scope, name: str) -> list[Scope]:
+    """The methods ``self.name`` may run in a method of ``owner``: the nearest definition in the
+    class or its bases, and every subclass's own (the module's classes only)."""
+    out: list[Scope] = []
+    for klass in [owner, *bases(owner)]:
+        found = _own_method(klass, name)
+        if found is not None:
+            out.append(found)
+            break
+    for sub in subclasses(owner):
+        found = _own_method(sub, name)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def _own_method(klass: Scope, name: str) -> Scope | None:
+    found = klass.bindings.get(name, [])
+    if len(found) == 1 and found[0].kind == "function" and found[0].function is not None:
+        return found[0].function
+    return None
+
+
+def _imported_bases(klass: Scope) -> list[str]:
+    """Names of ``klass``'s bases that an import binds (``class Impl(KeyBase)``)."""
+    node = klass.node
+    if not isinstance(node, cst.ClassDef) or klass.parent is None:
+        return []
+    names = [a.value.value for a in node.bases if isinstance(a.value, cst.Name) and not a.keyword]
+    return [n for n in names if any(b.kind == "import" for b in klass.parent.lookup(n))]
 
 
 def _prefixed_all(origins: tuple[Origin, ...], reached: list[Reached]) -> list[Reached]:
