@@ -25,6 +25,8 @@ MAX_DEPTH = 40
 # May-values: at most this many values per expression, and this many calls crossed to find them.
 MAX_VALUES = 8
 MAX_CALL_HOPS = 3
+# Methods whose result is as fixed as the literal they are called on (a hash's digest of it).
+LITERAL_METHODS = frozenset({"encode", "digest", "hexdigest"})
 # String methods that take no argument and give a string of a constant.
 TEXT_METHODS = frozenset(
     {"upper", "lower", "strip", "lstrip", "rstrip", "casefold", "swapcase", "title", "capitalize"}
@@ -472,9 +474,11 @@ class Evaluator:
         if found is not None:
             ok = isinstance(found.value, (str, bytes)) and len(found.value) > 0
             return found if ok else None
+        if isinstance(expr, cst.Subscript):
+            return self.literal(expr.value, scope, depth + 1)  # ``KEY[:16]``: part of it
         if isinstance(expr, cst.Call):
             func = expr.func
-            if isinstance(func, cst.Attribute) and func.attr.value == "encode":
+            if isinstance(func, cst.Attribute) and func.attr.value in LITERAL_METHODS:
                 return self.literal(func.value, scope, depth + 1)
             if (
                 expr.args
