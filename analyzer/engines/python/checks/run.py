@@ -25,6 +25,7 @@ from analyzer.engines.python.checks.context import (
 from analyzer.engines.python.checks.curve import check_curve, has_curve, resolve_curves
 from analyzer.engines.python.checks.dh_groups import check_dh_groups
 from analyzer.engines.python.checks.exponent import check_rsa_exponent
+from analyzer.engines.python.checks.fast_hash import check_password_hash_key
 from analyzer.engines.python.checks.framework_keys import check_framework_keys
 from analyzer.engines.python.checks.kdf import check_kdf
 from analyzer.engines.python.checks.key_literals import check_key_bytes
@@ -241,6 +242,8 @@ def check_api_call(ctx: CheckContext, api: ApiCall) -> None:
             status, expr = get_arg(api.call, api.spec.args[role])
             if status == "given" and expr is not None:
                 check_literal_key(ctx, api, role, expr)
+                if role == "key":
+                    check_password_hash_key(ctx, api, expr)
                 kind = "key" if role == "key" else "secret"
                 sink = Sink(expr, api.scope, kind, role, api.call, api_argument=True)  # type: ignore[arg-type]
                 ctx.sinks.append((sink, f"reaches the {role} argument of `{short(api.qualname)}`"))
