@@ -128,9 +128,24 @@ class Evaluator:
             attribute = self._getattr_name(expr, scope, depth)
             if attribute is not None:
                 return attribute
+            made = self._made_by_own_function(expr, scope)
+            if made is not None:
+                return self.qualname(made[0], made[1], depth + 1)
             base = self.qualname(expr.func, scope, depth + 1)
             return f"{base}()" if base else None
         return None
+
+    @staticmethod
+    def _made_by_own_function(
+        call: cst.Call, scope: Scope
+    ) -> tuple[cst.BaseExpression, Scope] | None:
+        """The call a function of this module returns, when it has one ``return`` of a call
+        (``def make_rng(): return random.Random(1234)``): ``make_rng()`` is that object."""
+        found = resolve_callee(call.func, scope)
+        if found is None or found[0].name == "__init__" or len(found[0].returns) != 1:
+            return None
+        returned = found[0].returns[0]
+        return (returned, found[0]) if isinstance(returned, cst.Call) else None
 
     def _getattr_name(self, call: cst.Call, scope: Scope, depth: int) -> str | None:
         """``getattr(algorithms, "ARC4")`` names ``algorithms.ARC4`` when the name is a constant."""
@@ -236,8 +251,12 @@ class Evaluator:
         return self.resolver.analysed(self.path, level, module)
 
     def constructor(self, expr: cst.BaseExpression, scope: Scope) -> tuple[cst.Call, Scope] | None:
-        """The call that created the instance ``expr`` names, if it was assigned once."""
+        """The call that created the instance ``expr`` names, if it was assigned once (through
+        a function of this module that returns it)."""
         if isinstance(expr, cst.Call):
+            made = self._made_by_own_function(expr, scope)
+            if made is not None and isinstance(made[0], cst.Call):
+                return made[0], made[1]
             return expr, scope
         bindings: list[Binding] | None = None
         if isinstance(expr, cst.Name):
@@ -247,7 +266,7 @@ class Evaluator:
         if bindings and len(bindings) == 1:
             binding = bindings[0]
             if isinstance(binding.value, cst.Call) and binding.scope is not None:
-                return binding.value, binding.scope
+                return self.constructor(binding.value, binding.scope)
         return None
 
     # -- constants ----------------------------------------------------------------------------
