@@ -26,7 +26,8 @@ def _callee_of_class(binding_scope: Scope | None) -> Scope | None:
     return None
 
 
-def _decorators(node: cst.CSTNode) -> set[str]:
+def decorator_names(node: cst.CSTNode | None) -> set[str]:
+    """``{"staticmethod"}`` for a ``def`` under ``@staticmethod``: its plain-name decorators."""
     if not isinstance(node, cst.FunctionDef):
         return set()
     return {d.decorator.value for d in node.decorators if isinstance(d.decorator, cst.Name)}
@@ -39,7 +40,7 @@ def _method(klass: Scope, name: str, on_instance: bool) -> tuple[Scope, bool] | 
     found = klass.bindings.get(name, [])
     if len(found) != 1 or found[0].kind != "function" or found[0].function is None:
         return None
-    decorators = _decorators(found[0].node)
+    decorators = decorator_names(found[0].node)
     if "staticmethod" in decorators:
         return found[0].function, False
     if on_instance or "classmethod" in decorators:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from analyzer.engines.python.evaluate.callsites import CallSites, resolve_callee
+from analyzer.engines.python.evaluate.callsites import CallSites, decorator_names, resolve_callee
 from analyzer.engines.python.evaluate.classes import (
     bases,
     field,
@@ -658,7 +658,7 @@ class Evaluator:
         if owner is None or not _is_self(expr.value, scope) or hops >= MAX_CALL_HOPS:
             return None
         attr = expr.attr.value
-        getters = [m for m in _methods(owner, attr) if "property" in _decorator_names(m.node)]
+        getters = [m for m in _methods(owner, attr) if "property" in decorator_names(m.node)]
         if getters:
             out: list[Reached] = []
             for getter in getters:
@@ -1003,12 +1003,6 @@ def _literal_truth(expr: cst.BaseExpression, scope: Scope) -> bool | None:
 
 def _is_self(expr: cst.BaseExpression, scope: Scope) -> bool:
     return isinstance(expr, cst.Name) and expr.value == scope.self_name
-
-
-def _decorator_names(node: cst.CSTNode | None) -> set[str]:
-    if not isinstance(node, cst.FunctionDef):
-        return set()
-    return {d.decorator.value for d in node.decorators if isinstance(d.decorator, cst.Name)}
 
 
 def _methods(owner: Scope, name: str) -> list[Scope]:
