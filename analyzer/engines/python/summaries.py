@@ -413,10 +413,101 @@ def function_summary(
                 return _class_constant(defining, wanted, path, name, index.constants)
             function, bound = found
             kind = "method" if method else "constructor"
-            return _summary(
+            summary = _summary(
                 function, path, index.imports, table, kind, name, bound, resolve, index.constants
             )
+            if kind == "constructor":
+                kept = _field_sinks(defining, function, summary.params, index.imports, table)
+                summary = replace(summary, sinks=tuple(dict.fromkeys((*summary.sinks, *kept))))
+            return summary
     return None
+
+
+def _field_sinks(
+    klass: ast.ClassDef,
+    init: ast.FunctionDef | ast.AsyncFunctionDef,
+    params: tuple[str, ...],
+    imports: dict[str, str],
+    table: Table,
+) -> list[ParamSink]:
+    """A constructor parameter the object keeps (``self.key = key``) and another method of the
+    class hands to an API (``AES.new(self.key, ...)``): a sink of the constructor, so that
+    ``AESCipher(b"...")`` in another module is judged at that call."""
+    kept = _kept_parameters(init, params)
+    if not kept:
+        return []
+    out: list[ParamSink] = []
+    for method in klass.body:
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) or method is init:
+            continue
+        positional = [*method.args.posonlyargs, *method.args.args]
+        if not positional:
+            continue
+        self_name = positional[0].arg
+        for node in _own_nodes(method):
+            if not isinstance(node, ast.Call):
+                continue
+            qual = _qualname(node.func, imports)
+            found = table.lookup(qual) if qual else None
+            if found is None:
+                continue
+            spec, library = found
+            for role in CHECKED_ROLES + LITERAL_ROLES:
+                arg = spec.args.get(role)
+                value = _argument(node, arg.keyword, arg.position) if arg else None
+                if (
+                    isinstance(value, ast.Attribute)
+                    and isinstance(value.value, ast.Name)
+                    and value.value.id == self_name
+                    and value.attr in kept
+                ):
+                    line, column = node.lineno, node.col_offset + 1
+                    out.append(
+                        ParamSink(
+                            kept[value.attr],
+                            role,
+                            spec.name,
+                            library,
+                            spec.algorithm,
+                            spec.size_unit,
+                            line,
+                            column,
+                        )
+                    )
+    return out
+
+
+def _kept_parameters(
+    init: ast.FunctionDef | ast.AsyncFunctionDef, params: tuple[str, ...]
+) -> dict[str, str]:
+    """Field -> parameter for each ``self.field = param`` of ``__init__`` (the only assignment
+    of that field in it, the parameter not rebound)."""
+    positional = [*init.args.posonlyargs, *init.args.args]
+    if not positional:
+        return {}
+    self_name = positional[0].arg
+    nodes = _own_nodes(init)
+    rebound = {n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    fields: dict[str, list[ast.expr]] = {}
+    for node in nodes:
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == self_name
+                ):
+                    value = node.value if not isinstance(node, ast.AugAssign) else None
+                    fields.setdefault(target.attr, []).append(value)  # type: ignore[arg-type]
+    return {
+        attr: values[0].id
+        for attr, values in fields.items()
+        if len(values) == 1
+        and isinstance(values[0], ast.Name)
+        and values[0].id in params
+        and values[0].id not in rebound
+    }
 
 
 def _class_constant(
