@@ -101,6 +101,10 @@ class Evaluator:
         self.call_sites: CallSites | None = None
         # What ``self.attr`` may hold, per class and attribute (one hierarchy walk each).
         self._fields: dict[tuple[int, str], list[Binding]] = {}
+        # The methods ``self.name()`` may run, per class and name (one hierarchy walk each).
+        self._method_cache: dict[tuple[int, str], list[Scope]] = {}
+        # Per class: itself and its bases nearest first, and its subclasses.
+        self._hierarchy: dict[int, tuple[list[Scope], list[Scope]]] = {}
 
     # -- qualified names ----------------------------------------------------------------------
     def qualname(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
@@ -625,7 +629,7 @@ class Evaluator:
         func = call.func
         owner = scope.enclosing_class
         if isinstance(func, cst.Attribute) and _is_self(func.value, scope) and owner is not None:
-            functions = _methods(owner, func.attr.value)
+            functions = self._methods(owner, func.attr.value)
         else:
             found = resolve_callee(func, scope)
             functions = [found[0]] if found is not None else []
@@ -641,6 +645,19 @@ class Evaluator:
         finally:
             self.call_sites = everywhere
         return out
+
+    def _methods(self, owner: Scope, name: str) -> list[Scope]:
+        """The methods ``self.name`` may run in a method of ``owner``: the nearest definition
+        in the class or its bases, and every subclass's own (the module's classes only)."""
+        key = (id(owner), name)
+        if key not in self._method_cache:
+            if id(owner) not in self._hierarchy:
+                self._hierarchy[id(owner)] = ([owner, *bases(owner)], subclasses(owner))
+            above, below = self._hierarchy[id(owner)]
+            nearest = next((m for k in above if (m := _own_method(k, name)) is not None), None)
+            found = [m for k in below if (m := _own_method(k, name)) is not None]
+            self._method_cache[key] = [nearest, *found] if nearest is not None else found
+        return self._method_cache[key]
 
     def _function_returns(self, function: Scope, depth: int, hops: int) -> list[Reached]:
         out: list[Reached] = []
@@ -658,7 +675,7 @@ class Evaluator:
         if owner is None or not _is_self(expr.value, scope) or hops >= MAX_CALL_HOPS:
             return None
         attr = expr.attr.value
-        getters = [m for m in _methods(owner, attr) if "property" in decorator_names(m.node)]
+        getters = [m for m in self._methods(owner, attr) if "property" in decorator_names(m.node)]
         if getters:
             out: list[Reached] = []
             for getter in getters:
@@ -1003,22 +1020,6 @@ def _literal_truth(expr: cst.BaseExpression, scope: Scope) -> bool | None:
 
 def _is_self(expr: cst.BaseExpression, scope: Scope) -> bool:
     return isinstance(expr, cst.Name) and expr.value == scope.self_name
-
-
-def _methods(owner: Scope, name: str) -> list[Scope]:
-    """The methods ``self.name`` may run in a method of ``owner``: the nearest definition in the
-    class or its bases, and every subclass's own (the module's classes only)."""
-    out: list[Scope] = []
-    for klass in [owner, *bases(owner)]:
-        found = _own_method(klass, name)
-        if found is not None:
-            out.append(found)
-            break
-    for sub in subclasses(owner):
-        found = _own_method(sub, name)
-        if found is not None:
-            out.append(found)
-    return out
 
 
 def _own_method(klass: Scope, name: str) -> Scope | None:
