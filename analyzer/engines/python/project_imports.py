@@ -78,16 +78,27 @@ def reaches_crypto(rel: str, source: bytes, resolver: CryptoImports) -> bool:
 
 # A key size written as a keyword argument (``keySize=1024``, ``key_bits=512``).
 _SIZE_ARGUMENT = re.compile(rb"(?:key_?size|key_?bits|nbits)[ \t]*=[ \t]*\d")  # lower-cased
+# A module constant named as a key, secret, salt or IV holding a literal (``MASTER_KEY = b"..."``);
+# constants only: key-like local names are far more common and rarely reach another module.
+_LITERAL_SECRET = re.compile(
+    rb"^(?:[A-Z0-9]+_)*(?:KEY|SECRET|SALT|PASSWORD|PASSPHRASE|IV)(?:_[A-Z0-9]+)*[ \t]*=[ \t]*b?['\"]",
+    re.MULTILINE,
+)
 
 
 def second_look(rel: str, source: bytes, resolver: CryptoImports) -> bool:
     """What the byte prefilter cannot see: the file names a prohibited algorithm (the project's
-    own ``python_rc4.new(key)``) or passes a key size to a helper
-    (``keys._getPersistentRSAKey(path, keySize=1024)``), and imports a module of the project
-    that imports a crypto library."""
+    own ``python_rc4.new(key)``), passes a key size to a helper
+    (``keys._getPersistentRSAKey(path, keySize=1024)``) or holds a literal under a key-like name
+    (``MASTER_KEY = b"..."`` handed to ``crypto_util.encrypt``), and imports a module of the
+    project that imports a crypto library."""
     from analyzer.engines.python.spellings import spells_prohibited_algorithm
 
     lowered = source.lower()
-    if not (spells_prohibited_algorithm(source, lowered) or _SIZE_ARGUMENT.search(lowered)):
+    if not (
+        spells_prohibited_algorithm(source, lowered)
+        or _SIZE_ARGUMENT.search(lowered)
+        or _LITERAL_SECRET.search(source)
+    ):
         return False
     return reaches_crypto(rel, source, resolver)

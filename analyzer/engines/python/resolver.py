@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import base64
+import binascii
 import operator
 import os
 from collections import OrderedDict
@@ -109,9 +111,39 @@ def tables_of_tree(tree: ast.Module, rel_path: str) -> dict[str, tuple[TableEntr
     return out
 
 
+# Calls that decode a literal into key bytes (a subset of python_apis.toml's [flow] decoders).
+_DECODERS = {
+    "bytes.fromhex": bytes.fromhex,
+    "base64.b64decode": base64.b64decode,
+    "base64.urlsafe_b64decode": base64.urlsafe_b64decode,
+    "binascii.unhexlify": binascii.unhexlify,
+}
+
+
+def _decoded(call: ast.Call, known: dict[str, ExternalConstant]) -> bytes | None:
+    """``"...".encode()``, ``bytes.fromhex("...")``: a literal decoded at import time."""
+    func = call.func
+    if call.keywords or len(call.args) > 1 or not isinstance(func, ast.Attribute):
+        return None
+    given = [_evaluate(a, known) for a in call.args]
+    try:
+        if func.attr == "encode":
+            text = _evaluate(func.value, known)
+            coding = given[0] if given else "utf-8"
+            return (
+                text.encode(coding) if isinstance(text, str) and isinstance(coding, str) else None
+            )
+        decode = _DECODERS.get(f"{_named(func.value)}.{func.attr}")
+        return decode(given[0]) if decode and given and isinstance(given[0], str) else None
+    except (ValueError, LookupError):  # binascii.Error is a ValueError
+        return None
+
+
 def _evaluate(node: ast.expr, known: dict[str, ExternalConstant]) -> int | str | bytes | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, str, bytes)):
         return None if isinstance(node.value, bool) else node.value
+    if isinstance(node, ast.Call):
+        return _decoded(node, known)
     if isinstance(node, ast.Name) and node.id in known:
         return known[node.id].value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):

@@ -9,13 +9,26 @@ caller's analysis can apply it without walking that module with LibCST again.
 from __future__ import annotations
 
 import ast
+import operator
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from analyzer.engines.python.table import Table, rng_strength
 
+Literal = int | str | bytes
+_ARITHMETIC = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.LShift: operator.lshift,
+    ast.Pow: operator.pow,
+}
+
 # Argument roles whose value a caller chooses and the checks judge.
 CHECKED_ROLES = ("size", "curve", "exponent", "iterations")
+# ... and those whose literal is the finding (a hard-coded key, a static salt or IV).
+LITERAL_ROLES = ("key", "password", "salt", "iv")
 
 
 @dataclass(frozen=True)
@@ -40,7 +53,8 @@ class FunctionSummary:
 
     ``kind`` says what a caller calls: a ``function``, a ``method`` (a static or class method
     called on its class, ``PrivateDSA.generate(1024)``) or a ``constructor`` (the class's
-    ``__init__``); the parameters of the last two leave out ``cls``/``self``."""
+    ``__init__``); the parameters of the last two leave out ``cls``/``self``. An ``attribute``
+    is a class constant read on the class (``Config.BITS``): no call, its value the return."""
 
     path: str
     name: str
@@ -48,6 +62,9 @@ class FunctionSummary:
     sinks: tuple[ParamSink, ...] = ()
     weak_return: tuple[str, int, int] | None = None  # RNG qualname, line, column
     kind: str = "function"
+    # The constants its ``return`` statements hand back (value, line, column): a literal, a
+    # module constant or a local assigned once to one; other returns are left out.
+    returns: tuple[tuple[Literal, int, int], ...] = ()
 
 
 # What a call of another function names: (level, module, name) of an import, or level None
@@ -175,6 +192,7 @@ def _summary(
     name: str = "",
     bound: bool = False,
     callees: Callable[[ast.expr], FunctionSummary | None] | None = None,
+    known: dict[str, Literal] | None = None,
 ) -> FunctionSummary:
     args = function.args
     params = tuple(a.arg for a in [*args.posonlyargs, *args.args])
@@ -201,7 +219,7 @@ def _summary(
                 sinks += _through_callee(node, callees(node.func), every - rebound)
             continue
         spec, library = found
-        for role in CHECKED_ROLES:
+        for role in CHECKED_ROLES + LITERAL_ROLES:
             arg = spec.args.get(role)
             value = _argument(node, arg.keyword, arg.position) if arg else None
             if isinstance(value, ast.Name) and value.id in every and value.id not in rebound:
@@ -217,9 +235,42 @@ def _summary(
                         node.col_offset + 1,
                     )
                 )
-    weak = _weak_return(nodes, assigned, imports, table) if kind != "constructor" else None
     unique = tuple(dict.fromkeys(sinks))
-    return FunctionSummary(path, name or function.name, params, unique, weak, kind)
+    returned = (
+        _constant_returns(nodes, assigned, every | rebound, known or {})
+        if kind != "constructor"
+        else ()
+    )
+    # after the constants: ``_weak_return`` consumes ``assigned``
+    weak = _weak_return(nodes, assigned, imports, table) if kind != "constructor" else None
+    return FunctionSummary(path, name or function.name, params, unique, weak, kind, returned)
+
+
+def _constant_returns(
+    nodes: list[ast.AST],
+    assigned: dict[str, list[ast.expr]],
+    local: set[str],
+    known: dict[str, Literal],
+) -> tuple[tuple[Literal, int, int], ...]:
+    """The constants the function's ``return`` statements give (``return 1024``,
+    ``return DEFAULT_BITS``, ``bits = 1024; return bits``); a generator's are none."""
+    if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in nodes):
+        return ()
+    module = {k: v for k, v in known.items() if k not in local}
+    stores = Counter(
+        n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+    )
+    out: list[tuple[Literal, int, int]] = []
+    for node in nodes:
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        value: ast.expr = node.value
+        if isinstance(value, ast.Name) and stores[value.id] == 1 and value.id in assigned:
+            value = assigned[value.id][0]
+        found = _literal(value, module)
+        if found is not None:
+            out.append((found, value.lineno, value.col_offset + 1))
+    return tuple(out)
 
 
 def _through_callee(
@@ -317,6 +368,7 @@ class ModuleIndex:
     imports: dict[str, str]
     defined: frozenset[str]
     classes: dict[str, ast.ClassDef]
+    constants: dict[str, Literal]
 
 
 def module_index(tree: ast.Module) -> ModuleIndex:
@@ -328,6 +380,7 @@ def module_index(tree: ast.Module) -> ModuleIndex:
         _imports(tree),
         frozenset(s.name for s in statements if isinstance(s, definitions)),
         {s.name: s for s in statements if isinstance(s, ast.ClassDef)},
+        _module_constants(statements),
     )
 
 
@@ -349,16 +402,136 @@ def function_summary(
 
     for stmt in index.statements:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
-            return _summary(stmt, path, index.imports, table, callees=resolve)
+            return _summary(
+                stmt, path, index.imports, table, callees=resolve, known=index.constants
+            )
         if isinstance(stmt, ast.ClassDef) and stmt.name == owner:
             wanted = method or "__init__"
-            found = _called_on_class(_defining(stmt, wanted, index.classes), wanted)
+            defining = _defining(stmt, wanted, index.classes)
+            found = _called_on_class(defining, wanted)
             if found is None:
-                return None
+                return _class_constant(defining, wanted, path, name, index.constants)
             function, bound = found
             kind = "method" if method else "constructor"
-            return _summary(function, path, index.imports, table, kind, name, bound, resolve)
+            summary = _summary(
+                function, path, index.imports, table, kind, name, bound, resolve, index.constants
+            )
+            if kind == "constructor":
+                kept = _field_sinks(defining, function, summary.params, index.imports, table)
+                summary = replace(summary, sinks=tuple(dict.fromkeys((*summary.sinks, *kept))))
+            return summary
     return None
+
+
+def _field_sinks(
+    klass: ast.ClassDef,
+    init: ast.FunctionDef | ast.AsyncFunctionDef,
+    params: tuple[str, ...],
+    imports: dict[str, str],
+    table: Table,
+) -> list[ParamSink]:
+    """A constructor parameter the object keeps (``self.key = key``) and another method of the
+    class hands to an API (``AES.new(self.key, ...)``): a sink of the constructor, so that
+    ``AESCipher(b"...")`` in another module is judged at that call."""
+    kept = _kept_parameters(init, params)
+    if not kept:
+        return []
+    out: list[ParamSink] = []
+    for method in klass.body:
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) or method is init:
+            continue
+        positional = [*method.args.posonlyargs, *method.args.args]
+        if not positional:
+            continue
+        self_name = positional[0].arg
+        for node in _own_nodes(method):
+            if not isinstance(node, ast.Call):
+                continue
+            qual = _qualname(node.func, imports)
+            found = table.lookup(qual) if qual else None
+            if found is None:
+                continue
+            spec, library = found
+            for role in CHECKED_ROLES + LITERAL_ROLES:
+                arg = spec.args.get(role)
+                value = _argument(node, arg.keyword, arg.position) if arg else None
+                if (
+                    isinstance(value, ast.Attribute)
+                    and isinstance(value.value, ast.Name)
+                    and value.value.id == self_name
+                    and value.attr in kept
+                ):
+                    line, column = node.lineno, node.col_offset + 1
+                    out.append(
+                        ParamSink(
+                            kept[value.attr],
+                            role,
+                            spec.name,
+                            library,
+                            spec.algorithm,
+                            spec.size_unit,
+                            line,
+                            column,
+                        )
+                    )
+    return out
+
+
+def _kept_parameters(
+    init: ast.FunctionDef | ast.AsyncFunctionDef, params: tuple[str, ...]
+) -> dict[str, str]:
+    """Field -> parameter for each ``self.field = param`` of ``__init__`` (the only assignment
+    of that field in it, the parameter not rebound)."""
+    positional = [*init.args.posonlyargs, *init.args.args]
+    if not positional:
+        return {}
+    self_name = positional[0].arg
+    nodes = _own_nodes(init)
+    rebound = {n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    fields: dict[str, list[ast.expr]] = {}
+    for node in nodes:
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == self_name
+                ):
+                    value = node.value if not isinstance(node, ast.AugAssign) else None
+                    fields.setdefault(target.attr, []).append(value)  # type: ignore[arg-type]
+    return {
+        attr: values[0].id
+        for attr, values in fields.items()
+        if len(values) == 1
+        and isinstance(values[0], ast.Name)
+        and values[0].id in params
+        and values[0].id not in rebound
+    }
+
+
+def _class_constant(
+    klass: ast.ClassDef, attr: str, path: str, name: str, known: dict[str, Literal]
+) -> FunctionSummary | None:
+    """``Config.BITS`` read on the class: a summary of kind ``attribute`` whose one return is
+    the constant the class body assigns it once (the value a reader of the attribute gets)."""
+    found = [
+        s
+        for s in klass.body
+        if isinstance(s, (ast.Assign, ast.AnnAssign)) and _binds_attribute(s, attr)
+    ]
+    if len(found) != 1 or found[0].value is None:
+        return None
+    value = _literal(found[0].value, known)
+    if value is None:
+        return None
+    where = (value, found[0].value.lineno, found[0].value.col_offset + 1)
+    return FunctionSummary(path, name, (), kind="attribute", returns=(where,))
+
+
+def _binds_attribute(stmt: ast.Assign | ast.AnnAssign, name: str) -> bool:
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    return any(isinstance(t, ast.Name) and t.id == name for t in targets)
 
 
 def _defining(klass: ast.ClassDef, name: str, classes: dict[str, ast.ClassDef]) -> ast.ClassDef:
@@ -418,3 +591,42 @@ def module_level(body: list[ast.stmt]) -> list[ast.stmt]:
             for handler in stmt.handlers:
                 found += module_level(handler.body)
     return found
+
+
+def _literal(node: ast.expr, known: dict[str, Literal]) -> Literal | None:
+    """A number, string or bytes written as a literal, a known constant or small arithmetic."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, str, bytes)):
+        return None if isinstance(node.value, bool) else node.value
+    if isinstance(node, ast.Name):
+        return known.get(node.id)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _literal(node.operand, known)
+        return -inner if isinstance(inner, int) else None
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+        left, right = _literal(node.left, known), _literal(node.right, known)
+        if not isinstance(left, int) or not isinstance(right, int):
+            return None
+        if isinstance(node.op, (ast.Pow, ast.LShift)) and not 0 <= right <= 64:
+            return None
+        return _ARITHMETIC[type(node.op)](left, right)  # type: ignore[no-any-return]
+    return None
+
+
+def _module_constants(statements: list[ast.stmt]) -> dict[str, Literal]:
+    """Names the module assigns exactly once, to a literal (``DEFAULT_BITS = 2048``)."""
+    counts = Counter(
+        n.id
+        for stmt in statements
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        for n in ast.walk(stmt)
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+    )
+    known: dict[str, Literal] = {}
+    for stmt in statements:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target, value = stmt.targets[0], stmt.value
+            if isinstance(target, ast.Name) and counts[target.id] == 1:
+                found = _literal(value, known)
+                if found is not None:
+                    known[target.id] = found
+    return known

@@ -68,6 +68,8 @@ class Table:
     curve_aliases: dict[str, str]
     curve_bits: dict[str, int]
     import_roots: tuple[str, ...] = ()
+    fast_hashes: frozenset[str] = frozenset()
+    password_words: frozenset[str] = frozenset()
     # The last part of every API's name (``generate_private_key``): a cheap test that an
     # attribute call whose owner is a value may be one of them.
     api_names: frozenset[str] = frozenset()
@@ -203,6 +205,8 @@ def load_table() -> Table:
         curve_bits={curve.name: curve.bits for curve in knowledge.curves()},
         import_roots=import_roots(apis, namespaces, frozenset(data["shared_package_roots"])),
         api_names=frozenset(name.rsplit(".", 1)[-1] for name in apis),
+        fast_hashes=frozenset(flow["fast_hashes"]),
+        password_words=frozenset(names["password_words"]),
     )
 
 

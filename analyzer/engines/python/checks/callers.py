@@ -17,8 +17,9 @@ from analyzer.catalogue.ids import (
 from analyzer.engines.python.checks.arguments import name_of, origins_as_related
 from analyzer.engines.python.checks.context import CheckContext, short
 from analyzer.engines.python.checks.key_size import SIZE_RULES
+from analyzer.engines.python.checks.literal_key import check_literal_passed
 from analyzer.engines.python.evaluate.consts import Const
-from analyzer.engines.python.summaries import FunctionSummary, ParamSink
+from analyzer.engines.python.summaries import LITERAL_ROLES, FunctionSummary, ParamSink
 from analyzer.engines.python.walk.scopes import Scope
 from analyzer.findings.model import Location
 
@@ -94,6 +95,8 @@ def _judge(
     sink: ParamSink,
     value: cst.BaseExpression,
 ) -> None:
+    if sink.role in LITERAL_ROLES:
+        return check_literal_passed(ctx, call, scope, summary, sink, value)
     there = Location(sink.path or summary.path, sink.line, sink.column)
     where = f"`{short(sink.api)}` in `{summary.name}()`"
     hop = (there, f"`{sink.param}` reaches the {sink.role} argument of `{short(sink.api)}` here")

@@ -15,6 +15,7 @@ from analyzer.engines.python.checks.arguments import (
     weak_value_at,
 )
 from analyzer.engines.python.checks.context import Anchor, ApiCall, CheckContext, short
+from analyzer.engines.python.checks.literal_key import password_based
 from analyzer.engines.python.checks.rng import source_bits
 
 
@@ -109,10 +110,23 @@ def salt_lengths(ctx: CheckContext, api: ApiCall) -> list[tuple[int, list[tuple[
 
 
 def check_salt(ctx: CheckContext, api: ApiCall) -> None:
-    """KG205 for a salt shorter than the standard's minimum."""
+    """KG205 for a salt shorter than the standard's minimum, and for a password hash's salt
+    written as a literal (the same for every password, so one precomputation serves all)."""
     minimum = ctx.thresholds.salt_min_bytes
-    for length, related in salt_lengths(ctx, api):
-        if length < minimum:
+    lengths = salt_lengths(ctx, api)
+    literal = _password_based(api) and _literal_salt(ctx, api)
+    for length, related in lengths:
+        if length >= minimum and literal:
+            ctx.report(
+                WEAK_KEY_DERIVATION,
+                api.call,
+                f"salt of `{short(api.qualname)}` written as a literal; draw a random salt "
+                "per password",
+                {**api.facts, "salt_bytes": length, "salt": "literal"},
+                related,
+            )
+            literal = False  # one finding for the call, whichever literals it may take
+        elif length < minimum:
             ctx.report(
                 WEAK_KEY_DERIVATION,
                 api.call,
@@ -132,3 +146,12 @@ def check_kdf(ctx: CheckContext, api: ApiCall) -> bool:
     if "salt" in api.spec.args:
         check_salt(ctx, api)
     return resolved
+
+
+def _password_based(api: ApiCall) -> bool:
+    return password_based(api.spec)
+
+
+def _literal_salt(ctx: CheckContext, api: ApiCall) -> bool:
+    status, expr = get_arg(api.call, api.spec.args["salt"])
+    return status == "given" and expr is not None and bool(ctx.evaluator.literals(expr, api.scope))

@@ -15,6 +15,7 @@ from analyzer.engines.python.checks.arguments import get_arg, int_value, role_va
 from analyzer.engines.python.checks.context import Anchor, CheckContext, RawSite, short
 from analyzer.engines.python.evaluate.consts import MAX_DEPTH
 from analyzer.engines.python.evaluate.taint import Source
+from analyzer.engines.python.table import ArgSpec
 from analyzer.engines.python.walk.names import is_nonce_like, split_words
 from analyzer.engines.python.walk.scopes import Scope
 from analyzer.engines.python.walk.visitor import Sink
@@ -25,9 +26,11 @@ SEED_DEPTH = 10
 
 
 def source_bits(ctx: CheckContext, source: Source) -> int | None:
-    """How many bits an RNG call draws, when its size argument resolves."""
+    """How many bits an RNG call draws, when its size argument resolves; none for a draw per
+    element of a comprehension (``bytes(rng.getrandbits(8) for _ in range(16))``): it is one
+    part of the value, whose length is not known."""
     spec = source.spec
-    if spec is None:
+    if spec is None or source.repeated:
         return None
     _status, size, _expr = role_value(ctx.evaluator, source.call, spec, "size", source.scope)
     value = int_value(size)
@@ -151,9 +154,9 @@ def predictable_seeds(ctx: CheckContext, source: Source) -> list[tuple[cst.Call,
             spec = ctx.table.seeded_constructors.get(qual or "")
             if spec is not None:
                 _status, expr = get_arg(ctor, spec)
-                if expr is not None and is_predictable(ctx, expr, scope):
-                    return [(ctor, qual or "")]
-                return []
+                if expr is not None:
+                    return [(ctor, qual or "")] if is_predictable(ctx, expr, scope) else []
+                return _instance_seeds(ctx, func.value, source.scope, f"{qual}().seed", spec)
     out: list[tuple[cst.Call, str]] = []
     generator = source.qualname.rsplit(".", 1)[0] + "."
     for seed_call, scope in ctx.seeds.get(generator, []):
@@ -161,6 +164,30 @@ def predictable_seeds(ctx: CheckContext, source: Source) -> list[tuple[cst.Call,
         _status, expr = get_arg(seed_call, spec)
         if expr is not None and is_predictable(ctx, expr, scope):
             out.append((seed_call, generator + "seed"))
+    return out
+
+
+def _instance_seeds(
+    ctx: CheckContext, instance: cst.BaseExpression, scope: Scope, qual: str, spec: ArgSpec
+) -> list[tuple[cst.Call, str]]:
+    """``rng = random.Random()`` then ``rng.seed(99)``: the seed calls on the same variable."""
+    if not isinstance(instance, cst.Name):
+        return []
+    bound = scope.live(instance.value)
+    out: list[tuple[cst.Call, str]] = []
+    for call, where in ctx.collected.calls:
+        func = call.func
+        if not (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "seed"
+            and isinstance(func.value, cst.Name)
+            and func.value.value == instance.value
+            and where.live(instance.value) == bound
+        ):
+            continue
+        _status, expr = get_arg(call, spec)
+        if expr is not None and is_predictable(ctx, expr, where):
+            out.append((call, qual))
     return out
 
 

@@ -25,6 +25,7 @@ from analyzer.engines.python.checks.context import (
 from analyzer.engines.python.checks.curve import check_curve, has_curve, resolve_curves
 from analyzer.engines.python.checks.dh_groups import check_dh_groups
 from analyzer.engines.python.checks.exponent import check_rsa_exponent
+from analyzer.engines.python.checks.fast_hash import check_password_hash_key
 from analyzer.engines.python.checks.framework_keys import check_framework_keys
 from analyzer.engines.python.checks.kdf import check_kdf
 from analyzer.engines.python.checks.key_literals import check_key_bytes
@@ -49,6 +50,7 @@ from analyzer.engines.python.checks.salts import check_salt_sources
 from analyzer.engines.python.evaluate.callees import BOUND_CALL, callees, may_call_a_value
 from analyzer.engines.python.evaluate.callsites import CallSites
 from analyzer.engines.python.evaluate.consts import Evaluator
+from analyzer.engines.python.evaluate.spread import spread_arguments
 from analyzer.engines.python.evaluate.taint import Flow
 from analyzer.engines.python.key_facts import key_facts
 from analyzer.engines.python.spellings import algorithm_spellings
@@ -89,7 +91,9 @@ def run_checks(
             ctx.seeds.setdefault(generator, []).append((call, scope))
         found = table.lookup(qual)
         if found is not None:
-            check_api_call(ctx, make_api_call(ctx, call, scope, qual, *found))
+            check_api_call(
+                ctx, make_api_call(ctx, spread_call(ctx, call, scope), scope, qual, *found)
+            )
         elif qual.startswith(BOUND_CALL) and check_called_values(ctx, call, scope):
             continue
         elif ctx.uses_pycrypto and is_pycrypto_only(qual, table):
@@ -154,6 +158,20 @@ def check_called_values(ctx: CheckContext, call: cst.Call, scope: Scope) -> bool
         for finding in ctx.findings[before:]:
             finding.related = [*hops, *finding.related]
     return checked
+
+
+def spread_call(ctx: CheckContext, call: cst.Call, scope: Scope) -> cst.Call:
+    """The call with its ``*args``/``**kwargs`` of literal containers written out (a stand-in
+    anchored at the real call), else the call itself."""
+    if not any(arg.star for arg in call.args):
+        return call
+    args = spread_arguments(call, scope)
+    if args is None:
+        return call
+    stand_in = call.with_changes(args=args)
+    ctx.stand_ins[id(stand_in)] = (stand_in, call)
+    ctx.api_calls.add(id(call))
+    return stand_in
 
 
 def _anchor_stand_ins(ctx: CheckContext) -> None:
@@ -224,6 +242,8 @@ def check_api_call(ctx: CheckContext, api: ApiCall) -> None:
             status, expr = get_arg(api.call, api.spec.args[role])
             if status == "given" and expr is not None:
                 check_literal_key(ctx, api, role, expr)
+                if role == "key":
+                    check_password_hash_key(ctx, api, expr)
                 kind = "key" if role == "key" else "secret"
                 sink = Sink(expr, api.scope, kind, role, api.call, api_argument=True)  # type: ignore[arg-type]
                 ctx.sinks.append((sink, f"reaches the {role} argument of `{short(api.qualname)}`"))

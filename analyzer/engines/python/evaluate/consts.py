@@ -7,8 +7,13 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from analyzer.engines.python.evaluate.callsites import CallSites
-from analyzer.engines.python.evaluate.classes import field, field_with_overrides
+from analyzer.engines.python.evaluate.callsites import CallSites, decorator_names, resolve_callee
+from analyzer.engines.python.evaluate.classes import (
+    bases,
+    field,
+    field_with_overrides,
+    subclasses,
+)
 from analyzer.engines.python.resolver import ModuleResolver
 from analyzer.engines.python.summaries import FunctionSummary
 from analyzer.engines.python.table import Table
@@ -20,6 +25,12 @@ MAX_DEPTH = 40
 # May-values: at most this many values per expression, and this many calls crossed to find them.
 MAX_VALUES = 8
 MAX_CALL_HOPS = 3
+# Methods whose result is as fixed as the literal they are called on (a hash's digest of it).
+LITERAL_METHODS = frozenset({"encode", "digest", "hexdigest"})
+# String methods that take no argument and give a string of a constant.
+TEXT_METHODS = frozenset(
+    {"upper", "lower", "strip", "lstrip", "rstrip", "casefold", "swapcase", "title", "capitalize"}
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,11 @@ def _arith(op: cst.BaseBinaryOp, left: Value, right: Value) -> Value | None:
         return left + right  # type: ignore[operator]
     if isinstance(op, cst.Multiply) and isinstance(left, (str, bytes)) and isinstance(right, int):
         return left * right if 0 <= right <= 4096 else None
+    if isinstance(op, cst.Modulo) and isinstance(left, str) and "%" in left:
+        try:
+            return left % right
+        except (TypeError, ValueError):
+            return None
     return None
 
 
@@ -85,6 +101,10 @@ class Evaluator:
         self.call_sites: CallSites | None = None
         # What ``self.attr`` may hold, per class and attribute (one hierarchy walk each).
         self._fields: dict[tuple[int, str], list[Binding]] = {}
+        # The methods ``self.name()`` may run, per class and name (one hierarchy walk each).
+        self._method_cache: dict[tuple[int, str], list[Scope]] = {}
+        # Per class: itself and its bases nearest first, and its subclasses.
+        self._hierarchy: dict[int, tuple[list[Scope], list[Scope]]] = {}
 
     # -- qualified names ----------------------------------------------------------------------
     def qualname(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
@@ -112,9 +132,24 @@ class Evaluator:
             attribute = self._getattr_name(expr, scope, depth)
             if attribute is not None:
                 return attribute
+            made = self._made_by_own_function(expr, scope)
+            if made is not None:
+                return self.qualname(made[0], made[1], depth + 1)
             base = self.qualname(expr.func, scope, depth + 1)
             return f"{base}()" if base else None
         return None
+
+    @staticmethod
+    def _made_by_own_function(
+        call: cst.Call, scope: Scope
+    ) -> tuple[cst.BaseExpression, Scope] | None:
+        """The call a function of this module returns, when it has one ``return`` of a call
+        (``def make_rng(): return random.Random(1234)``): ``make_rng()`` is that object."""
+        found = resolve_callee(call.func, scope)
+        if found is None or found[0].name == "__init__" or len(found[0].returns) != 1:
+            return None
+        returned = found[0].returns[0]
+        return (returned, found[0]) if isinstance(returned, cst.Call) else None
 
     def _getattr_name(self, call: cst.Call, scope: Scope, depth: int) -> str | None:
         """``getattr(algorithms, "ARC4")`` names ``algorithms.ARC4`` when the name is a constant."""
@@ -220,8 +255,12 @@ class Evaluator:
         return self.resolver.analysed(self.path, level, module)
 
     def constructor(self, expr: cst.BaseExpression, scope: Scope) -> tuple[cst.Call, Scope] | None:
-        """The call that created the instance ``expr`` names, if it was assigned once."""
+        """The call that created the instance ``expr`` names, if it was assigned once (through
+        a function of this module that returns it)."""
         if isinstance(expr, cst.Call):
+            made = self._made_by_own_function(expr, scope)
+            if made is not None and isinstance(made[0], cst.Call):
+                return made[0], made[1]
             return expr, scope
         bindings: list[Binding] | None = None
         if isinstance(expr, cst.Name):
@@ -231,7 +270,7 @@ class Evaluator:
         if bindings and len(bindings) == 1:
             binding = bindings[0]
             if isinstance(binding.value, cst.Call) and binding.scope is not None:
-                return binding.value, binding.scope
+                return self.constructor(binding.value, binding.scope)
         return None
 
     # -- constants ----------------------------------------------------------------------------
@@ -265,11 +304,18 @@ class Evaluator:
             if inner is not None and isinstance(inner.value, int):
                 return Const(-inner.value, inner.origins)
             return None
-        if (
-            isinstance(expr, cst.Call)
-            and len(expr.args) == 2
-            and not any(a.star for a in expr.args)
-        ):
+        if isinstance(expr, cst.FormattedString):
+            return self._formatted(expr, scope, depth)
+        if isinstance(expr, cst.Call) and any(a.star for a in expr.args):
+            return None
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+            method = self._text_method(expr, expr.func, scope, depth)
+            if method is not None:
+                return method
+        if isinstance(expr, cst.Call) and len(expr.args) >= 2:
+            extreme = self._min_max(expr, scope, depth)
+            if extreme is not None or len(expr.args) != 2:
+                return extreme
             return self._int_with_base(expr, scope, depth)
         if isinstance(expr, cst.Call) and len(expr.args) == 1 and not expr.args[0].star:
             name = self.qualname(expr.func, scope, depth + 1)
@@ -284,6 +330,84 @@ class Evaluator:
                 except ValueError:
                     return None
         return None
+
+    def _text_method(
+        self, call: cst.Call, func: cst.Attribute, scope: Scope, depth: int
+    ) -> Const | None:
+        """``"p192".upper()``, ``" P-192 ".strip()``, ``KEY.replace("-", "")``,
+        ``"".join(["0123", "4567"])``: a string method of a constant, on constants."""
+        name = func.attr.value
+        if name not in TEXT_METHODS and name not in ("replace", "join"):
+            return None
+        if any(a.keyword is not None for a in call.args):
+            return None
+        base = self.const(func.value, scope, depth + 1)
+        if base is None or not isinstance(base.value, (str, bytes)):
+            return None
+        kind = type(base.value)
+        if name == "join" and len(call.args) == 1:
+            parts = self._const_items(call.args[0].value, scope, depth)
+            if parts is None or not all(isinstance(p.value, kind) for p in parts):
+                return None
+            joined = base.value.join(p.value for p in parts)  # type: ignore[arg-type,misc]
+            return Const(joined, tuple(o for p in parts for o in p.origins))
+        args = [self.const(a.value, scope, depth + 1) for a in call.args]
+        values = [a.value for a in args if a is not None]
+        if len(values) != len(args) or not all(isinstance(v, kind) for v in values):
+            return None
+        if name == "replace" and len(values) == 2:
+            return Const(base.value.replace(*values), base.origins)  # type: ignore[arg-type]
+        if name in TEXT_METHODS and not values:
+            return Const(getattr(base.value, name)(), base.origins)
+        return None
+
+    def _const_items(
+        self, expr: cst.BaseExpression, scope: Scope, depth: int
+    ) -> list[Const] | None:
+        found = self._container(expr, scope, depth + 1)
+        if not isinstance(found, (cst.List, cst.Tuple)):
+            return None
+        expr = found
+        items = [
+            self.const(e.value, scope, depth + 1)
+            for e in expr.elements
+            if not isinstance(e, cst.StarredElement)
+        ]
+        if len(items) != len(expr.elements) or any(i is None for i in items):
+            return None
+        return items  # type: ignore[return-value]
+
+    def _min_max(self, call: cst.Call, scope: Scope, depth: int) -> Const | None:
+        """``min(1024, 4096)``: the builtin's pick among integer constants."""
+        name = self.qualname(call.func, scope, depth + 1)
+        if name not in ("min", "max") or scope.lookup(name):
+            return None
+        if any(a.keyword is not None for a in call.args):
+            return None
+        args = [self.const(a.value, scope, depth + 1) for a in call.args]
+        if any(a is None or not isinstance(a.value, int) for a in args):
+            return None
+        pick = (min if name == "min" else max)(args, key=lambda a: a.value)  # type: ignore[arg-type,return-value,union-attr]
+        return pick
+
+    def _formatted(self, expr: cst.FormattedString, scope: Scope, depth: int) -> Const | None:
+        """``f"{PREFIX}-secret"`` whose every part is a constant (no conversion or format)."""
+        if any(isinstance(p, cst.FormattedStringText) and "\\" in p.value for p in expr.parts):
+            return None  # an escape: the text as written is not the value
+        text: list[str] = []
+        origins: tuple[Origin, ...] = ()
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringText):
+                text.append(part.value)
+                continue
+            if part.conversion is not None or part.format_spec is not None:
+                return None
+            inner = self.const(part.expression, scope, depth + 1)
+            if inner is None or isinstance(inner.value, bytes):
+                return None
+            text.append(str(inner.value))
+            origins += inner.origins
+        return Const("".join(text), origins)
 
     def _int_with_base(self, call: cst.Call, scope: Scope, depth: int) -> Const | None:
         """``int("FFFF...", 16)``: how protocol code writes a DH prime."""
@@ -325,6 +449,15 @@ class Evaluator:
         where = Location(found.path, found.line, found.column)
         return Const(found.value, (Origin(f"`{shown}` is assigned here", location=where),))
 
+    def _imported_class_constant(self, expr: cst.Attribute, scope: Scope) -> Const | None:
+        """``Config.BITS`` of a class another module of the scanned tree defines."""
+        summary = self.imported_function(expr, scope)
+        if summary is None or summary.kind != "attribute" or len(summary.returns) != 1:
+            return None
+        value, line, column = summary.returns[0]
+        where = Location(summary.path, line, column)
+        return Const(value, (Origin(f"`{summary.name}` is assigned here", location=where),))
+
     def _name_const(self, name: str, scope: Scope, depth: int) -> Const | None:
         bindings = scope.lookup(name)
         if len(bindings) != 1:
@@ -348,7 +481,8 @@ class Evaluator:
                 level, module, imported = binding.import_from
                 if imported is not None:
                     module = f"{module}.{imported}" if module else imported
-                return self._external(level, module, attr, f"{expr.value.value}.{attr}")
+                found = self._external(level, module, attr, f"{expr.value.value}.{attr}")
+                return found if found is not None else self._imported_class_constant(expr, scope)
             return None
         dotted = self.qualname(expr.value, scope, depth + 1)
         if dotted and isinstance(expr.value, cst.Attribute):
@@ -363,9 +497,11 @@ class Evaluator:
         if found is not None:
             ok = isinstance(found.value, (str, bytes)) and len(found.value) > 0
             return found if ok else None
+        if isinstance(expr, cst.Subscript):
+            return self.literal(expr.value, scope, depth + 1)  # ``KEY[:16]``: part of it
         if isinstance(expr, cst.Call):
             func = expr.func
-            if isinstance(func, cst.Attribute) and func.attr.value == "encode":
+            if isinstance(func, cst.Attribute) and func.attr.value in LITERAL_METHODS:
                 return self.literal(func.value, scope, depth + 1)
             if (
                 expr.args
@@ -373,6 +509,13 @@ class Evaluator:
                 and self.qualname(func, scope, depth + 1) in self.table.decoders
             ):
                 return self.literal(expr.args[0].value, scope, depth + 1)
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            # ``key = bytearray(b"...")`` then ``bytes(key)``: the decoding call it was bound to
+            for reached in self.expressions(expr, scope, depth + 1):
+                if isinstance(reached.expr, cst.Call):
+                    found = self.literal(reached.expr, reached.scope, depth + 1)
+                    if found is not None:
+                        return Const(found.value, (*reached.origins, *found.origins))
         return None
 
     # -- may-values ---------------------------------------------------------------------------
@@ -414,6 +557,10 @@ class Evaluator:
         if expr is None or depth > MAX_DEPTH:
             return []
         if isinstance(expr, cst.IfExp):
+            taken = self._truth(expr.test, scope, depth + 1, hops)
+            if taken is not None:
+                branch = expr.body if taken else expr.orelse
+                return self.expressions(branch, scope, depth + 1, hops)
             return self.expressions(expr.body, scope, depth + 1, hops) + self.expressions(
                 expr.orelse, scope, depth + 1, hops
             )
@@ -421,6 +568,12 @@ class Evaluator:
             entries = self._table_entries(expr, scope, depth, hops)
             if entries is not None:
                 return entries[: MAX_VALUES * 2]
+        if isinstance(expr, cst.Call):
+            returned = self._returned(expr, scope, depth, hops)
+            if returned is None:
+                returned = self._returned_elsewhere(expr, scope)
+            if returned is not None:
+                return returned[: MAX_VALUES * 2]
         bindings: list[Binding] | None = None
         name = ""
         if isinstance(expr, cst.Name):
@@ -431,6 +584,8 @@ class Evaluator:
             bindings = self._field_bindings(expr, scope)
             if bindings is None:
                 through = self._class_attribute(expr, scope, depth, hops)
+                if through is None:
+                    through = self._self_computed(expr, scope, depth, hops)
                 if through is not None:
                     return through[: MAX_VALUES * 2]
         if not bindings or not any(b.kind in ("assign", "param", "other") for b in bindings):
@@ -441,6 +596,111 @@ class Evaluator:
         for binding in bindings:
             out.extend(self._binding_expressions(name, binding, depth, hops))
         return out[: MAX_VALUES * 2]
+
+    def _truth(self, test: cst.BaseExpression, scope: Scope, depth: int, hops: int) -> bool | None:
+        """The truth of a condition when every value it may take is a literal of the same truth
+        that the call being followed passes (``sizes(legacy=False)`` for ``1024 if legacy else
+        4096``); else None."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self._truth(test.expression, scope, depth + 1, hops)
+            return None if inner is None else not inner
+        truths: set[bool] = set()
+        sites = self.call_sites
+        for reached in self.expressions(test, scope, depth, hops):
+            truth = _literal_truth(reached.expr, reached.scope)
+            # only what one pinned call passes decides: a parameter read from its default and
+            # this module's callers may take other values from callers elsewhere, and a flag
+            # the module sets is left as both branches (as ``if`` statements are)
+            pins = [o.pin for o in reached.origins if o.pin is not None]
+            complete = bool(pins) and sites is not None and all(sites.is_pinned(p[0]) for p in pins)
+            if truth is None or not complete:
+                return None
+            truths.add(truth)
+        return truths.pop() if len(truths) == 1 else None
+
+    def _returned(
+        self, call: cst.Call, scope: Scope, depth: int, hops: int
+    ) -> list[Reached] | None:
+        """``bits()``, ``self.key_size()``, ``Keys.size()``: what a function of this module
+        returns, its parameters taken from this call only (not from its other callers). A
+        method called on ``self`` may be a subclass's override too."""
+        if self.call_sites is None or hops >= MAX_CALL_HOPS:
+            return None
+        func = call.func
+        owner = scope.enclosing_class
+        if isinstance(func, cst.Attribute) and _is_self(func.value, scope) and owner is not None:
+            functions = self._methods(owner, func.attr.value)
+        else:
+            found = resolve_callee(func, scope)
+            functions = [found[0]] if found is not None else []
+        functions = [f for f in functions if f.name != "__init__"]
+        if not any(f.returns for f in functions):
+            return None
+        everywhere = self.call_sites
+        self.call_sites = everywhere.pinned([(f, call, "") for f in functions])
+        out: list[Reached] = []
+        try:
+            for function in functions:
+                out += self._function_returns(function, depth, hops)
+        finally:
+            self.call_sites = everywhere
+        return out
+
+    def _methods(self, owner: Scope, name: str) -> list[Scope]:
+        """The methods ``self.name`` may run in a method of ``owner``: the nearest definition
+        in the class or its bases, and every subclass's own (the module's classes only)."""
+        key = (id(owner), name)
+        if key not in self._method_cache:
+            if id(owner) not in self._hierarchy:
+                self._hierarchy[id(owner)] = ([owner, *bases(owner)], subclasses(owner))
+            above, below = self._hierarchy[id(owner)]
+            nearest = next((m for k in above if (m := _own_method(k, name)) is not None), None)
+            found = [m for k in below if (m := _own_method(k, name)) is not None]
+            self._method_cache[key] = [nearest, *found] if nearest is not None else found
+        return self._method_cache[key]
+
+    def _function_returns(self, function: Scope, depth: int, hops: int) -> list[Reached]:
+        out: list[Reached] = []
+        for value in function.returns:
+            origin = Origin(f"`{function.name}()` returns this value", node=value)
+            out += _prefixed(origin, self.expressions(value, function, depth + 1, hops + 1))
+        return out
+
+    def _self_computed(
+        self, expr: cst.Attribute, scope: Scope, depth: int, hops: int
+    ) -> list[Reached] | None:
+        """``self.key_size`` that no assignment sets: a ``@property`` of the class (or an
+        override's), else a constant of a base class another module defines."""
+        owner = scope.enclosing_class
+        if owner is None or not _is_self(expr.value, scope) or hops >= MAX_CALL_HOPS:
+            return None
+        attr = expr.attr.value
+        getters = [m for m in self._methods(owner, attr) if "property" in decorator_names(m.node)]
+        if getters:
+            out: list[Reached] = []
+            for getter in getters:
+                out += self._function_returns(getter, depth, hops)
+            return out
+        for base in _imported_bases(owner):
+            inherited = cst.Attribute(value=cst.Name(base), attr=expr.attr)
+            found = self._imported_class_constant(inherited, owner.parent or scope)
+            if found is not None:
+                node = _literal_node(found.value, False)  # type: ignore[arg-type]
+                return [Reached(node, scope, found.origins)]
+        return None
+
+    def _returned_elsewhere(self, call: cst.Call, scope: Scope) -> list[Reached] | None:
+        """The constants a function of another module of the scanned tree returns
+        (``RSA.generate(settings.legacy_bits())``)."""
+        summary = self.imported_function(call.func, scope)
+        if summary is None or not summary.returns or summary.kind == "attribute":
+            return None
+        out: list[Reached] = []
+        for value, line, column in summary.returns:
+            where = Location(summary.path, line, column)
+            origin = Origin(f"`{summary.name}()` returns this value", location=where)
+            out.append(Reached(_literal_node(value, False), scope, (origin,)))
+        return out
 
     def _field_bindings(self, expr: cst.Attribute, scope: Scope) -> list[Binding] | None:
         """``self.attr``/``cls.attr``: the class's field (or its base's) and every subclass's
@@ -460,20 +720,32 @@ class Evaluator:
     def _class_attribute(
         self, expr: cst.Attribute, scope: Scope, depth: int, hops: int
     ) -> list[Reached] | None:
-        """``Klass.attr``, also when the class is itself a value (``cls.public_cls.curve``)."""
+        """``Klass.attr``, also when the class is itself a value (``cls.public_cls.curve``),
+        and ``obj.attr`` of an instance the module builds (``self.config = Settings()``)."""
         attr = expr.attr.value
         out: list[Reached] = []
         resolved = False
         for owner in self.expressions(expr.value, scope, depth + 1, hops):
-            if not isinstance(owner.expr, cst.Name):
+            built = isinstance(owner.expr, cst.Call)
+            name = owner.expr.func if isinstance(owner.expr, cst.Call) else owner.expr
+            if not isinstance(name, cst.Name):
                 continue
-            bindings = owner.scope.live(owner.expr.value)
+            bindings = owner.scope.live(name.value)
             if len(bindings) != 1 or bindings[0].class_scope is None:
                 continue
             resolved = True
-            for binding in field(bindings[0].class_scope, attr):
-                reached = self._binding_expressions(attr, binding, depth + 1, hops)
-                out += [Reached(r.expr, r.scope, (*owner.origins, *r.origins)) for r in reached]
+            klass = bindings[0].class_scope
+            everywhere = self.call_sites
+            init = resolve_callee(name, owner.scope) if built else None
+            if init is not None and everywhere is not None:
+                # the constructor's parameters take this construction's arguments
+                self.call_sites = everywhere.pinned([(init[0], owner.expr, "")])  # type: ignore[list-item]
+            try:
+                for binding in field(klass, attr):
+                    reached = self._binding_expressions(attr, binding, depth + 1, hops)
+                    out += _prefixed_all(owner.origins, reached)
+            finally:
+                self.call_sites = everywhere
         return out if resolved else None
 
     def _table_entries(
@@ -543,7 +815,11 @@ class Evaluator:
         if binding.kind == "param":
             out: list[Reached] = []
             function = binding.function
-            if binding.value is not None:
+            sites = self.call_sites
+            passed = function is not None and sites is not None
+            if binding.value is not None and not (
+                passed and sites.passed_by_pinned_call(function, name)  # type: ignore[union-attr,arg-type]
+            ):
                 pin = (function, None, name) if function is not None else None
                 origin = Origin(f"default value of parameter `{name}`", node=binding.node, pin=pin)
                 out += _prefixed(origin, self.expressions(binding.value, scope, depth + 1, hops))
@@ -583,11 +859,26 @@ class Evaluator:
             items = [node.value]
         out: list[Reached] = []
         for item in items:
-            picked = _pick(item, binding.unpack or ())
-            if picked is not None:
-                origin = Origin(f"`{name}` takes this value", node=picked)
-                out += _prefixed(origin, self.expressions(picked, scope, depth + 1, hops))
+            for whole in self._unpacked_items(item, scope, depth, hops):
+                picked = _pick(whole.expr, binding.unpack or ())
+                if picked is not None:
+                    origin = Origin(f"`{name}` takes this value", node=picked)
+                    reached = self.expressions(picked, whole.scope, depth + 1, hops)
+                    out += _prefixed(origin, _prefixed_all(whole.origins, reached))
         return out
+
+    def _unpacked_items(
+        self, item: cst.BaseExpression, scope: Scope, depth: int, hops: int
+    ) -> list[Reached]:
+        """The literal tuples an unpacked value may be: itself, or what a call of the module's
+        own function returns (``bits, e = params()``)."""
+        if isinstance(item, cst.Call):
+            return [
+                r
+                for r in self.expressions(item, scope, depth + 1, hops)
+                if isinstance(r.expr, (cst.Tuple, cst.List))
+            ]
+        return [Reached(item, scope)]
 
     def _container(
         self, expr: cst.BaseExpression | None, scope: Scope, depth: int
@@ -673,12 +964,25 @@ class Evaluator:
         found = [
             c for c in self.values(expr, scope) if isinstance(c.value, (str, bytes)) and c.value
         ]
+        found += self._decoded_literals(expr, scope)
         if found:
-            return found
+            return _distinct(found)
         single = self.literal(expr, scope)
         if single is not None:
             return [single]
         return self._keyring_literals(expr, scope)
+
+    def _decoded_literals(self, expr: cst.BaseExpression, scope: Scope) -> list[Const]:
+        """Literals an expression may hold through a decoding call on some path:
+        ``KEY = bytes.fromhex("...")``, ``SECRET = "...".encode()``, ``b64decode(B64_KEY)``."""
+        out: list[Const] = []
+        for reached in self.expressions(expr, scope):
+            if not isinstance(reached.expr, cst.Call):
+                continue
+            found = self.literal(reached.expr, reached.scope)
+            if found is not None:
+                out.append(Const(found.value, (*reached.origins, *found.origins)))
+        return out
 
     def _keyring_literals(self, expr: cst.BaseExpression, scope: Scope) -> list[Const]:
         """The literal secrets of a keyring table: ``{name: secret}`` or ``{name: (alg, secret)}``."""
@@ -700,6 +1004,42 @@ class Evaluator:
 
 def _prefixed(origin: Origin, reached: list[Reached]) -> list[Reached]:
     return [Reached(r.expr, r.scope, (origin, *r.origins)) for r in reached]
+
+
+def _literal_truth(expr: cst.BaseExpression, scope: Scope) -> bool | None:
+    """The truth of a literal: ``True``/``False``/``None`` (not rebound), a number, a string."""
+    if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):
+        return expr.value == "True" if not scope.lookup(expr.value) else None
+    if isinstance(expr, (cst.Integer, cst.SimpleString)):
+        try:
+            return bool(ast.literal_eval(expr.value))
+        except (ValueError, SyntaxError):
+            return None
+    return None
+
+
+def _is_self(expr: cst.BaseExpression, scope: Scope) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == scope.self_name
+
+
+def _own_method(klass: Scope, name: str) -> Scope | None:
+    found = klass.bindings.get(name, [])
+    if len(found) == 1 and found[0].kind == "function" and found[0].function is not None:
+        return found[0].function
+    return None
+
+
+def _imported_bases(klass: Scope) -> list[str]:
+    """Names of ``klass``'s bases that an import binds (``class Impl(KeyBase)``)."""
+    node = klass.node
+    if not isinstance(node, cst.ClassDef) or klass.parent is None:
+        return []
+    names = [a.value.value for a in node.bases if isinstance(a.value, cst.Name) and not a.keyword]
+    return [n for n in names if any(b.kind == "import" for b in klass.parent.lookup(n))]
+
+
+def _prefixed_all(origins: tuple[Origin, ...], reached: list[Reached]) -> list[Reached]:
+    return [Reached(r.expr, r.scope, (*origins, *r.origins)) for r in reached]
 
 
 def _distinct(consts: list[Const]) -> list[Const]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 
@@ -28,6 +28,8 @@ class Source:
     spec: ApiSpec | None = None
     # The calls and arguments the value crossed on its way to the sink, in order.
     hops: tuple[Hop, ...] = ()
+    # Drawn once per element of a comprehension: the value holds several draws.
+    repeated: bool = False
 
 
 class Flow:
@@ -71,8 +73,14 @@ class Flow:
                 for binding in [*owner.attrs.get(attr, []), *owner.bindings.get(attr, [])]:
                     self._binding(attr, binding, out, seen, depth, hops)
             return
+        repeated = isinstance(expr, cst.GeneratorExp | cst.ListComp | cst.SetComp)
         for child in _children(expr):
-            self._walk(child, scope, out, seen, depth + 1, hops)
+            if not repeated:
+                self._walk(child, scope, out, seen, depth + 1, hops)
+                continue
+            drawn: list[Source] = []
+            self._walk(child, scope, drawn, seen, depth + 1, hops)
+            out.extend(replace(source, repeated=True) for source in drawn)
 
     def _call(
         self,

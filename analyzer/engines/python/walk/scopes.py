@@ -61,6 +61,8 @@ class Scope:
     cursor: Cursor | None = None
     # Modules: ``(level, module)`` of each ``from module import *``, in order.
     stars: list[tuple[int, str]] = field(default_factory=list)
+    # Modules: the scope of each lambda, by the id of its node.
+    lambdas: dict[int, Scope] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.cursor is None:

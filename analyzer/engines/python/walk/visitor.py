@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -73,6 +74,15 @@ def _reference_candidates(value: cst.BaseExpression) -> list[cst.BaseExpression]
     return []
 
 
+def _constant_truth(test: cst.BaseExpression) -> bool | None:
+    """The truth of a condition written as ``True``, ``False`` or a number literal."""
+    if isinstance(test, cst.Name) and test.value in ("True", "False"):
+        return test.value == "True"
+    if isinstance(test, cst.Integer):
+        return ast.literal_eval(test.value) != 0
+    return None
+
+
 class Collector(cst.CSTVisitor):
     """Builds the scope tree and records calls and secret sinks in one traversal."""
 
@@ -122,12 +132,16 @@ class Collector(cst.CSTVisitor):
         outer = self.scope
         inner = Scope("function", node.name.value, outer, node)
         outer.bind(node.name.value, Binding("function", node, function=inner))
-        params = node.params
+        self._set_block(id(node.body))
+        self._enter_function(inner, node.params)
+
+    def _enter_function(self, inner: Scope, params: cst.Parameters) -> None:
+        """Bind the parameters of a ``def`` or ``lambda`` and walk into its body."""
+        outer = self.scope
         positional = [*params.posonly_params, *params.params]
         inner.positional = [p.name.value for p in positional]
         inner.keyword_only = [p.name.value for p in params.kwonly_params]
-        self._set_block(id(node.body))
-        if outer.kind == "class" and positional:
+        if outer.kind == "class" and positional and isinstance(inner.node, cst.FunctionDef):
             inner.enclosing_class = outer
             inner.self_name = positional[0].name.value
         elif outer.kind == "function":
@@ -147,6 +161,29 @@ class Collector(cst.CSTVisitor):
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.definitions.pop()
         self.scope = self.scope.parent or self.scope
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        """A lambda is a function whose body is its return value (``gen = lambda b: ...``)."""
+        inner = Scope("function", "<lambda>", self.scope, node)
+        inner.returns.append(node.body)
+        self.scope.module().lambdas[id(node)] = inner
+        self._enter_function(inner, node.params)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self.scope = self.scope.parent or self.scope
+
+    def visit_If(self, node: cst.If) -> bool:
+        """``if False:`` (or ``if 0:``) never runs, nor the ``else`` of ``if True:``: Python
+        drops those blocks when it compiles the module, so they are not walked."""
+        truth = _constant_truth(node.test)
+        if truth is None:
+            return True
+        node.test.visit(self)
+        if truth:
+            node.body.visit(self)
+        elif node.orelse is not None:
+            node.orelse.visit(self)
+        return False
 
     # -- bindings -----------------------------------------------------------------------------
     def visit_Import(self, node: cst.Import) -> None:
