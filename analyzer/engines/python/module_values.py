@@ -52,17 +52,26 @@ def _named(node: ast.expr) -> str | None:
 
 
 def tables_of_tree(tree: ast.Module, rel_path: str) -> dict[str, tuple[TableEntry, ...]]:
-    """Module-level names assigned once to a literal dict, tuple or list, with their entries."""
-    counts: dict[str, int] = {}
+    """Module-level names assigned once (anywhere in the module) to a literal dict, tuple or
+    list, with their entries."""
+    candidates = [
+        stmt
+        for stmt in tree.body
+        if isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+        and isinstance(stmt.value, (ast.Dict, ast.Tuple, ast.List))
+    ]
+    if not candidates:
+        return {}
+    counts = dict.fromkeys((s.targets[0].id for s in candidates), 0)  # type: ignore[attr-defined]
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            counts[node.id] = counts.get(node.id, 0) + 1
+        if isinstance(node, ast.Name) and node.id in counts and type(node.ctx) is not ast.Load:
+            counts[node.id] += 1
     out: dict[str, tuple[TableEntry, ...]] = {}
-    for stmt in tree.body:
-        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
-            continue
+    for stmt in candidates:
         target, value = stmt.targets[0], stmt.value
-        if not isinstance(target, ast.Name) or counts.get(target.id) != 1:
+        if not isinstance(target, ast.Name) or counts[target.id] != 1:
             continue
         if isinstance(value, ast.Dict):
             pairs = [(k, v) for k, v in zip(value.keys, value.values, strict=True) if k]

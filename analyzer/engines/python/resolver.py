@@ -20,6 +20,7 @@ from analyzer.engines.python.module_values import ExternalConstant, TableEntry
 
 if TYPE_CHECKING:
     from analyzer.engines.python.module_facts import ModuleFacts
+    from analyzer.engines.python.module_store import SharedModules
     from analyzer.engines.python.summaries import FunctionSummary, LocalSummary, Target
 
 # A summary, the dependencies it was made from, and whether the depth bound cut it short.
@@ -62,6 +63,17 @@ class ModuleResolver:
         self._analysed: dict[Path, bool] = {}
         self._analysed_uses: dict[Path, Dependencies] = {}
         self._top: frozenset[str] | None = None
+        self._shared: SharedModules | None = None
+
+    def share(self, folder: Path | None) -> None:
+        """Read and publish module facts through ``folder``, shared with the scan's other
+        worker processes (None: this process alone)."""
+        if folder is None:
+            self._shared = None
+        elif self._shared is None or self._shared.directory != folder:
+            from analyzer.engines.python.module_store import SharedModules
+
+            self._shared = SharedModules(folder)
 
     def _module_file(self, from_path: str, level: int, module: str) -> Path | None:
         """The file ``module`` names from ``from_path``, cached per directory (imports repeat)."""
@@ -136,8 +148,12 @@ class ModuleResolver:
             data = self._bytes(file)
         except (ValueError, OSError):
             return None
-        tree = _parse(data)
-        return module_facts(tree, rel, load_table()) if tree is not None else None
+
+        def make() -> ModuleFacts | None:
+            tree = _parse(data)
+            return module_facts(tree, rel, load_table()) if tree is not None else None
+
+        return make() if self._shared is None else self._shared.get_or_make(file, make)
 
     def _summary(self, file: Path, name: str) -> FunctionSummary | None:
         """The summary of one function of ``file`` with the current depth budget.

@@ -437,73 +437,84 @@ def module_index(tree: ast.Module) -> ModuleIndex:
 
 def local_summaries(index: ModuleIndex, path: str, table: Table) -> dict[str, LocalSummary]:
     """Every summary a caller can ask of the module, before callees: its module-level functions
-    (also those under a module-level ``if`` or ``try``), each class as its ``__init__`` and
-    ``Class.name`` for each name its body, or a base's, binds. Computed once per module so
-    that its parse can be let go."""
-    names: list[str] = []
+    (also those under a module-level ``if`` or ``try``; the first of a name), each class as its
+    ``__init__`` and ``Class.name`` for the static and class methods and the constants its body,
+    or a base's, binds. Computed once per module so that its parse can be let go."""
+
+    def calls(func: ast.expr) -> Target | None:
+        return call_target(func, index.targets, index.defined)
+
+    out: dict[str, LocalSummary] = {}
+    claimed: set[str] = set()  # the first function or class of a name answers for it
+    classes: set[str] = set()
     for stmt in index.statements:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            names.append(stmt.name)
-        elif isinstance(stmt, ast.ClassDef):
-            names.append(stmt.name)
-            names += (f"{stmt.name}.{n}" for n in _class_names(stmt, index.classes))
-    out: dict[str, LocalSummary] = {}
-    for name in dict.fromkeys(names):
-        found = _local_summary(index, path, name, table)
-        if found is not None:
-            out[name] = found
+            if stmt.name not in claimed:
+                claimed.add(stmt.name)
+                out[stmt.name] = _summary(
+                    stmt, path, index.imports, table, calls=calls, known=index.constants
+                )
+        elif isinstance(stmt, ast.ClassDef) and stmt.name not in classes:
+            classes.add(stmt.name)
+            methods = _class_names(stmt, index.classes)
+            for method in ("", *methods) if stmt.name not in claimed else methods:
+                found = _class_summary(index, path, stmt, method, table, calls)
+                if found is not None:
+                    out[found.summary.name] = found
+            claimed.add(stmt.name)
     return out
 
 
 def _class_names(klass: ast.ClassDef, classes: dict[str, ast.ClassDef]) -> list[str]:
-    """Names bound in the body of ``klass`` or of a class up its chain of single bases."""
+    """Names a call or a read on ``klass`` may resolve to a summary: static and class methods,
+    ``__init__`` and assigned names, of its body or of a class up its chain of single bases."""
     names: list[str] = []
     seen: set[str] = set()
     while True:
         for stmt in klass.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                names.append(stmt.name)
+                decorators = {d.id for d in stmt.decorator_list if isinstance(d, ast.Name)}
+                if stmt.name == "__init__" or decorators & {"classmethod", "staticmethod"}:
+                    names.append(stmt.name)
             elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 names += (t.id for t in targets if isinstance(t, ast.Name))
         if len(klass.bases) != 1 or klass.keywords:
-            return names
+            return list(dict.fromkeys(names))
         base = klass.bases[0]
         if not isinstance(base, ast.Name) or base.id in seen or base.id not in classes:
-            return names
+            return list(dict.fromkeys(names))
         seen.add(base.id)
         klass = classes[base.id]
 
 
-def _local_summary(index: ModuleIndex, path: str, name: str, table: Table) -> LocalSummary | None:
-    """The summary of one module-level function; ``Class.method`` names a static or class
-    method and ``Class`` the class's ``__init__`` (a class without its own ``__init__`` has no
-    summary: a base's is not guessed)."""
-    owner, _, method = name.partition(".")
-
-    def calls(func: ast.expr) -> Target | None:
-        return call_target(func, index.targets, index.defined)
-
-    for stmt in index.statements:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
-            return _summary(stmt, path, index.imports, table, calls=calls, known=index.constants)
-        if isinstance(stmt, ast.ClassDef) and stmt.name == owner:
-            wanted = method or "__init__"
-            defining = _defining(stmt, wanted, index.classes)
-            found = _called_on_class(defining, wanted)
-            if found is None:
-                constant = _class_constant(defining, wanted, path, name, index.constants)
-                return None if constant is None else LocalSummary(constant)
-            function, bound = found
-            kind = "method" if method else "constructor"
-            local = _summary(
-                function, path, index.imports, table, kind, name, bound, calls, index.constants
-            )
-            if kind == "constructor":
-                kept = _field_sinks(defining, function, local.summary.params, index.imports, table)
-                local = replace(local, fields=tuple(kept))
-            return local
-    return None
+def _class_summary(
+    index: ModuleIndex,
+    path: str,
+    klass: ast.ClassDef,
+    method: str,
+    table: Table,
+    calls: Callable[[ast.expr], Target | None],
+) -> LocalSummary | None:
+    """``Class.method`` (a static or class method, or a class constant read on the class) or,
+    with no method, ``Class`` (its ``__init__``; a class without its own has no summary: a
+    base's is not guessed)."""
+    name = f"{klass.name}.{method}" if method else klass.name
+    wanted = method or "__init__"
+    defining = _defining(klass, wanted, index.classes)
+    found = _called_on_class(defining, wanted)
+    if found is None:
+        constant = _class_constant(defining, wanted, path, name, index.constants)
+        return None if constant is None else LocalSummary(constant)
+    function, bound = found
+    kind = "method" if method else "constructor"
+    local = _summary(
+        function, path, index.imports, table, kind, name, bound, calls, index.constants
+    )
+    if kind == "constructor":
+        kept = _field_sinks(defining, function, local.summary.params, index.imports, table)
+        local = replace(local, fields=tuple(kept))
+    return local
 
 
 def _field_sinks(
