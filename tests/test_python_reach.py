@@ -13,8 +13,9 @@ from analyzer.engines.python import resolver as resolver_module
 from analyzer.engines.python import summaries
 from analyzer.engines.python.checks.dh_groups import is_probable_prime, is_safe_prime
 from analyzer.engines.python.engine import analyze_python
-from analyzer.engines.python.resolver import ModuleResolver, star_names
-from analyzer.engines.python.summaries import module_functions
+from analyzer.engines.python.module_values import star_names
+from analyzer.engines.python.resolver import ModuleResolver
+from analyzer.engines.python.summaries import compose, local_summaries, module_index
 from analyzer.engines.python.table import load_table
 from analyzer.policy.thresholds import Thresholds
 
@@ -121,7 +122,8 @@ def test_summaries_name_the_parameter_and_the_weak_return() -> None:
             """
         )
     )
-    summaries = module_functions(tree, "pkg/keys.py", load_table())
+    found = local_summaries(module_index(tree), "pkg/keys.py", load_table())
+    summaries = {name: compose(local, None) for name, local in found.items()}
     assert [(s.param, s.role, s.line) for s in summaries["make_key"].sinks] == [("bits", "size", 5)]
     assert summaries["token"].weak_return == ("random.choice", 7, 20)
     assert summaries["pick"].weak_return is None
@@ -182,13 +184,13 @@ def test_a_summary_cut_by_the_depth_bound_is_computed_once(
         )
     )
     computed: list[str] = []
-    original = summaries.function_summary
+    original = summaries.compose
 
-    def counting(index: Any, path: str, name: str, *rest: Any) -> Any:
-        computed.append(name)
-        return original(index, path, name, *rest)
+    def counting(local: Any, *rest: Any) -> Any:
+        computed.append(local.summary.name)
+        return original(local, *rest)
 
-    monkeypatch.setattr(summaries, "function_summary", counting)
+    monkeypatch.setattr(summaries, "compose", counting)
     resolver = ModuleResolver(tmp_path)
     first = resolver.function("app.py", 0, "chain", "a")
     assert computed == ["a", "b", "c", "d"]  # e is beyond the bound
@@ -199,37 +201,68 @@ def test_a_summary_cut_by_the_depth_bound_is_computed_once(
     assert second is not None and [s.param for s in second.sinks] == ["bits"]
 
 
-def test_parses_beyond_the_memory_bound_are_made_again_when_asked_for(
+def test_each_module_is_parsed_once_whatever_is_asked_of_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The resolver keeps a bounded amount of parses; one it let go is parsed again for a
-    function not summarised yet, and the answers are those of an unbounded resolver."""
-    keys = textwrap.dedent(
-        """\
-        from cryptography.hazmat.primitives.asymmetric import rsa
-        def make(bits):
-            return rsa.generate_private_key(65537, bits)
-        def other(size):
-            return rsa.generate_private_key(65537, size)
-        """
+    """Summaries, constants, tables and star names of a module all come from its one parse,
+    asked in any order and again (the parse itself is not kept)."""
+    (tmp_path / "keys.py").write_text(
+        textwrap.dedent(
+            """\
+            from cryptography.hazmat.primitives.asymmetric import rsa
+            from helpers import make as build
+            BITS = 1024
+            SIZES = (1024, 2048)
+            def make(bits):
+                return rsa.generate_private_key(65537, bits)
+            def other(size):
+                return build(size)
+            class Key:
+                def __init__(self, bits):
+                    self.key = rsa.generate_private_key(65537, bits)
+            """
+        )
     )
-    (tmp_path / "keys.py").write_text(keys)
-    (tmp_path / "more.py").write_text(keys.replace("make", "build"))
-    monkeypatch.setattr(resolver_module, "MAX_KEPT_SOURCE", len(keys) + 1)
+    (tmp_path / "helpers.py").write_text(
+        "from cryptography.hazmat.primitives.asymmetric import rsa\n"
+        "def make(n):\n    return rsa.generate_private_key(65537, n)\n"
+    )
+    parsed: list[int] = []
+    real = resolver_module._parse
+
+    def counting(source: bytes) -> Any:
+        parsed.append(len(source))
+        return real(source)
+
+    monkeypatch.setattr(resolver_module, "_parse", counting)
     resolver = ModuleResolver(tmp_path)
 
-    def params(module: str, name: str) -> list[str]:
-        summary = resolver.function("app.py", 0, module, name)
+    def params(name: str) -> list[str]:
+        summary = resolver.function("app.py", 0, "keys", name)
         assert summary is not None
         return [s.param for s in summary.sinks]
 
-    assert params("keys", "make") == ["bits"]
-    assert params("more", "build") == ["bits"]  # keys.py is let go
-    assert resolver.reparsed == 0
-    assert params("keys", "make") == ["bits"]  # known: no parse
-    assert resolver.reparsed == 0
-    assert params("keys", "other") == ["size"]
-    assert resolver.reparsed == 1
+    assert params("make") == ["bits"]
+    assert len(parsed) == 1
+    found = resolver.constant("app.py", 0, "keys", "BITS")
+    assert found is not None and found.value == 1024
+    entries = resolver.entries("app.py", 0, "keys", "SIZES")
+    assert entries is not None and [e.value for e in entries] == [1024, 2048]
+    assert resolver.star_exports("app.py", 0, "keys") == {
+        "rsa",
+        "build",
+        "BITS",
+        "SIZES",
+        "make",
+        "other",
+        "Key",
+    }
+    assert params("Key") == ["bits"]
+    assert len(parsed) == 1
+    assert params("other") == ["size"]  # through helpers.make: one more module, one more parse
+    assert len(parsed) == 2
+    assert params("make") == ["bits"] and params("other") == ["size"]
+    assert len(parsed) == 2
 
 
 def test_a_star_import_binds_the_public_names_or_its_all() -> None:

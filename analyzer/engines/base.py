@@ -40,6 +40,8 @@ class EngineContext:
     # Answers about other files that the current file's result depended on, by engine name: a
     # cached result is used again only while its engine says they still hold (``still_holds``).
     lookups: dict[str, list[list[Any]]] = field(default_factory=dict)
+    # A private folder the worker processes of this scan share work through (None: one process).
+    shared: Path | None = None
 
 
 @runtime_checkable

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -317,10 +318,15 @@ def _in_pool(works: list[_Work], ctx: _Context, jobs: int) -> list[FileResult]:
     results: list[FileResult] = []
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(ctx,)) as pool:
-        for unit_results, rows in pool.map(_analyze_unit, _units(works, jobs)):
-            results.extend(unit_results)
-            ctx.rows.update(rows)
+    with tempfile.TemporaryDirectory(prefix="keyguard-shared-") as shared:
+        ctx.engine.shared = Path(shared)
+        try:
+            with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(ctx,)) as pool:
+                for unit_results, rows in pool.map(_analyze_unit, _units(works, jobs)):
+                    results.extend(unit_results)
+                    ctx.rows.update(rows)
+        finally:
+            ctx.engine.shared = None
     return results
 
 

@@ -53,12 +53,15 @@ def _with_deep_stack(call: Callable[[], FileResult]) -> FileResult | None:
 
 
 def _resolver(context: EngineContext) -> Any:
-    """One module resolver per scan and process (it keeps module constants as they were read)."""
+    """One module resolver per scan and process (it keeps module constants as they were read),
+    sharing the modules it reads with the scan's other worker processes."""
     if _RESOLVER not in context.state:
         from analyzer.engines.python.resolver import ModuleResolver
 
         context.state[_RESOLVER] = ModuleResolver(context.root)
-    return context.state[_RESOLVER]
+    resolver = context.state[_RESOLVER]
+    resolver.share(context.shared)
+    return resolver
 
 
 class PythonEngine:

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import ast
-import base64
-import binascii
-import operator
 import os
-from collections import OrderedDict
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,184 +16,19 @@ from analyzer.engines.python.dependencies import (
     file_row,
     unchanged,
 )
+from analyzer.engines.python.module_values import ExternalConstant, TableEntry
 
 if TYPE_CHECKING:
-    from analyzer.engines.python.summaries import FunctionSummary, ModuleIndex, Target
+    from analyzer.engines.python.module_facts import ModuleFacts
+    from analyzer.engines.python.module_store import SharedModules
+    from analyzer.engines.python.summaries import FunctionSummary, LocalSummary, Target
 
 # A summary, the dependencies it was made from, and whether the depth bound cut it short.
 Summarised = tuple["FunctionSummary | None", Dependencies, bool]
 
-# Source bytes whose parses the resolver keeps (about 50 times as much memory); beyond it the
-# least recently used parse is let go and made again if asked for.
-MAX_KEPT_SOURCE = 4_000_000
 # Levels of summaries a request computes: the function asked for and the functions it calls,
 # to this depth (which also cuts a recursion).
 MAX_SUMMARY_DEPTH = 4
-
-_BINOPS = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.FloorDiv: operator.floordiv,
-    ast.LShift: operator.lshift,
-    ast.RShift: operator.rshift,
-    ast.Pow: operator.pow,
-}
-
-
-@dataclass(frozen=True)
-class ExternalConstant:
-    """A module-level constant of another file: its value and where it was assigned."""
-
-    value: int | str | bytes
-    path: str
-    line: int
-    column: int
-
-
-@dataclass(frozen=True)
-class TableEntry:
-    """One entry of a module-level literal table: its key (dicts), and its value or, when
-    ``names``, the last part of the name it refers to (``ec.SECP256R1()`` -> ``SECP256R1``)."""
-
-    key: int | str | bytes | None
-    value: int | str | bytes
-    names: bool
-    path: str
-    line: int
-    column: int
-
-
-def _named(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Call) and not node.args and not node.keywords:
-        node = node.func
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return node.id if isinstance(node, ast.Name) else None
-
-
-def tables_of_tree(tree: ast.Module, rel_path: str) -> dict[str, tuple[TableEntry, ...]]:
-    """Module-level names assigned once to a literal dict, tuple or list, with their entries."""
-    counts: dict[str, int] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            counts[node.id] = counts.get(node.id, 0) + 1
-    out: dict[str, tuple[TableEntry, ...]] = {}
-    for stmt in tree.body:
-        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
-            continue
-        target, value = stmt.targets[0], stmt.value
-        if not isinstance(target, ast.Name) or counts.get(target.id) != 1:
-            continue
-        if isinstance(value, ast.Dict):
-            pairs = [(k, v) for k, v in zip(value.keys, value.values, strict=True) if k]
-        elif isinstance(value, (ast.Tuple, ast.List)):
-            pairs = [(ast.Constant(i), v) for i, v in enumerate(value.elts)]
-        else:
-            continue
-        entries: list[TableEntry] = []
-        for key_node, item in pairs:
-            key = _evaluate(key_node, {}) if key_node is not None else None
-            constant = _evaluate(item, {})
-            name = None if constant is not None else _named(item)
-            if constant is None and name is None:
-                continue
-            shown = constant if constant is not None else name
-            assert shown is not None
-            line, column = item.lineno, item.col_offset + 1
-            entries.append(TableEntry(key, shown, name is not None, rel_path, line, column))
-        out[target.id] = tuple(entries)
-    return out
-
-
-# Calls that decode a literal into key bytes (a subset of python_apis.toml's [flow] decoders).
-_DECODERS = {
-    "bytes.fromhex": bytes.fromhex,
-    "base64.b64decode": base64.b64decode,
-    "base64.urlsafe_b64decode": base64.urlsafe_b64decode,
-    "binascii.unhexlify": binascii.unhexlify,
-}
-
-
-def _decoded(call: ast.Call, known: dict[str, ExternalConstant]) -> bytes | None:
-    """``"...".encode()``, ``bytes.fromhex("...")``: a literal decoded at import time."""
-    func = call.func
-    if call.keywords or len(call.args) > 1 or not isinstance(func, ast.Attribute):
-        return None
-    given = [_evaluate(a, known) for a in call.args]
-    try:
-        if func.attr == "encode":
-            text = _evaluate(func.value, known)
-            coding = given[0] if given else "utf-8"
-            return (
-                text.encode(coding) if isinstance(text, str) and isinstance(coding, str) else None
-            )
-        decode = _DECODERS.get(f"{_named(func.value)}.{func.attr}")
-        return decode(given[0]) if decode and given and isinstance(given[0], str) else None
-    except (ValueError, LookupError):  # binascii.Error is a ValueError
-        return None
-
-
-def _evaluate(node: ast.expr, known: dict[str, ExternalConstant]) -> int | str | bytes | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, str, bytes)):
-        return None if isinstance(node.value, bool) else node.value
-    if isinstance(node, ast.Call):
-        return _decoded(node, known)
-    if isinstance(node, ast.Name) and node.id in known:
-        return known[node.id].value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        value = _evaluate(node.operand, known)
-        return -value if isinstance(value, int) else None
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        left, right = _evaluate(node.left, known), _evaluate(node.right, known)
-        if isinstance(left, int) and isinstance(right, int):
-            if isinstance(node.op, ast.Pow) and (right > 64 or right < 0):
-                return None
-            if isinstance(node.op, (ast.LShift,)) and right > 64:
-                return None
-            try:
-                return _BINOPS[type(node.op)](left, right)
-            except (ZeroDivisionError, ValueError, OverflowError):
-                return None
-        if isinstance(node.op, ast.Add) and type(left) is type(right) and left is not None:
-            return left + right  # type: ignore[operator]
-    return None
-
-
-def star_names(tree: ast.Module) -> frozenset[str] | None:
-    """The names ``from module import *`` binds: a literal ``__all__``, else every public
-    name the module body defines or imports; None when that is not known (an ``__all__``
-    computed at run time, a star import of its own)."""
-    from analyzer.engines.python.summaries import module_level
-
-    statements = module_level(tree.body)
-    defined: set[str] = set()
-    for stmt in statements:
-        if isinstance(stmt, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "__all__" for t in stmt.targets
-        ):
-            if isinstance(stmt.value, (ast.List, ast.Tuple)) and all(
-                isinstance(e, ast.Constant) and isinstance(e.value, str) for e in stmt.value.elts
-            ):
-                return frozenset(e.value for e in stmt.value.elts)  # type: ignore[union-attr]
-            return None
-    for stmt in statements:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            defined.add(stmt.name)
-        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            if any(a.name == "*" for a in stmt.names):
-                return None
-            defined.update((a.asname or a.name).split(".")[0] for a in stmt.names if a.name != "*")
-        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            defined.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
-    return frozenset(n for n in defined if not n.startswith("_"))
-
-
-def module_constants(source: bytes, rel_path: str) -> dict[str, ExternalConstant]:
-    """Module-level names assigned exactly once to an evaluable constant."""
-    tree = _parse(source)
-    return constants_of_tree(tree, rel_path) if tree is not None else {}
 
 
 def _parse(source: bytes) -> ast.Module | None:
@@ -206,35 +36,6 @@ def _parse(source: bytes) -> ast.Module | None:
         return ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-
-
-def constants_of_tree(tree: ast.Module, rel_path: str) -> dict[str, ExternalConstant]:
-    """Module-level names of a parsed module assigned exactly once to an evaluable constant."""
-    counts: dict[str, int] = {}
-    for stmt in tree.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            counts[stmt.name] = counts.get(stmt.name, 0) + 1
-            continue
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-                counts[node.id] = counts.get(node.id, 0) + 1
-            elif isinstance(node, ast.alias):
-                local = node.asname or node.name.split(".")[0]
-                counts[local] = counts.get(local, 0) + 1
-    known: dict[str, ExternalConstant] = {}
-    for stmt in tree.body:
-        target: ast.expr | None = None
-        value: ast.expr | None = None
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            target, value = stmt.targets[0], stmt.value
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            target, value = stmt.target, stmt.value
-        if not isinstance(target, ast.Name) or value is None or counts.get(target.id) != 1:
-            continue
-        result = _evaluate(value, known)
-        if result is not None:
-            known[target.id] = ExternalConstant(result, rel_path, stmt.lineno, stmt.col_offset + 1)
-    return known
 
 
 class ModuleResolver:
@@ -248,29 +49,31 @@ class ModuleResolver:
         self.uses: Dependencies | None = None
         self._rows: dict[Path, list[Any]] = {}
         self._verified: dict[tuple[str, str], bool] = {}
-        self._cache: dict[Path, dict[str, ExternalConstant]] = {}
+        # What each module read holds (None: unreadable or not Python), from its one parse.
+        self._facts: dict[Path, ModuleFacts | None] = {}
         # Summaries the depth bound never cut, with the smallest budget that made them: the
         # same for every larger budget. Those it cut are kept per budget in ``_bounded``.
         self._functions: dict[Path, dict[str, tuple[int, Summarised]]] = {}
         self._bounded: dict[tuple[Path, str, int], Summarised] = {}
-        self._indexes: dict[Path, ModuleIndex] = {}
         self._budget = MAX_SUMMARY_DEPTH
         self._exhausted = False
-        self._reexports: dict[Path, dict[str, tuple[int, str, str]]] = {}
-        # Parses kept for summaries, tables and constants, least recently used first.
-        self._trees: OrderedDict[Path, tuple[ast.Module, str]] = OrderedDict()
-        self._sizes: dict[Path, int] = {}
-        self._kept_bytes = 0
-        self._evicted: set[Path] = set()
-        self.reparsed = 0
-        self._tables: dict[Path, dict[str, tuple[TableEntry, ...]]] = {}
-        self._exported: dict[Path, frozenset[str] | None] = {}
         self._files: dict[tuple[str, int, str], Path | None] = {}
         self._inside = str(self.root).rstrip(os.sep) + os.sep
         self._crypto: dict[Path, bool] = {}
         self._analysed: dict[Path, bool] = {}
         self._analysed_uses: dict[Path, Dependencies] = {}
         self._top: frozenset[str] | None = None
+        self._shared: SharedModules | None = None
+
+    def share(self, folder: Path | None) -> None:
+        """Read and publish module facts through ``folder``, shared with the scan's other
+        worker processes (None: this process alone)."""
+        if folder is None:
+            self._shared = None
+        elif self._shared is None or self._shared.directory != folder:
+            from analyzer.engines.python.module_store import SharedModules
+
+            self._shared = SharedModules(folder)
 
     def _module_file(self, from_path: str, level: int, module: str) -> Path | None:
         """The file ``module`` names from ``from_path``, cached per directory (imports repeat)."""
@@ -323,67 +126,34 @@ class ModuleResolver:
         return bases
 
     def constants_of(self, file: Path) -> dict[str, ExternalConstant]:
-        self._consult(file)
-        if file not in self._cache:
-            tree = self._kept(file)
-            self._cache[file] = constants_of_tree(*tree) if tree is not None else {}
-        return self._cache[file]
+        facts = self._consult(file)
+        return facts.constants if facts is not None else {}
 
-    def _consult(self, file: Path) -> None:
-        """Read ``file`` the first time, and note it as a dependency of the current answer."""
-        if file not in self._functions:
-            self._read(file)
+    def _consult(self, file: Path) -> ModuleFacts | None:
+        """What ``file`` holds (read the first time), noted as a dependency of the current
+        answer."""
+        if file not in self._facts:
+            self._facts[file] = self._read(file)
+            self._functions[file] = {}
         self._used(file)
+        return self._facts[file]
 
-    def _kept(self, file: Path) -> tuple[ast.Module, str] | None:
-        """The parse of a file already read: kept, or made again when the bound on kept
-        parses let it go."""
-        if file in self._trees:
-            self._trees.move_to_end(file)
-            return self._trees[file]
-        if file not in self._evicted:
-            return None
-        try:
-            tree = _parse(self._bytes(file))
-        except OSError:
-            return None
-        if tree is None:
-            return None
-        self.reparsed += 1
-        return self._keep(file, tree, file.relative_to(self.root).as_posix())
+    def _read(self, file: Path) -> ModuleFacts | None:
+        """Parse ``file`` once for everything callers ask of it; the parse is not kept."""
+        from analyzer.engines.python.module_facts import module_facts
+        from analyzer.engines.python.table import load_table
 
-    def _keep(self, file: Path, tree: ast.Module, rel: str) -> tuple[ast.Module, str]:
-        """Keep a parse, letting the least recently used ones go beyond MAX_KEPT_SOURCE bytes
-        of source (a module's ``ast`` takes about fifty times its source in memory)."""
-        size = self._sizes[file]
-        self._trees[file] = (tree, rel)
-        self._kept_bytes += size
-        while self._kept_bytes > MAX_KEPT_SOURCE and len(self._trees) > 1:
-            oldest, _ = self._trees.popitem(last=False)
-            self._indexes.pop(oldest, None)
-            self._evicted.add(oldest)
-            self._kept_bytes -= self._sizes[oldest]
-        return self._trees[file]
-
-    def _read(self, file: Path) -> None:
-        """Parse ``file`` for its constants (computed when first asked for), its re-exports
-        and its functions' summaries."""
-        from analyzer.engines.python.summaries import reexports
-
-        self._functions[file], self._reexports[file] = {}, {}
         try:
             rel = file.relative_to(self.root).as_posix()
-        except ValueError:
-            return
-        try:
             data = self._bytes(file)
-        except OSError:
-            return
-        tree = _parse(data)
-        if tree is not None:
-            self._reexports[file] = reexports(tree)
-            self._sizes[file] = len(data)
-            self._keep(file, tree, rel)
+        except (ValueError, OSError):
+            return None
+
+        def make() -> ModuleFacts | None:
+            tree = _parse(data)
+            return module_facts(tree, rel, load_table()) if tree is not None else None
+
+        return make() if self._shared is None else self._shared.get_or_make(file, make)
 
     def _summary(self, file: Path, name: str) -> FunctionSummary | None:
         """The summary of one function of ``file`` with the current depth budget.
@@ -402,31 +172,26 @@ class ModuleResolver:
         else:
             done = self._bounded.get((file, name, budget))
         if done is None:
-            kept = self._kept(file)
-            if kept is None:
+            facts = self._facts.get(file)
+            local = None if facts is None else facts.functions.get(name)
+            if facts is None or local is None:
                 return None
-            done = self._summarise(file, kept, name, budget)
+            done = self._summarise(file, facts.rel, local, budget)
         found, uses, exhausted = done
         self._exhausted = self._exhausted or exhausted
         if self.uses is not None:
             self.uses.update(uses)
         return found
 
-    def _summarise(
-        self, file: Path, kept: tuple[ast.Module, str], name: str, budget: int
-    ) -> Summarised:
-        from analyzer.engines.python.summaries import function_summary, module_index
-        from analyzer.engines.python.table import load_table
+    def _summarise(self, file: Path, rel: str, local: LocalSummary, budget: int) -> Summarised:
+        from analyzer.engines.python import summaries
 
-        tree, rel = kept
-        if file not in self._indexes:
-            self._indexes[file] = module_index(tree)
+        name = local.summary.name
         outer_uses, self.uses = self.uses, Dependencies()
         outer_exhausted, self._exhausted = self._exhausted, False
         self._budget = budget - 1
         try:
-            callees = partial(self._callee, file, rel)
-            found = function_summary(self._indexes[file], rel, name, load_table(), callees)
+            found = summaries.compose(local, partial(self._callee, file, rel))
         finally:
             self._budget = budget
             uses, self.uses = self.uses, outer_uses
@@ -463,11 +228,8 @@ class ModuleResolver:
         file = self._module_file(from_path, level, module)
         if file is None:
             return None
-        self._consult(file)
-        if file not in self._tables:
-            tree = self._kept(file)
-            self._tables[file] = tables_of_tree(*tree) if tree is not None else {}
-        return self._tables[file].get(name)
+        facts = self._consult(file)
+        return None if facts is None else facts.tables.get(name)
 
     def is_module(self, from_path: str, level: int, module: str) -> bool:
         return self._module_file(from_path, level, module) is not None
@@ -566,13 +328,13 @@ class ModuleResolver:
                 if file is None:
                     return None
                 module, name = parent, f"{owner}.{name}"
-            self._consult(file)
+            facts = self._consult(file)
             found = self._summary(file, name)
             head, dot, rest = name.partition(".")
-            if found is not None or head not in self._reexports[file]:
+            if found is not None or facts is None or head not in facts.reexports:
                 return found
-            from_path = file.relative_to(self.root).as_posix()
-            level, module, head = self._reexports[file][head]
+            from_path = facts.rel
+            level, module, head = facts.reexports[head]
             name = f"{head}{dot}{rest}"
         return None
 
@@ -582,11 +344,8 @@ class ModuleResolver:
         file = self._module_file(from_path, level, module)
         if file is None:
             return None
-        self._consult(file)
-        if file not in self._exported:
-            tree = self._kept(file)
-            self._exported[file] = star_names(tree[0]) if tree is not None else None
-        return self._exported[file]
+        facts = self._consult(file)
+        return None if facts is None else facts.exported
 
     def holds(self, records: list[list[Any]]) -> bool:
         """Whether the import answers and file contents recorded for a cached result are still

@@ -74,6 +74,49 @@ Target = tuple[int | None, str, str]
 Callees = Callable[[Target], "FunctionSummary | None"]
 
 
+@dataclass(frozen=True)
+class PendingCall:
+    """A call of another function that passes parameters of this one unchanged: the sinks of
+    the callee that they fill become this function's once the callee's summary is known."""
+
+    target: Target
+    keywords: tuple[tuple[str, str | None], ...]  # keyword -> the parameter it passes
+    positional: tuple[str | None, ...]
+
+    def passes(self, keyword: str, position: int | None) -> str | None:
+        """The parameter the call passes as ``keyword`` (or at ``position``), if any."""
+        for name, param in self.keywords:
+            if name == keyword:
+                return param
+        if position is not None and position < len(self.positional):
+            return self.positional[position]
+        return None
+
+
+@dataclass(frozen=True)
+class LocalSummary:
+    """A function's summary before its callees are known: its own sinks and the calls whose
+    callees' sinks it may take on, in the order they occur, and a constructor's field sinks."""
+
+    summary: FunctionSummary
+    steps: tuple[ParamSink | PendingCall, ...] = ()
+    fields: tuple[ParamSink, ...] = ()
+
+
+def compose(local: LocalSummary, callees: Callees | None) -> FunctionSummary:
+    """The summary with the sinks its calls reach in their callees (``callees`` None: none)."""
+    sinks: list[ParamSink] = []
+    for step in local.steps:
+        if isinstance(step, ParamSink):
+            sinks.append(step)
+        elif callees is not None:
+            sinks += _through_callee(step, callees(step.target))
+    unique = tuple(dict.fromkeys(sinks))
+    if local.fields:
+        unique = tuple(dict.fromkeys((*unique, *local.fields)))
+    return replace(local.summary, sinks=unique)
+
+
 def import_targets(tree: ast.Module) -> dict[str, tuple[int, str, str | None]]:
     """Local name -> (level, module, imported name) of the module-level imports, also those
     under ``if``/``try`` and relative ones; a name two imports bind differently is left out."""
@@ -191,9 +234,9 @@ def _summary(
     kind: str = "function",
     name: str = "",
     bound: bool = False,
-    callees: Callable[[ast.expr], FunctionSummary | None] | None = None,
+    calls: Callable[[ast.expr], Target | None] | None = None,
     known: dict[str, Literal] | None = None,
-) -> FunctionSummary:
+) -> LocalSummary:
     args = function.args
     params = tuple(a.arg for a in [*args.posonlyargs, *args.args])
     if bound:
@@ -203,7 +246,7 @@ def _summary(
     rebound = {
         n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
     }
-    sinks: list[ParamSink] = []
+    steps: list[ParamSink | PendingCall] = []
     assigned: dict[str, list[ast.expr]] = {}
     for node in nodes:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -215,15 +258,16 @@ def _summary(
         qual = _qualname(node.func, imports)
         found = table.lookup(qual) if qual else None
         if found is None:
-            if callees is not None:
-                sinks += _through_callee(node, callees(node.func), every - rebound)
+            pending = _pending(node, calls, every - rebound) if calls is not None else None
+            if pending is not None:
+                steps.append(pending)
             continue
         spec, library = found
         for role in CHECKED_ROLES + LITERAL_ROLES:
             arg = spec.args.get(role)
             value = _argument(node, arg.keyword, arg.position) if arg else None
             if isinstance(value, ast.Name) and value.id in every and value.id not in rebound:
-                sinks.append(
+                steps.append(
                     ParamSink(
                         value.id,
                         role,
@@ -235,7 +279,6 @@ def _summary(
                         node.col_offset + 1,
                     )
                 )
-    unique = tuple(dict.fromkeys(sinks))
     returned = (
         _constant_returns(nodes, assigned, every | rebound, known or {})
         if kind != "constructor"
@@ -243,7 +286,8 @@ def _summary(
     )
     # after the constants: ``_weak_return`` consumes ``assigned``
     weak = _weak_return(nodes, assigned, imports, table) if kind != "constructor" else None
-    return FunctionSummary(path, name or function.name, params, unique, weak, kind, returned)
+    summary = FunctionSummary(path, name or function.name, params, (), weak, kind, returned)
+    return LocalSummary(summary, tuple(steps))
 
 
 def _constant_returns(
@@ -273,19 +317,36 @@ def _constant_returns(
     return tuple(out)
 
 
-def _through_callee(
-    call: ast.Call, callee: FunctionSummary | None, params: set[str]
-) -> list[ParamSink]:
-    """Sinks of a called function that this call fills with one of ``params`` unchanged
-    (``return OpenSSL_RSAKey.generate(bits)``): they become this function's sinks."""
-    if callee is None or any(isinstance(a, ast.Starred) for a in call.args):
+def _pending(
+    call: ast.Call, calls: Callable[[ast.expr], Target | None], params: set[str]
+) -> PendingCall | None:
+    """The call as a :class:`PendingCall` when it names another function and passes one of
+    ``params`` unchanged (``return OpenSSL_RSAKey.generate(bits)``); else None."""
+    if any(isinstance(a, ast.Starred) for a in call.args):
+        return None
+
+    def passed(value: ast.expr) -> str | None:
+        return value.id if isinstance(value, ast.Name) and value.id in params else None
+
+    keywords = tuple((kw.arg, passed(kw.value)) for kw in call.keywords if kw.arg is not None)
+    positional = tuple(passed(a) for a in call.args)
+    if not any(p for _, p in keywords) and not any(positional):
+        return None
+    target = calls(call.func)
+    return None if target is None else PendingCall(target, keywords, positional)
+
+
+def _through_callee(call: PendingCall, callee: FunctionSummary | None) -> list[ParamSink]:
+    """Sinks of a called function that the call fills with a parameter of the caller: they
+    become the caller's sinks."""
+    if callee is None:
         return []
     out: list[ParamSink] = []
     for sink in callee.sinks:
         position = callee.params.index(sink.param) if sink.param in callee.params else None
-        value = _argument(call, sink.param, position)
-        if isinstance(value, ast.Name) and value.id in params:
-            out.append(replace(sink, param=value.id, path=sink.path or callee.path))
+        param = call.passes(sink.param, position)
+        if param is not None:
+            out.append(replace(sink, param=param, path=sink.path or callee.path))
     return out
 
 
@@ -348,16 +409,6 @@ def reexports(tree: ast.Module) -> dict[str, tuple[int, str, str]]:
     return out
 
 
-def module_functions(tree: ast.Module, path: str, table: Table) -> dict[str, FunctionSummary]:
-    """Summaries of the module's top-level functions."""
-    imports = _imports(tree)
-    return {
-        stmt.name: _summary(stmt, path, imports, table)
-        for stmt in tree.body
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
-    }
-
-
 @dataclass(frozen=True)
 class ModuleIndex:
     """What every summary of one module reads, gathered once per module: its module-level
@@ -384,43 +435,86 @@ def module_index(tree: ast.Module) -> ModuleIndex:
     )
 
 
-def function_summary(
-    index: ModuleIndex, path: str, name: str, table: Table, callees: Callees | None = None
-) -> FunctionSummary | None:
-    """The summary of one module-level function, also one defined under a module-level ``if``
-    or ``try`` (``if m2cryptoLoaded: def new(key): ...``); made only for what callers ask.
+def local_summaries(index: ModuleIndex, path: str, table: Table) -> dict[str, LocalSummary]:
+    """Every summary a caller can ask of the module, before callees: its module-level functions
+    (also those under a module-level ``if`` or ``try``; the first of a name), each class as its
+    ``__init__`` and ``Class.name`` for the static and class methods and the constants its body,
+    or a base's, binds. Computed once per module so that its parse can be let go."""
 
-    ``Class.method`` names a static or class method and ``Class`` the class's ``__init__``
-    (a class without its own ``__init__`` has no summary: a base's is not guessed)."""
-    owner, _, method = name.partition(".")
-    resolve: Callable[[ast.expr], FunctionSummary | None] | None = None
-    if callees is not None:
+    def calls(func: ast.expr) -> Target | None:
+        return call_target(func, index.targets, index.defined)
 
-        def resolve(func: ast.expr) -> FunctionSummary | None:
-            target = call_target(func, index.targets, index.defined)
-            return None if target is None else callees(target)
-
+    out: dict[str, LocalSummary] = {}
+    claimed: set[str] = set()  # the first function or class of a name answers for it
+    classes: set[str] = set()
     for stmt in index.statements:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
-            return _summary(
-                stmt, path, index.imports, table, callees=resolve, known=index.constants
-            )
-        if isinstance(stmt, ast.ClassDef) and stmt.name == owner:
-            wanted = method or "__init__"
-            defining = _defining(stmt, wanted, index.classes)
-            found = _called_on_class(defining, wanted)
-            if found is None:
-                return _class_constant(defining, wanted, path, name, index.constants)
-            function, bound = found
-            kind = "method" if method else "constructor"
-            summary = _summary(
-                function, path, index.imports, table, kind, name, bound, resolve, index.constants
-            )
-            if kind == "constructor":
-                kept = _field_sinks(defining, function, summary.params, index.imports, table)
-                summary = replace(summary, sinks=tuple(dict.fromkeys((*summary.sinks, *kept))))
-            return summary
-    return None
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if stmt.name not in claimed:
+                claimed.add(stmt.name)
+                out[stmt.name] = _summary(
+                    stmt, path, index.imports, table, calls=calls, known=index.constants
+                )
+        elif isinstance(stmt, ast.ClassDef) and stmt.name not in classes:
+            classes.add(stmt.name)
+            methods = _class_names(stmt, index.classes)
+            for method in ("", *methods) if stmt.name not in claimed else methods:
+                found = _class_summary(index, path, stmt, method, table, calls)
+                if found is not None:
+                    out[found.summary.name] = found
+            claimed.add(stmt.name)
+    return out
+
+
+def _class_names(klass: ast.ClassDef, classes: dict[str, ast.ClassDef]) -> list[str]:
+    """Names a call or a read on ``klass`` may resolve to a summary: static and class methods,
+    ``__init__`` and assigned names, of its body or of a class up its chain of single bases."""
+    names: list[str] = []
+    seen: set[str] = set()
+    while True:
+        for stmt in klass.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                decorators = {d.id for d in stmt.decorator_list if isinstance(d, ast.Name)}
+                if stmt.name == "__init__" or decorators & {"classmethod", "staticmethod"}:
+                    names.append(stmt.name)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                names += (t.id for t in targets if isinstance(t, ast.Name))
+        if len(klass.bases) != 1 or klass.keywords:
+            return list(dict.fromkeys(names))
+        base = klass.bases[0]
+        if not isinstance(base, ast.Name) or base.id in seen or base.id not in classes:
+            return list(dict.fromkeys(names))
+        seen.add(base.id)
+        klass = classes[base.id]
+
+
+def _class_summary(
+    index: ModuleIndex,
+    path: str,
+    klass: ast.ClassDef,
+    method: str,
+    table: Table,
+    calls: Callable[[ast.expr], Target | None],
+) -> LocalSummary | None:
+    """``Class.method`` (a static or class method, or a class constant read on the class) or,
+    with no method, ``Class`` (its ``__init__``; a class without its own has no summary: a
+    base's is not guessed)."""
+    name = f"{klass.name}.{method}" if method else klass.name
+    wanted = method or "__init__"
+    defining = _defining(klass, wanted, index.classes)
+    found = _called_on_class(defining, wanted)
+    if found is None:
+        constant = _class_constant(defining, wanted, path, name, index.constants)
+        return None if constant is None else LocalSummary(constant)
+    function, bound = found
+    kind = "method" if method else "constructor"
+    local = _summary(
+        function, path, index.imports, table, kind, name, bound, calls, index.constants
+    )
+    if kind == "constructor":
+        kept = _field_sinks(defining, function, local.summary.params, index.imports, table)
+        local = replace(local, fields=tuple(kept))
+    return local
 
 
 def _field_sinks(
