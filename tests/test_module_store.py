@@ -4,6 +4,7 @@ stall or a lost value when a maker fails."""
 from __future__ import annotations
 
 import os
+import tempfile
 import textwrap
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -111,3 +112,29 @@ def test_a_parallel_scan_parses_each_project_module_once(
     assert len(set(parses[0::2]) - {str(os.getpid())}) >= 1, "the scan ran in workers"
     assert parallel == findings(1)
     assert parallel == {(f"app/service{n}.py", 3, "KG201") for n in range(1, 30, 2)}
+
+
+def test_a_parallel_scan_without_a_writable_temporary_folder_still_scans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No shared folder (the temporary folder unwritable): each worker reads modules on its own, same findings."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "helpers.py").write_text(
+        "from cryptography.hazmat.primitives.asymmetric import rsa\n"
+        "def make_key(bits):\n    return rsa.generate_private_key(65537, bits)\n"
+    )
+    for n in range(26):
+        (root / f"service{n}.py").write_text(
+            "from cryptography.hazmat.primitives.asymmetric import rsa\n"
+            "from helpers import make_key\nkey = make_key(1024)\n"
+        )
+
+    def unwritable(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied", "/tmp")
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", unwritable)
+    options = ScanOptions(jobs=2, without=("semgrep", "secrets"), cache_dir=None)
+    report = scan([root], root, default_policy(), options)
+    found = {(f.location.path, f.location.line, f.rule_id) for f in report.findings}
+    assert found == {(f"service{n}.py", 3, "KG201") for n in range(26)}

@@ -318,8 +318,8 @@ def _in_pool(works: list[_Work], ctx: _Context, jobs: int) -> list[FileResult]:
     results: list[FileResult] = []
     from concurrent.futures import ProcessPoolExecutor
 
-    with tempfile.TemporaryDirectory(prefix="keyguard-shared-") as shared:
-        ctx.engine.shared = Path(shared)
+    with _shared_folder() as shared:
+        ctx.engine.shared = shared
         try:
             with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(ctx,)) as pool:
                 for unit_results, rows in pool.map(_analyze_unit, _units(works, jobs)):
@@ -328,6 +328,19 @@ def _in_pool(works: list[_Work], ctx: _Context, jobs: int) -> list[FileResult]:
         finally:
             ctx.engine.shared = None
     return results
+
+
+@contextmanager
+def _shared_folder() -> Iterator[Path | None]:
+    """A private temporary folder the workers share work through, removed afterwards; None
+    (each worker on its own) when the temporary folder cannot be written."""
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="keyguard-shared-", ignore_cleanup_errors=True)
+    except OSError:
+        yield None
+        return
+    with folder as name:
+        yield Path(name)
 
 
 def cpu_jobs(jobs: int) -> int:
