@@ -68,12 +68,8 @@ def test_none_is_a_value_shared_like_any_other(tmp_path: Path) -> None:
     assert store.get_or_make(Path("/p/broken.py"), lambda: 5) is None
 
 
-def test_a_parallel_scan_parses_each_project_module_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Thirty modules that all call the same helpers: the helpers' module is parsed by one
-    worker only, and the findings are those of a one-process scan."""
-    root = tmp_path / "project"
+def _services_calling_a_helper(root: Path, sizes: list[int]) -> None:
+    """A package whose modules each generate a key through one helper module, one size each."""
     (root / "app").mkdir(parents=True)
     (root / "app" / "__init__.py").write_text("")
     (root / "app" / "helpers.py").write_text(
@@ -85,12 +81,26 @@ def test_a_parallel_scan_parses_each_project_module_once(
             """
         )
     )
-    for n in range(30):
+    for n, bits in enumerate(sizes):
         (root / "app" / f"service{n}.py").write_text(
             "from cryptography.hazmat.primitives.asymmetric import rsa\n"
-            "from .helpers import make_key\n"
-            f"key = make_key({1024 if n % 2 else 4096})\n"
+            f"from .helpers import make_key\nkey = make_key({bits})\n"
         )
+
+
+def _findings(root: Path, jobs: int) -> set[tuple[str, int, str]]:
+    options = ScanOptions(jobs=jobs, without=("semgrep", "secrets"), cache_dir=None)
+    report = scan([root], root, default_policy(), options)
+    return {(f.location.path, f.location.line, f.rule_id) for f in report.findings}
+
+
+def test_a_parallel_scan_parses_each_project_module_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thirty modules that all call the same helpers: the helpers' module is parsed by one
+    worker only, and the findings are those of a one-process scan."""
+    root = tmp_path / "project"
+    _services_calling_a_helper(root, [1024 if n % 2 else 4096 for n in range(30)])
     log = tmp_path / "parsed.log"
     real = resolver_module._parse
 
@@ -101,40 +111,24 @@ def test_a_parallel_scan_parses_each_project_module_once(
 
     monkeypatch.setattr(resolver_module, "_parse", counting)
 
-    def findings(jobs: int) -> set[tuple[str, int, str]]:
-        options = ScanOptions(jobs=jobs, without=("semgrep", "secrets"), cache_dir=None)
-        report = scan([root], root, default_policy(), options)
-        return {(f.location.path, f.location.line, f.rule_id) for f in report.findings}
-
-    parallel = findings(2)
+    parallel = _findings(root, 2)
     parses = log.read_text().split()
     assert parses[1::2].count("True") == 1, "helpers.py parsed by one worker only"
     assert len(set(parses[0::2]) - {str(os.getpid())}) >= 1, "the scan ran in workers"
-    assert parallel == findings(1)
+    assert parallel == _findings(root, 1)
     assert parallel == {(f"app/service{n}.py", 3, "KG201") for n in range(1, 30, 2)}
 
 
 def test_a_parallel_scan_without_a_writable_temporary_folder_still_scans(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No shared folder (the temporary folder unwritable): each worker reads modules on its own, same findings."""
+    """No shared folder (the temporary folder unwritable): each worker reads modules on its
+    own, with the same findings."""
     root = tmp_path / "project"
-    root.mkdir()
-    (root / "helpers.py").write_text(
-        "from cryptography.hazmat.primitives.asymmetric import rsa\n"
-        "def make_key(bits):\n    return rsa.generate_private_key(65537, bits)\n"
-    )
-    for n in range(26):
-        (root / f"service{n}.py").write_text(
-            "from cryptography.hazmat.primitives.asymmetric import rsa\n"
-            "from helpers import make_key\nkey = make_key(1024)\n"
-        )
+    _services_calling_a_helper(root, [1024] * 26)
 
     def unwritable(*args: Any, **kwargs: Any) -> Any:
         raise PermissionError(13, "Permission denied", "/tmp")
 
     monkeypatch.setattr(tempfile, "TemporaryDirectory", unwritable)
-    options = ScanOptions(jobs=2, without=("semgrep", "secrets"), cache_dir=None)
-    report = scan([root], root, default_policy(), options)
-    found = {(f.location.path, f.location.line, f.rule_id) for f in report.findings}
-    assert found == {(f"service{n}.py", 3, "KG201") for n in range(26)}
+    assert _findings(root, 2) == {(f"app/service{n}.py", 3, "KG201") for n in range(26)}

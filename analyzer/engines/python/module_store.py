@@ -61,10 +61,8 @@ def _load(path: Path) -> tuple[object] | None:
     try:
         with path.open("rb") as handle:
             found = pickle.load(handle)
-    except FileNotFoundError:
-        return None
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-        return None
+        return None  # not published yet, or not whole
     return found if isinstance(found, tuple) and len(found) == 1 else None
 
 

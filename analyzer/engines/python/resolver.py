@@ -174,9 +174,9 @@ class ModuleResolver:
         if done is None:
             facts = self._facts.get(file)
             local = None if facts is None else facts.functions.get(name)
-            if facts is None or local is None:
+            if local is None:
                 return None
-            done = self._summarise(file, facts.rel, local, budget)
+            done = self._summarise(file, local.summary.path, local, budget)
         found, uses, exhausted = done
         self._exhausted = self._exhausted or exhausted
         if self.uses is not None:

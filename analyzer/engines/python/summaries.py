@@ -470,8 +470,9 @@ def _class_names(klass: ast.ClassDef, classes: dict[str, ast.ClassDef]) -> list[
     ``__init__`` and assigned names, of its body or of a class up its chain of single bases."""
     names: list[str] = []
     seen: set[str] = set()
+    current = klass
     while True:
-        for stmt in klass.body:
+        for stmt in current.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 decorators = {d.id for d in stmt.decorator_list if isinstance(d, ast.Name)}
                 if stmt.name == "__init__" or decorators & {"classmethod", "staticmethod"}:
@@ -479,13 +480,12 @@ def _class_names(klass: ast.ClassDef, classes: dict[str, ast.ClassDef]) -> list[
             elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 names += (t.id for t in targets if isinstance(t, ast.Name))
-        if len(klass.bases) != 1 or klass.keywords:
-            return list(dict.fromkeys(names))
-        base = klass.bases[0]
+        base = current.bases[0] if len(current.bases) == 1 and not current.keywords else None
         if not isinstance(base, ast.Name) or base.id in seen or base.id not in classes:
-            return list(dict.fromkeys(names))
+            break
         seen.add(base.id)
-        klass = classes[base.id]
+        current = classes[base.id]
+    return list(dict.fromkeys(names))
 
 
 def _class_summary(
