@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import libcst as cst
+
 from analyzer.catalogue.ids import WEAK_KEY_DERIVATION
 from analyzer.engines.python.checks.arguments import (
     get_arg,
@@ -17,6 +19,8 @@ from analyzer.engines.python.checks.arguments import (
 from analyzer.engines.python.checks.context import Anchor, ApiCall, CheckContext, short
 from analyzer.engines.python.checks.literal_key import password_based
 from analyzer.engines.python.checks.rng import source_bits
+from analyzer.engines.python.evaluate.consts import Const
+from analyzer.engines.python.walk.scopes import Scope
 
 
 def hash_name(ctx: CheckContext, api: ApiCall) -> str | None:
@@ -96,6 +100,8 @@ def salt_lengths(ctx: CheckContext, api: ApiCall) -> list[tuple[int, list[tuple[
     if status != "given" or expr is None:
         return []
     literals = ctx.evaluator.literals(expr, api.scope)
+    if not literals and _password_based(api):
+        literals = _empty_literals(ctx, expr, api.scope)
     if literals:
         return [(len(c.value), origins_as_related(c, "salt")) for c in literals]  # type: ignore[arg-type]
     out: list[tuple[int, list[tuple[Anchor, str]]]] = []
@@ -130,7 +136,8 @@ def check_salt(ctx: CheckContext, api: ApiCall) -> None:
             ctx.report(
                 WEAK_KEY_DERIVATION,
                 api.call,
-                f"salt of {length} bytes passed to `{short(api.qualname)}`; the standard requires at least {minimum}",
+                f"{f'salt of {length} bytes' if length else 'empty salt'} passed to "
+                f"`{short(api.qualname)}`; the standard requires at least {minimum} bytes",
                 {**api.facts, "salt_bytes": length, "minimum": minimum},
                 related,
             )
@@ -150,6 +157,15 @@ def check_kdf(ctx: CheckContext, api: ApiCall) -> bool:
 
 def _password_based(api: ApiCall) -> bool:
     return password_based(api.spec)
+
+
+def _empty_literals(ctx: CheckContext, expr: cst.BaseExpression, scope: Scope) -> list[Const]:
+    """The empty strings a password hash's salt can be (``b""``: no salt at all)."""
+    return [
+        c
+        for c in ctx.evaluator.values(expr, scope)
+        if isinstance(c.value, (str, bytes)) and not c.value
+    ]
 
 
 def _literal_salt(ctx: CheckContext, api: ApiCall) -> bool:
