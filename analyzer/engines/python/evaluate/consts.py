@@ -970,7 +970,7 @@ class Evaluator:
         single = self.literal(expr, scope)
         if single is not None:
             return [single]
-        return self._keyring_literals(expr, scope)
+        return self._keyring_literals(expr, scope) or self._indexed_literals(expr, scope)
 
     def _decoded_literals(self, expr: cst.BaseExpression, scope: Scope) -> list[Const]:
         """Literals an expression may hold through a decoding call on some path:
@@ -983,6 +983,24 @@ class Evaluator:
             if found is not None:
                 out.append(Const(found.value, (*reached.origins, *found.origins)))
         return out
+
+    def _indexed_literals(self, expr: cst.BaseExpression, scope: Scope) -> list[Const]:
+        """``KEYS[kid]`` of a literal table whose every entry is a non-empty str/bytes literal:
+        whichever entry the index selects, the key is written in the code."""
+        out: list[Const] = []
+        for reached in self.expressions(expr, scope):
+            node = reached.expr
+            if not isinstance(node, cst.Subscript) or len(node.slice) != 1:
+                continue
+            container = self._container(node.value, reached.scope, 0)
+            items = _items(container) if container is not None else []
+            entries = [(item, self.const(item, reached.scope)) for item in items]
+            if not entries or not all(_nonempty_text(const) for _, const in entries):
+                continue
+            for item, const in entries:
+                origin = Origin("table entry", node=item)
+                out.append(Const(const.value, (*reached.origins, origin, *const.origins)))  # type: ignore[union-attr]
+        return _distinct(out)
 
     def _keyring_literals(self, expr: cst.BaseExpression, scope: Scope) -> list[Const]:
         """The literal secrets of a keyring table: ``{name: secret}`` or ``{name: (alg, secret)}``."""
@@ -1000,6 +1018,10 @@ class Evaluator:
             if const is not None and isinstance(const.value, (str, bytes)) and const.value:
                 out.append(Const(const.value, (Origin("keyring entry", node=value),)))
         return out
+
+
+def _nonempty_text(const: Const | None) -> bool:
+    return const is not None and isinstance(const.value, (str, bytes)) and len(const.value) > 0
 
 
 def _prefixed(origin: Origin, reached: list[Reached]) -> list[Reached]:
