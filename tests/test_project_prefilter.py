@@ -100,3 +100,59 @@ def test_a_key_size_passed_to_a_helper_of_the_projects_crypto_module_is_checked(
     )
     root = tmp_path / "proj"
     assert ("app/server.py", 5, "KG201") in _found(root)
+
+
+def _app(tmp_path: Path, files: dict[str, str]) -> Path:
+    package = tmp_path / "proj" / "app"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    for name, text in files.items():
+        (package / name).write_text(text)
+    return tmp_path / "proj"
+
+
+HELPERS = (
+    "import random\n"
+    "from cryptography.hazmat.primitives.asymmetric import rsa\n\n\n"
+    "def make_keypair(bits):\n"
+    "    return rsa.generate_private_key(public_exponent=65537, key_size=bits)\n\n\n"
+    "def random_string(n):\n"
+    "    return ''.join(random.choice('abcdef') for _ in range(n))\n"
+)
+
+
+def test_a_positional_key_size_handed_to_a_project_helper_is_checked(tmp_path: Path) -> None:
+    root = _app(
+        tmp_path,
+        {
+            "helpers.py": HELPERS,
+            "provision.py": "from .helpers import make_keypair\n\n\n"
+            "def device():\n    return make_keypair(1024)\n",
+        },
+    )
+    assert ("app/provision.py", 5, "KG201") in _found(root)
+
+
+def test_a_token_from_a_random_helper_of_another_module_is_checked(tmp_path: Path) -> None:
+    root = _app(
+        tmp_path,
+        {
+            "rng.py": "import random\n\n\ndef random_string(n):\n"
+            "    return ''.join(random.choice('abcdef') for _ in range(n))\n",
+            "tokens.py": "from app.rng import random_string\n\n\n"
+            "def issue():\n    api_token = random_string(32)\n    return api_token\n",
+        },
+    )
+    assert ("app/tokens.py", 5, "KG101") in _found(root)
+
+
+def test_a_module_with_no_hint_is_still_skipped(tmp_path: Path) -> None:
+    root = _app(
+        tmp_path,
+        {
+            "helpers.py": HELPERS,
+            "views.py": "from .helpers import make_keypair\n\n\n"
+            "def device(bits):\n    return make_keypair(bits)\n",
+        },
+    )
+    assert not any(path == "app/views.py" for path, _, _ in _found(root))

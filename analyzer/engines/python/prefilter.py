@@ -42,6 +42,20 @@ def _key_literals(source: bytes) -> bool:
     return b"\\x" in source and bool(_KEY_BYTES.search(source))
 
 
+# Imports of a non-cryptographic generator: a module of the project that draws key material from
+# it (a ``random_string`` helper) hands it to whoever imports the helper.
+_WEAK_RANDOM_IMPORT = re.compile(
+    rb"^[ \t]*(?:import[ \t]+(?:random|numpy\.random)\b|from[ \t]+(?:random|numpy\.random)[ \t]+import\b"
+    rb"|from[ \t]+numpy[ \t]+import[ \t]+random\b)",
+    re.MULTILINE,
+)
+
+
+def imports_weak_random(source: bytes) -> bool:
+    """True when the file imports ``random`` or ``numpy.random``."""
+    return bool(_WEAK_RANDOM_IMPORT.search(source))
+
+
 @cache
 def _crypto_imports() -> re.Pattern[bytes]:
     """Imports of any third-party library of the API table (derived from it, never retyped)."""

@@ -19,7 +19,8 @@ _STATEMENT = re.compile(
 
 
 class CryptoImports(Protocol):
-    """The resolver's answer: whether the module imported from a file imports a crypto library."""
+    """The resolver's answer: whether the module imported from a file imports a crypto library
+    or a non-cryptographic generator."""
 
     def imports_crypto(self, from_path: str, level: int, module: str) -> bool: ...
 
@@ -78,6 +79,17 @@ def reaches_crypto(rel: str, source: bytes, resolver: CryptoImports) -> bool:
 
 # A key size written as a keyword argument (``keySize=1024``, ``key_bits=512``).
 _SIZE_ARGUMENT = re.compile(rb"(?:key_?size|key_?bits|nbits)[ \t]*=[ \t]*\d")  # lower-cased
+# A key size in bits handed to a call (``make_keypair(1024)``: a helper of the project that
+# generates the key).
+_SIZE_NUMBER_ARGUMENT = re.compile(
+    rb"\w\([^()\n]*?(?<![\w.])(?:512|768|1024|1536|2048|3072|4096|8192)(?![\w.])"
+)
+# A helper imported by a name that says it makes random values or secrets
+# (``from app.rng import random_string``, ``from .util import make_token``).
+_RANDOM_HELPER_IMPORT = re.compile(
+    rb"(?i)^[ \t]*from[ \t]+[\w.]+[ \t]+import[^\n#]*?\b\w*(?:rand|token|secret|nonce|salt|passw)",
+    re.MULTILINE,
+)
 # A module constant named as a key, secret, salt or IV holding a literal (``MASTER_KEY = b"..."``);
 # constants only: key-like local names are far more common and rarely reach another module.
 _LITERAL_SECRET = re.compile(
@@ -88,17 +100,20 @@ _LITERAL_SECRET = re.compile(
 
 def second_look(rel: str, source: bytes, resolver: CryptoImports) -> bool:
     """What the byte prefilter cannot see: the file names a prohibited algorithm (the project's
-    own ``python_rc4.new(key)``), passes a key size to a helper
-    (``keys._getPersistentRSAKey(path, keySize=1024)``) or holds a literal under a key-like name
-    (``MASTER_KEY = b"..."`` handed to ``crypto_util.encrypt``), and imports a module of the
-    project that imports a crypto library."""
+    own ``python_rc4.new(key)``), passes a key size to a helper (``make_keypair(1024)``,
+    ``keys._getPersistentRSAKey(path, keySize=1024)``), imports a helper named for random
+    values or secrets (``from app.rng import random_string``) or holds a literal under a key-like
+    name (``MASTER_KEY = b"..."`` handed to ``crypto_util.encrypt``), and imports a module of the
+    project that imports a crypto library or ``random``."""
     from analyzer.engines.python.spellings import spells_prohibited_algorithm
 
     lowered = source.lower()
     if not (
         spells_prohibited_algorithm(source, lowered)
+        or _RANDOM_HELPER_IMPORT.search(source)
         or _SIZE_ARGUMENT.search(lowered)
         or _LITERAL_SECRET.search(source)
+        or _SIZE_NUMBER_ARGUMENT.search(source)
     ):
         return False
     return reaches_crypto(rel, source, resolver)

@@ -249,7 +249,7 @@ class ModuleResolver:
 
     def imports_crypto(self, from_path: str, level: int, module: str) -> bool:
         """Whether ``module``, imported from ``from_path``, is a file of the project that
-        imports a crypto library (a byte test; each file is read once)."""
+        imports a crypto library or ``random`` (a byte test; each file is read once)."""
         if level == 0 and module.split(".", 1)[0] not in self._top_names():
             return False
         return self._module_imports_crypto(from_path, level, module)
@@ -289,11 +289,12 @@ class ModuleResolver:
         return self._analysed[file]
 
     def _file_imports_crypto(self, file: Path) -> bool:
-        from analyzer.engines.python.prefilter import imports_crypto_library
+        from analyzer.engines.python.prefilter import imports_crypto_library, imports_weak_random
 
         if file not in self._crypto:
             try:
-                self._crypto[file] = imports_crypto_library(self._bytes(file))
+                data = self._bytes(file)
+                self._crypto[file] = imports_crypto_library(data) or imports_weak_random(data)
             except OSError:
                 self._crypto[file] = False
         self._used(file)
