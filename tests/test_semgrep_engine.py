@@ -83,6 +83,22 @@ def test_findings_carry_engine_snippet_and_facts(default_scan) -> None:
 
 
 @needs_semgrep
+def test_jwt_literal_key_region_is_the_signing_call(default_scan) -> None:
+    """The region reaches the call that takes the key, not the builder call at its start."""
+    results, _ = default_scan
+    findings = {(r.path, f.location.line, f.rule_id): f for r in results for f in r.findings}
+    lines = (FIXTURES / "java/AuthTokens.java").read_text(encoding="utf-8").splitlines()
+    for line, call in (
+        (35, 'signWith(SignatureAlgorithm.HS256, "not-so-secret-key")'),
+        (55, 'setSigningKey("not-so-secret-key")'),
+    ):
+        location = findings[("java/AuthTokens.java", line, "KG301")].location
+        assert location.end_line == line
+        region = lines[line - 1][location.column - 1 : location.end_column - 1]
+        assert region.endswith(call), region
+
+
+@needs_semgrep
 def test_inventory_covers_compliant_and_violating_sites(default_scan) -> None:
     results, _ = default_scan
     sites = {(s.location.path, s.location.line): s for r in results for s in r.sites}
