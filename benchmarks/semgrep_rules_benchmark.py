@@ -8,9 +8,12 @@ files: those of the working tree's fixtures (or of ``--corpus DIR``) that keygua
 Semgrep (a language with Semgrep rules, past the engine's byte prefilter). The sides alternate, in
 swapped order each round; the script prints the median wall and CPU time of each and the ratio.
 ``--time`` adds one timed run of each side and lists the rules that took the most matching time.
+``--cli python`` runs both under Semgrep's Python CLI, the one keyguard used when issue 14 was
+filed. ``--shipped`` times instead each revision's whole Semgrep run as that revision's keyguard does it
+(its own runner: rendering, the CLI it picks, its options, reading the output), on the same files.
 
 Usage: python benchmarks/semgrep_rules_benchmark.py [--old REV] [--rounds N] [--corpus DIR]
-       [--jobs N] [--time] [--top N]
+       [--jobs N] [--time] [--top N] [--cli native|python] [--shipped]
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT))
 
-from analyzer.engines.semgrep.cli import SemgrepCommand, native_command  # noqa: E402
+from analyzer.engines.semgrep.cli import SemgrepCommand, native_command, python_command  # noqa: E402
 from analyzer.engines.semgrep.prefilter import semgrep_prefilter  # noqa: E402
 from analyzer.engines.semgrep.runner import _QUIET_ENV, _options, find_semgrep  # noqa: E402
 from analyzer.engines.semgrep.timeouts import rule_timeout  # noqa: E402
@@ -44,6 +47,20 @@ RENDER = (
     "from analyzer.policy.thresholds import Thresholds; "
     "render_rules(Thresholds(), Path(sys.argv[1]))"
 )
+# One Semgrep run by the side's own runner (module path as of that revision), timed around it.
+SHIPPED = (
+    "import json, sys, time; from pathlib import Path; "
+    "from analyzer.policy.thresholds import Thresholds; "
+    "spec = json.load(sys.stdin); root = Path(spec['root']); "
+    "mod = __import__(spec['module'], fromlist=['run_semgrep']); "
+    "start = time.perf_counter(); "
+    "results, notes = mod.run_semgrep([(root / r, r) for r in spec['targets']], Thresholds(), "
+    "root=root, jobs=spec['jobs'], languages_of=spec['languages']); "
+    "print(json.dumps({'wall': time.perf_counter() - start, "
+    "'findings': sum(len(r.findings) for r in results), 'notes': [n.message for n in notes]}))"
+)
+# Where run_semgrep lives: the runner since issue 18, the engine module before.
+RUNNER_MODULES = ("analyzer.engines.semgrep.runner", "analyzer.engines.semgrep.engine")
 # The commit before issue 14 (non-Python rules) was worked on: its cost cap's reference.
 DEFAULT_OLD = "4b55708"
 
@@ -82,24 +99,89 @@ def export(rev: str, into: Path) -> Path:
     return into
 
 
-def semgrep_targets(corpus: Path) -> list[Path]:
-    """The files under ``corpus`` that keyguard would hand to Semgrep."""
-    targets = []
+def semgrep_languages(corpus: Path) -> dict[Path, str]:
+    """The files under ``corpus`` that keyguard would hand to Semgrep, with their language."""
+    targets = {}
     for path in sorted(corpus.rglob("*")):
         if not path.is_file():
             continue
         data = path.read_bytes()
         language = language_of(path.relative_to(corpus).as_posix(), data[:4096])
         if language is not None and language.rules is not None and semgrep_prefilter(data):
-            targets.append(path)
+            targets[path] = language.name
     return targets
 
 
-def semgrep_command() -> SemgrepCommand:
+def semgrep_targets(corpus: Path) -> list[Path]:
+    """The files under ``corpus`` that keyguard would hand to Semgrep."""
+    return list(semgrep_languages(corpus))
+
+
+def runner_module(source: Path) -> str:
+    """The module of the checkout at ``source`` that holds ``run_semgrep``."""
+    for module in RUNNER_MODULES:
+        path = source / (module.replace(".", "/") + ".py")
+        if path.is_file() and "def run_semgrep(" in path.read_text(encoding="utf-8"):
+            return module
+    sys.exit(f"no run_semgrep in {source}")
+
+
+def shipped(source: Path, corpus: Path, languages: dict[Path, str], jobs: int) -> Run:
+    """The Semgrep run of the checkout at ``source``, as its keyguard does it, on ``languages``."""
+    spec = {
+        "root": str(corpus),
+        "module": runner_module(source),
+        "targets": [path.relative_to(corpus).as_posix() for path in languages],
+        "languages": {
+            path.relative_to(corpus).as_posix(): name for path, name in languages.items()
+        },
+        "jobs": jobs,
+    }
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    proc = subprocess.run(
+        [sys.executable, "-c", SHIPPED],
+        input=json.dumps(spec),
+        cwd=source,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        sys.exit(f"the run of {source} failed: {proc.stderr.strip()[-500:]}")
+    out = json.loads(proc.stdout)
+    for note in out["notes"]:
+        print(f"warning: {source.name}: {note}", file=sys.stderr)
+    return Run(out["wall"], 0.0, out["findings"], out)
+
+
+def main_shipped(args: argparse.Namespace) -> None:
+    """``--shipped``: each revision's own Semgrep run, alternated; medians and the ratio."""
+    corpus = args.corpus.resolve()
+    languages = semgrep_languages(corpus)
+    with tempfile.TemporaryDirectory(prefix="keyguard-sgbench-") as tmp:
+        sources = {"old": export(args.old, Path(tmp) / "src-old"), "new": CHECKOUT}
+        print(f"{len(languages)} files of {args.corpus}; old {args.old}, new the working tree")
+        runs: dict[str, list[Run]] = {"old": [], "new": []}
+        for round_no in range(args.rounds):
+            order = ("old", "new") if round_no % 2 == 0 else ("new", "old")
+            for side in order:
+                runs[side].append(shipped(sources[side], corpus, languages, args.jobs))
+            line = "  ".join(f"{s} {runs[s][-1].wall:6.2f} s" for s in ("old", "new"))
+            print(f"round {round_no + 1}: {line}", flush=True)
+    walls = {side: statistics.median(r.wall for r in rs) for side, rs in runs.items()}
+    for side in ("old", "new"):
+        print(f"{side}: median wall {walls[side]:.2f} s, findings {runs[side][-1].results}")
+    ratio = walls["new"] / walls["old"]
+    print(f"new/old: wall {ratio:.3f} ({ratio - 1:+.1%})")
+
+
+def semgrep_command(cli: str = "native") -> SemgrepCommand:
+    """The native CLI keyguard uses, or (``cli="python"``) the Python CLI it used before issue 18."""
     launcher = find_semgrep()
     if launcher is None:
         sys.exit("semgrep is not installed in this environment")
-    return native_command(launcher)
+    return python_command(launcher) if cli == "python" else native_command(launcher)
 
 
 def run(
@@ -158,9 +240,21 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="Semgrep's -j (default 2, keyguard's)")
     parser.add_argument("--time", action="store_true", help="list the costliest rules per side")
     parser.add_argument("--top", type=int, default=15, help="rules listed by --time (default 15)")
+    parser.add_argument(
+        "--cli",
+        choices=("native", "python"),
+        default="native",
+        help="the Semgrep CLI both rule sets run under (default native, keyguard's)",
+    )
+    parser.add_argument(
+        "--shipped", action="store_true", help="time each revision's own whole Semgrep run"
+    )
     args = parser.parse_args()
+    if args.shipped:
+        main_shipped(args)
+        return
 
-    command = semgrep_command()
+    command = semgrep_command(args.cli)
     targets = semgrep_targets(args.corpus.resolve())
     with tempfile.TemporaryDirectory(prefix="keyguard-sgbench-") as tmp:
         base = Path(tmp)
