@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from tests.conftest import FIXTURES
 from tests.labels import read_labels
 
 LANGUAGE_DIRS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+# A Semgrep metavariable or a template placeholder a message was left with.
+UNBOUND = re.compile(r"\$\{?[A-Z][A-Z0-9_]*\b")
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +49,17 @@ def test_exact_findings(fixture_report, language: str) -> None:
     assert not missing and not extra, f"missing: {missing}\nextra: {extra}"
     forbidden_hit = sorted(labels.forbidden & found)
     assert not forbidden_hit, f"rules fired on ok: lines: {forbidden_hit}"
+
+
+def test_messages_name_what_was_matched(fixture_report) -> None:
+    """A rule whose message names a metavariable one of its branches does not bind would show
+    ``$T`` to the user."""
+    left = sorted(
+        (f.location.path, f.location.line, f.message)
+        for f in fixture_report.active()
+        if UNBOUND.search(f.message)
+    )
+    assert not left, left
 
 
 def test_fixtures_are_annotated_enough() -> None:
