@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from analyzer.engines.python.project_imports import imported_modules
 from analyzer.pipeline.run import ScanOptions, scan
 from analyzer.policy import default_policy
@@ -121,29 +123,39 @@ HELPERS = (
 )
 
 
-def test_a_positional_key_size_handed_to_a_project_helper_is_checked(tmp_path: Path) -> None:
-    root = _app(
-        tmp_path,
-        {
-            "helpers.py": HELPERS,
-            "provision.py": "from .helpers import make_keypair\n\n\n"
-            "def device():\n    return make_keypair(1024)\n",
-        },
-    )
-    assert ("app/provision.py", 5, "KG201") in _found(root)
+RNG = (
+    "import random\n\n\ndef random_string(n):\n"
+    "    return ''.join(random.choice('abcdef') for _ in range(n))\n"
+)
 
 
-def test_a_token_from_a_random_helper_of_another_module_is_checked(tmp_path: Path) -> None:
-    root = _app(
-        tmp_path,
-        {
-            "rng.py": "import random\n\n\ndef random_string(n):\n"
-            "    return ''.join(random.choice('abcdef') for _ in range(n))\n",
-            "tokens.py": "from app.rng import random_string\n\n\n"
-            "def issue():\n    api_token = random_string(32)\n    return api_token\n",
-        },
-    )
-    assert ("app/tokens.py", 5, "KG101") in _found(root)
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        pytest.param(
+            {
+                "helpers.py": HELPERS,
+                "provision.py": "from .helpers import make_keypair\n\n\n"
+                "def device():\n    return make_keypair(1024)\n",
+            },
+            ("app/provision.py", 5, "KG201"),
+            id="positional-key-size-to-a-helper",
+        ),
+        pytest.param(
+            {
+                "rng.py": RNG,
+                "tokens.py": "from app.rng import random_string\n\n\n"
+                "def issue():\n    api_token = random_string(32)\n    return api_token\n",
+            },
+            ("app/tokens.py", 5, "KG101"),
+            id="token-from-a-random-helper",
+        ),
+    ],
+)
+def test_a_file_without_crypto_imports_that_uses_a_project_helper_is_checked(
+    tmp_path: Path, files: dict[str, str], expected: tuple[str, int, str]
+) -> None:
+    assert expected in _found(_app(tmp_path, files))
 
 
 def test_a_module_with_no_hint_is_still_skipped(tmp_path: Path) -> None:
