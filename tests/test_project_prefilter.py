@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.engines.python.project_imports import imported_modules
+from analyzer.engines.python.project_imports import imported_modules, second_look
+from analyzer.engines.python.resolver import ModuleResolver
 from analyzer.pipeline.run import ScanOptions, scan
 from analyzer.policy import default_policy
 
@@ -168,3 +169,16 @@ def test_a_module_with_no_hint_is_still_skipped(tmp_path: Path) -> None:
         },
     )
     assert not any(path == "app/views.py" for path, _, _ in _found(root))
+
+
+def test_a_helper_is_followed_only_to_the_module_it_comes_from(tmp_path: Path) -> None:
+    """``random_string`` from a plain module is no reason to read the file, even when the file
+    also imports a module that draws from ``random``."""
+    labels = (
+        b"from app.text import random_string\nfrom app import rng\n\n\n"
+        b"def label():\n    api_token = random_string(8)\n    return api_token\n"
+    )
+    root = _app(tmp_path, {"rng.py": RNG, "text.py": "def random_string(n):\n    return 'x' * n\n"})
+    resolver = ModuleResolver(root)
+    assert not second_look("app/labels.py", labels, resolver)
+    assert second_look("app/labels.py", labels.replace(b"app.text", b"app.rng"), resolver)

@@ -42,20 +42,6 @@ def _key_literals(source: bytes) -> bool:
     return b"\\x" in source and bool(_KEY_BYTES.search(source))
 
 
-# Imports of a non-cryptographic generator: a module of the project that draws key material from
-# it (a ``random_string`` helper) hands it to whoever imports the helper.
-_WEAK_RANDOM_IMPORT = re.compile(
-    rb"^[ \t]*(?:import[ \t]+(?:random|numpy\.random)\b|from[ \t]+(?:random|numpy\.random)[ \t]+import\b"
-    rb"|from[ \t]+numpy[ \t]+import[ \t]+random\b)",
-    re.MULTILINE,
-)
-
-
-def imports_weak_random(source: bytes) -> bool:
-    """True when the file imports ``random`` or ``numpy.random``."""
-    return bool(_WEAK_RANDOM_IMPORT.search(source))
-
-
 @cache
 def _crypto_imports() -> re.Pattern[bytes]:
     """Imports of any third-party library of the API table (derived from it, never retyped)."""
@@ -63,6 +49,33 @@ def _crypto_imports() -> re.Pattern[bytes]:
 
     roots = "|".join(re.escape(root) for root in load_table().import_roots)
     return re.compile(rb"^[ \t]*(?:from|import)[ \t]+(?:" + roots.encode() + rb")\b", re.MULTILINE)
+
+
+@cache
+def _weak_random_imports() -> re.Pattern[bytes]:
+    """Imports of a module the table calls a non-cryptographic generator (``random``,
+    ``numpy.random``; derived from its ``weak_prefixes``, never retyped)."""
+    from analyzer.engines.python.table import load_table
+
+    forms = []
+    for prefix in load_table().weak_prefixes:
+        if not prefix.endswith("."):
+            continue  # a single function, not a module
+        module = prefix[:-1]
+        parent, _, name = module.rpartition(".")
+        forms += [
+            rf"import[ \t]+{re.escape(module)}\b",
+            rf"from[ \t]+{re.escape(module)}[ \t]+import\b",
+        ]
+        if parent:
+            forms.append(rf"from[ \t]+{re.escape(parent)}[ \t]+import[ \t]+{re.escape(name)}\b")
+    return re.compile(rb"^[ \t]*(?:" + "|".join(forms).encode() + rb")", re.MULTILINE)
+
+
+def imports_weak_random(source: bytes) -> bool:
+    """True when the file imports a non-cryptographic generator's module (a ``random_string``
+    helper there hands its predictable values to whoever imports it)."""
+    return bool(_weak_random_imports().search(source))
 
 
 def imports_crypto_library(source: bytes) -> bool:

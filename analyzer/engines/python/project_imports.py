@@ -25,13 +25,6 @@ class CryptoImports(Protocol):
     def imports_crypto(self, from_path: str, level: int, module: str) -> bool: ...
 
 
-def _names(clause: bytes) -> list[str]:
-    """``a, b as c`` / ``(a,\\n b)`` -> ``["a", "b"]`` (a star import names nothing)."""
-    words = clause.strip(b"()").replace(b"\\", b" ").split(b",")
-    found = [w.split()[0].decode("ascii", "replace") for w in words if w.split()]
-    return [n for n in found if n.isidentifier()]
-
-
 def _statements(source: bytes) -> list[re.Match[bytes]]:
     """Import statements, found from each ``import`` word back to its line's start (a search
     for the word is much cheaper than a line-anchored regex over the whole file)."""
@@ -49,25 +42,42 @@ def _statements(source: bytes) -> list[re.Match[bytes]]:
     return found
 
 
-def imported_modules(source: bytes) -> list[tuple[int, str]]:
-    """(level, module) of every import, and of each name a ``from`` import may take as a
-    submodule of a package (``from tlslite.utils import cryptomath``); first seen first."""
-    seen: dict[tuple[int, str], None] = {}
+def _bindings(source: bytes) -> dict[str, list[tuple[int, str]]]:
+    """Each name an import binds, with the (level, module) it may come from: ``from .m import f
+    as g`` binds ``g`` from ``.m`` or the submodule ``.m.f``; ``import a.b as c`` binds ``c``;
+    ``import a.b`` binds ``a``; a star import is kept under ``*``."""
+    out: dict[str, list[tuple[int, str]]] = {}
     for match in _statements(source):
         if match.group(4) is not None:
-            for word in match.group(4).split(b","):
+            for word in match.group(4).decode("ascii", "replace").split(","):
                 parts = word.split()
                 if parts:
-                    seen[(0, parts[0].decode("ascii", "replace"))] = None
+                    alias = parts[2] if len(parts) == 3 and parts[1] == "as" else None
+                    out.setdefault(alias or parts[0].split(".")[0], []).append((0, parts[0]))
             continue
         level = len(match.group(1))
         module = (match.group(2) or b"").decode("ascii", "replace")
         if level == 0 and not module:
             continue
-        seen[(level, module)] = None
-        for name in _names(match.group(3)):
-            seen[(level, f"{module}.{name}" if module else name)] = None
-    return list(seen)
+        clause = match.group(3).strip(b"()").replace(b"\\", b" ").decode("ascii", "replace")
+        if clause.strip() == "*":
+            out.setdefault("*", []).append((level, module))  # binds no name we can follow
+            continue
+        for word in clause.split(","):
+            parts = word.split()
+            if not parts or not parts[0].isidentifier():
+                continue
+            name = parts[0]
+            alias = parts[2] if len(parts) == 3 and parts[1] == "as" else name
+            submodule = f"{module}.{name}" if module else name
+            out.setdefault(alias, []).extend([(level, module), (level, submodule)])
+    return out
+
+
+def imported_modules(source: bytes) -> list[tuple[int, str]]:
+    """(level, module) of every import, and of each name a ``from`` import may take as a
+    submodule of a package (``from tlslite.utils import cryptomath``); first seen first."""
+    return list(dict.fromkeys(o for origins in _bindings(source).values() for o in origins))
 
 
 def reaches_crypto(rel: str, source: bytes, resolver: CryptoImports) -> bool:
@@ -77,17 +87,34 @@ def reaches_crypto(rel: str, source: bytes, resolver: CryptoImports) -> bool:
     )
 
 
+def helper_reaches_crypto(rel: str, source: bytes, resolver: CryptoImports) -> bool:
+    """True when a name the file imports from a project module that imports crypto or
+    ``random`` is a helper named for random values or secrets, or is called with a key size."""
+    bindings = _bindings(source)
+    names = {name for name in bindings if _HELPER_NAME.search(name)}
+    for match in _SIZED_CALL.finditer(source):
+        head = match.group(1).decode("ascii", "replace")
+        if head in bindings:
+            names.add(head)
+    return any(
+        resolver.imports_crypto(rel, level, module)
+        for name in names
+        for level, module in bindings[name]
+    )
+
+
 # A key size written as a keyword argument (``keySize=1024``, ``key_bits=512``).
 _SIZE_ARGUMENT = re.compile(rb"(?:key_?size|key_?bits|nbits)[ \t]*=[ \t]*\d")  # lower-cased
-# A key size in bits handed to a call (``make_keypair(1024)``: a helper of the project that
-# generates the key).
-_SIZE_NUMBER_ARGUMENT = re.compile(
-    rb"\w\([^()\n]*?(?<![\w.])(?:512|768|1024|1536|2048|3072|4096|8192)(?![\w.])"
+# A key size in bits handed to a call, with the name the call starts from (``make_keypair(1024)``,
+# ``keys.make(2048)``): a helper of the project that generates the key.
+_SIZED_CALL = re.compile(
+    rb"(?<![\w.])(\w+)(?:\.\w+)*\([^()\n]*?(?<![\w.])(?:512|768|1024|1536|2048|3072|4096|8192)(?![\w.])"
 )
-# A helper imported by a name that says it makes random values or secrets
-# (``from app.rng import random_string``, ``from .util import make_token``).
-_RANDOM_HELPER_IMPORT = re.compile(
-    rb"(?i)^[ \t]*from[ \t]+[\w.]+[ \t]+import[^\n#]*?\b\w*(?:rand|token|secret|nonce|salt|passw)",
+# A name that says it makes random values or secrets (``random_string``, ``make_token``), and a
+# ``from`` import that may bind one (a cheap test before the imports are read).
+_HELPER_NAME = re.compile(r"(?i)rand|token|secret|nonce|salt|passw")
+_HELPER_IMPORT = re.compile(
+    rb"(?i)^[ \t]*from[ \t]+[\w.]+[ \t]+import[^\n#]*?(?:rand|token|secret|nonce|salt|passw)",
     re.MULTILINE,
 )
 # A module constant named as a key, secret, salt or IV holding a literal (``MASTER_KEY = b"..."``);
@@ -104,16 +131,17 @@ def second_look(rel: str, source: bytes, resolver: CryptoImports) -> bool:
     ``keys._getPersistentRSAKey(path, keySize=1024)``), imports a helper named for random
     values or secrets (``from app.rng import random_string``) or holds a literal under a key-like
     name (``MASTER_KEY = b"..."`` handed to ``crypto_util.encrypt``), and imports a module of the
-    project that imports a crypto library or ``random``."""
+    project that imports a crypto library or ``random`` (for the helper and the size given to
+    it: the very module the helper comes from)."""
     from analyzer.engines.python.spellings import spells_prohibited_algorithm
 
     lowered = source.lower()
-    if not (
+    if (
         spells_prohibited_algorithm(source, lowered)
-        or _RANDOM_HELPER_IMPORT.search(source)
         or _SIZE_ARGUMENT.search(lowered)
         or _LITERAL_SECRET.search(source)
-        or _SIZE_NUMBER_ARGUMENT.search(source)
     ):
-        return False
-    return reaches_crypto(rel, source, resolver)
+        return reaches_crypto(rel, source, resolver)
+    if _HELPER_IMPORT.search(source) or _SIZED_CALL.search(source):
+        return helper_reaches_crypto(rel, source, resolver)
+    return False

@@ -495,8 +495,7 @@ class Evaluator:
             return None
         found = self.const(expr, scope, depth + 1)
         if found is not None:
-            ok = isinstance(found.value, (str, bytes)) and len(found.value) > 0
-            return found if ok else None
+            return found if _nonempty_text(found) else None
         if isinstance(expr, cst.Subscript):
             return self.literal(expr.value, scope, depth + 1)  # ``KEY[:16]``: part of it
         if isinstance(expr, cst.Call):
@@ -961,22 +960,21 @@ class Evaluator:
 
     def literals(self, expr: cst.BaseExpression, scope: Scope) -> list[Const]:
         """Every non-empty str/bytes literal ``expr`` can hold (see :meth:`literal`)."""
-        found = [
-            c for c in self.values(expr, scope) if isinstance(c.value, (str, bytes)) and c.value
-        ]
-        found += self._decoded_literals(expr, scope)
+        found = [c for c in self.values(expr, scope) if _nonempty_text(c)]
+        reached = self.expressions(expr, scope)
+        found += self._decoded_literals(reached)
         if found:
             return _distinct(found)
         single = self.literal(expr, scope)
         if single is not None:
             return [single]
-        return self._keyring_literals(expr, scope) or self._indexed_literals(expr, scope)
+        return self._keyring_literals(expr, scope) or self._indexed_literals(reached)
 
-    def _decoded_literals(self, expr: cst.BaseExpression, scope: Scope) -> list[Const]:
+    def _decoded_literals(self, reached_all: list[Reached]) -> list[Const]:
         """Literals an expression may hold through a decoding call on some path:
         ``KEY = bytes.fromhex("...")``, ``SECRET = "...".encode()``, ``b64decode(B64_KEY)``."""
         out: list[Const] = []
-        for reached in self.expressions(expr, scope):
+        for reached in reached_all:
             if not isinstance(reached.expr, cst.Call):
                 continue
             found = self.literal(reached.expr, reached.scope)
@@ -984,11 +982,11 @@ class Evaluator:
                 out.append(Const(found.value, (*reached.origins, *found.origins)))
         return out
 
-    def _indexed_literals(self, expr: cst.BaseExpression, scope: Scope) -> list[Const]:
+    def _indexed_literals(self, reached_all: list[Reached]) -> list[Const]:
         """``KEYS[kid]`` of a literal table whose every entry is a non-empty str/bytes literal:
         whichever entry the index selects, the key is written in the code."""
         out: list[Const] = []
-        for reached in self.expressions(expr, scope):
+        for reached in reached_all:
             node = reached.expr
             if not isinstance(node, cst.Subscript) or len(node.slice) != 1:
                 continue
@@ -1015,7 +1013,7 @@ class Evaluator:
             if isinstance(value, cst.Tuple) and value.elements:
                 value = value.elements[-1].value
             const = self.const(value, scope)
-            if const is not None and isinstance(const.value, (str, bytes)) and const.value:
+            if _nonempty_text(const):
                 out.append(Const(const.value, (Origin("keyring entry", node=value),)))
         return out
 
